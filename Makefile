@@ -1,0 +1,24 @@
+# Two entry points: `make report` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: report test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/report build --inputs inputs --out outputs
+
+test: $(STAMP)
+	bash tools/ensure-libreoffice
+	$(BIN)/ruff check pipeline tests tools
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) outputs/*.docx outputs/*.pdf

@@ -1,0 +1,23 @@
+"""Builds the Taipei City gender-equality achievement report from section workbooks.
+
+    from pipeline import build
+    result = build("inputs", "outputs")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .main import BuildResult, build
+
+__all__ = ["build", "BuildResult"]
+
+
+def __getattr__(name: str):
+    # Lazy: importing the package for the CLI's --help stays fast.
+    if name in __all__:
+        from . import main
+
+        return getattr(main, name)
+    raise AttributeError(name)

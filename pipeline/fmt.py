@@ -1,0 +1,80 @@
+"""All formatting in one place: numbers, percentages, 民國 dates, boxes, money wording."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .form import Formats
+from .values import ROC_OFFSET
+
+ROUNDING = {"ROUND_DOWN": ROUND_DOWN, "ROUND_HALF_UP": ROUND_HALF_UP}
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+class Formatter:
+    """Formats typed values the way the form prints them."""
+
+    def __init__(self, formats: Formats):
+        self.formats = formats
+
+    def number(self, value: int | Decimal | None) -> str:
+        """1200000 → 「1,200,000」; 3.5 → 「3.5」."""
+        if value is None:
+            return ""
+        value = Decimal(value)
+        if value == value.to_integral_value():
+            return f"{int(value):,}"
+        return f"{value.normalize():,f}"
+
+    def percent(self, ratio: Fraction | None) -> str:
+        """13/36 → 「36.11%」 with the form's rounding rule; 1 → 「100%」."""
+        if ratio is None:
+            return "—"
+        rule = self.formats.percent
+        decimals = int(rule.get("decimals", 2))
+        rounding = ROUNDING[str(rule.get("rounding", "ROUND_DOWN"))]
+        # 28 significant digits: far more than the two decimals printed.
+        pct = Decimal(ratio.numerator * 100) / Decimal(ratio.denominator)
+        shown = pct.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
+        if rule.get("drop_zero_decimals", False) and shown == shown.to_integral_value():
+            shown = shown.quantize(Decimal(1))
+        return f"{shown}%"
+
+    def date_short(self, value: date | None) -> str:
+        """2020-07-10 → 「109-07-10」."""
+        return "" if value is None else self._roc(self.formats.date_short, value)
+
+    def date_long(self, value: date | None) -> str:
+        """2021-02-24 → 「110年2月24日」."""
+        return "" if value is None else self._roc(self.formats.date_long, value)
+
+    @staticmethod
+    def _roc(pattern: str, value: date) -> str:
+        return pattern.format(y=value.year - ROC_OFFSET, m=value.month, d=value.day)
+
+    def box(self, ticked: bool | None) -> str:
+        """A checkbox glyph: ☑ or ☐."""
+        return self.formats.ticked if ticked else self.formats.unticked
+
+    def done(self, done: bool | None) -> str:
+        """Section 八's mark before a measure: ■ done, □ not yet."""
+        return self.formats.done if done else self.formats.not_done
+
+    def difference(self, amount: Decimal) -> str:
+        """Year-on-year difference in words: 「減少164,300元」."""
+        if amount > 0:
+            return self.formats.difference_up.format(amount=self.number(amount))
+        if amount < 0:
+            return self.formats.difference_down.format(amount=self.number(-amount))
+        return self.formats.difference_none
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一 … 10 → 十, 11 → 十一, 20 → 二十 (enough for list numbering)."""
+    if n <= 0 or n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    text = ("" if tens <= 1 else CHINESE_NUMERALS[tens - 1]) + ("十" if tens else "")
+    return text + (CHINESE_NUMERALS[ones - 1] if ones else "")

@@ -1,0 +1,177 @@
+"""The form definition: loads and validates ``templates/<form>/form.yaml``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import FormError
+
+FieldType = Literal[
+    "text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"
+]
+
+DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent / "templates" / "tpe-gender-report"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Model):
+    """One input value: a labelled field or a table column."""
+
+    key: str
+    header: str
+    type: FieldType = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_only_for_choice(self) -> FieldSpec:
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"{self.key}: 'choices' goes with type 'choice' only")
+        return self
+
+
+class SheetSpec(_Model):
+    """One sheet of a workbook: a list of labelled fields, or a table."""
+
+    id: str
+    name: str
+    kind: Literal["fields", "table"]
+    fields: tuple[FieldSpec, ...] = ()
+    columns: tuple[FieldSpec, ...] = ()
+    table: str | None = None  # the report table it feeds
+    numbering: str = "{n}."  # how the report table prints 項次
+    max_rows: int | None = None
+    detail_of: dict[str, str | int] | None = None
+    free_tables: bool = False
+
+    @model_validator(mode="after")
+    def _kind_matches(self) -> SheetSpec:
+        if self.kind == "fields" and (not self.fields or self.columns):
+            raise ValueError(f"sheet {self.id}: a 'fields' sheet lists fields")
+        if self.kind == "table" and (not self.columns or self.fields):
+            raise ValueError(f"sheet {self.id}: a 'table' sheet lists columns")
+        return self
+
+    @property
+    def specs(self) -> tuple[FieldSpec, ...]:
+        """The fields or columns of this sheet."""
+        return self.fields if self.kind == "fields" else self.columns
+
+
+class WorkbookSpec(_Model):
+    """One section workbook."""
+
+    id: str
+    file: str
+    title: str
+    sheets: tuple[SheetSpec, ...]
+    required: bool = True
+
+
+class Formats(_Model):
+    """How figures are printed."""
+
+    percent: dict[str, str | int | bool]
+    date_short: str
+    date_long: str
+    ticked: str
+    unticked: str
+    done: str
+    not_done: str
+    difference_up: str
+    difference_down: str
+    difference_none: str
+    none: str
+
+
+class GroupRule(_Model):
+    """Section 八 minimums shared by one or more groups."""
+
+    codes: tuple[str, ...]
+    categories: int = Field(ge=0)
+    items: int = Field(ge=0)
+
+
+class AnnexSpec(_Model):
+    """One annex of the form."""
+
+    number: str
+    title: str
+    section: str
+    line: str
+    subs: str | None = None
+    listed: bool = True
+
+
+class Category(_Model):
+    """A section 八 strategy category with its official items."""
+
+    number: str
+    label: str
+    items: tuple[str, ...]
+
+
+class Form(_Model):
+    """The whole form definition."""
+
+    id: str
+    edition: str
+    title: str
+    output_name: str
+    template: str
+    formats: Formats
+    groups: tuple[GroupRule, ...]
+    annexes: tuple[AnnexSpec, ...]
+    sub_annex_line: str
+    strategies: tuple[Category, ...]
+    workbooks: tuple[WorkbookSpec, ...]
+    directory: Path = Path(".")
+
+    @cached_property
+    def sheets(self) -> dict[str, tuple[WorkbookSpec, SheetSpec]]:
+        """Every sheet by its qualified id ``<workbook>.<sheet>``."""
+        return {f"{wb.id}.{sh.id}": (wb, sh) for wb in self.workbooks for sh in wb.sheets}
+
+    @property
+    def template_path(self) -> Path:
+        """The Word template."""
+        return self.directory / self.template
+
+    @property
+    def group_codes(self) -> tuple[str, ...]:
+        """Every valid group code, in the form's order."""
+        return tuple(code for rule in self.groups for code in rule.codes)
+
+    def group_rule(self, code: str) -> GroupRule | None:
+        """The section 八 minimums for a group code."""
+        return next((rule for rule in self.groups if code in rule.codes), None)
+
+
+def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
+    """Load and validate the form definition in ``directory``."""
+    directory = Path(directory)
+    path = directory / "form.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FormError(f"找不到表單定義檔：{path}") from exc
+    except yaml.YAMLError as exc:
+        raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
+    if not isinstance(data, dict):
+        raise FormError(f"表單定義檔格式錯誤：{path}")
+    try:
+        form = Form(**data, directory=directory)
+    except ValidationError as exc:
+        raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
+    if not form.template_path.is_file():
+        raise FormError(f"找不到 Word 範本：{form.template_path}")
+    return form

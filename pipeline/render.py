@@ -1,0 +1,203 @@
+"""Rendering: docxtpl fills the Word template, then the layout plan is applied.
+
+No docx object leaves this module.  The output is written atomically: a
+temporary file in the output folder, then a rename, so a failed or killed
+build never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, TemplateError
+
+from .context import Block, Layout
+from .docxml import (
+    clear_cell,
+    mark_header_row,
+    physical_cells,
+    set_table_caption,
+    set_vmerge,
+    table_caption,
+)
+from .errors import FormError, OutputError
+from .records import FreeTable
+
+RESULTS_BOOKMARK = "results"
+BLOCK_STYLES = {
+    "heading1": "Heading 3",
+    "heading2": "Heading 4",
+    "heading3": "Heading 5",
+    "paragraph": "Normal",
+    "list": "List Paragraph",
+}
+MAX_IMAGE_WIDTH = Cm(15)
+
+
+def render_report(template: Path, context: dict[str, Any], layout: Layout, out: Path) -> Path:
+    """Render ``template`` with ``context``, apply ``layout`` and write ``out`` atomically."""
+    doc = fill_template(template, context)
+    apply_layout(doc, layout)
+    write_atomically(doc, out)
+    return out
+
+
+def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:
+    """Run docxtpl with autoescaping and StrictUndefined (a missing value is an error)."""
+    try:
+        tpl = DocxTemplate(str(template))
+        tpl.get_docx()  # docxtpl opens the file lazily
+    except Exception as exc:  # python-docx raises several kinds for a broken package
+        raise FormError(f"無法開啟 Word 範本 {template}：{exc}") from exc
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    try:
+        tpl.render(context, jinja_env=env, autoescape=True)
+    except TemplateError as exc:
+        raise FormError(f"Word 範本 {template} 的標籤有錯誤：{exc}") from exc
+    return tpl.docx
+
+
+def tables_by_caption(doc: DocxDocument) -> dict[str, Table]:
+    """Every table (nested ones too) that carries an id in its Alt Text title."""
+    found: dict[str, Table] = {}
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        table = Table(tbl, doc._body)
+        caption = table_caption(table)
+        if caption:
+            found[caption] = table
+    return found
+
+
+def ensure_cell_paragraphs(doc: DocxDocument) -> None:
+    """Give every cell a paragraph: a paragraph loop that ran zero times leaves none,
+    and Word and LibreOffice then drop or reject the cell."""
+    for tc in doc.element.body.iter(qn("w:tc")):
+        if len(tc) == 0 or tc[-1].tag != qn("w:p"):
+            tc.append(OxmlElement("w:p"))
+
+
+def apply_layout(doc: DocxDocument, layout: Layout) -> None:
+    """Vertical merges, nested tables and the free-layout blocks."""
+    ensure_cell_paragraphs(doc)
+    tables = tables_by_caption(doc)
+    for merge in layout.merges:
+        table = tables.get(merge.table)
+        if table is None:
+            raise FormError(f"Word 範本中找不到表格「{merge.table}」（表格替代文字標題）")
+        offset = layout.header_rows.get(merge.table, 1)
+        for index in range(merge.first, merge.last + 1):
+            tc = physical_cells(table.rows[offset + index])[merge.column]
+            cell = _Cell(tc, table)
+            set_vmerge(cell, restart=index == merge.first)
+            if index != merge.first:
+                clear_cell(cell)
+    for nested in layout.nested:
+        table = tables[nested.table]
+        offset = layout.header_rows.get(nested.table, 1)
+        tc = physical_cells(table.rows[offset + nested.row])[nested.column]
+        cell = _Cell(tc, table)
+        inner = cell.add_table(rows=0, cols=len(nested.header))
+        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], header_rows=1)
+    _place_blocks(doc, layout.blocks)
+
+
+def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges=()) -> None:
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    set_table_caption(table, caption)
+    width = max((len(r) for r in rows), default=0)
+    for r, values in enumerate(rows):
+        row = table.add_row()
+        if r < header_rows:
+            mark_header_row(row)
+        for c in range(width):
+            text = values[c] if c < len(values) else ""
+            cell = row.cells[c]
+            paragraph = cell.paragraphs[0]
+            paragraph.style = "Table Heading" if r < header_rows else "Table Text"
+            lines = str(text).split("\n")
+            paragraph.add_run(lines[0])
+            for line in lines[1:]:
+                cell.add_paragraph(line, style=paragraph.style)
+    for r1, c1, r2, c2 in merges:
+        if r2 < len(table.rows) and c2 < width:
+            table.cell(r1, c1).merge(table.cell(r2, c2))
+            _drop_empty_paragraphs(table.cell(r1, c1))
+
+
+def _drop_empty_paragraphs(cell) -> None:
+    """A merge concatenates the cells' paragraphs; keep only the ones with text."""
+    paragraphs = cell.paragraphs
+    keep = [p for p in paragraphs if p.text.strip()] or paragraphs[:1]
+    for p in paragraphs:
+        if p not in keep:
+            p._p.getparent().remove(p._p)
+
+
+def _results_anchor(doc: DocxDocument) -> Paragraph | None:
+    for start in doc.element.body.iter(qn("w:bookmarkStart")):
+        if start.get(qn("w:name")) == RESULTS_BOOKMARK:
+            p = start.getparent()
+            if p.tag == qn("w:p"):
+                return Paragraph(p, doc._body)
+    return None
+
+
+def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
+    anchor = _results_anchor(doc)
+    if anchor is None:
+        if blocks:
+            raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
+        return
+    for block in blocks:
+        if block.kind == "table" and block.table is not None:
+            _place_table(doc, anchor, block.table, block.header_rows, block.caption)
+        elif block.kind == "image":
+            if block.image is not None and block.image.is_file():
+                paragraph = doc.add_paragraph()
+                paragraph.add_run().add_picture(str(block.image), width=MAX_IMAGE_WIDTH)
+                anchor._p.addprevious(paragraph._p)
+        else:
+            style = BLOCK_STYLES.get(block.kind, "Normal")
+            for text in block.paragraphs:
+                paragraph = doc.add_paragraph(text, style=style)
+                anchor._p.addprevious(paragraph._p)
+
+
+def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_rows: int,
+                 caption: str) -> None:
+    width = max((len(r) for r in free.cells), default=0)
+    if not width:
+        return
+    table = doc.add_table(rows=0, cols=width)
+    _fill_grid(table, caption, free.cells, header_rows, free.merges)
+    anchor._p.addprevious(table._tbl)
+    spacer = doc.add_paragraph()
+    anchor._p.addprevious(spacer._p)
+
+
+def write_atomically(doc: DocxDocument, out: Path) -> None:
+    """Save to a temporary file beside ``out``, then rename it into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~build-", suffix=".docx", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        doc.save(str(tmp))
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise OutputError(f"無法寫入 {out}：{exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
