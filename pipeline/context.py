@@ -174,7 +174,6 @@ class ContextBuilder:
         return {
             "title": self.report.title,
             "approval": approval,
-            "group_choices": "、".join(self.form.group_codes),
             "groups": "、".join(self.report.groups) or self.show(info.at("groups")),
             "contacts": rows,
         }

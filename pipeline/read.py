@@ -216,6 +216,8 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
                 Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source)
             )
         return Value(None, source)
+    if isinstance(raw, str):
+        raw = V.unescape_ooxml(raw)
     if isinstance(raw, str) and V.has_forbidden(raw):
         findings.append(
             Finding(

@@ -33,6 +33,14 @@ def normalize_text(raw: object) -> str:
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_ooxml(text: str) -> str:
+    """Excel stores characters XML cannot hold as ``_x0007_``; turn them back."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def strip_forbidden(text: str) -> str:
     """Remove characters that XML 1.0 (and so a .docx) cannot hold."""
     return _FORBIDDEN.sub("", text)

@@ -291,7 +291,7 @@ def build(doc) -> None:
     doc.add_paragraph("{{ header.title }}", style="Title")
     p = doc.add_paragraph("{{ header.approval }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph("■組別 ({{ header.group_choices }})：{{ header.groups }}")
+    doc.add_paragraph("■組別 (A群、B群、B1組、C群、C1組、D群、D1組、E1組)：{{ header.groups }}")
     add_table(doc, "header.contacts", [2.2, 1.6, 1.6, 1.4, 6],
               [["", "姓名", "科室", "職稱", "任務"]],
               [["{{ r.role }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.title }}", PARAS("r.duties")]],
