@@ -9,7 +9,7 @@ the ``Layout`` plan that the renderer applies after docxtpl has run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,8 @@ class ContextBuilder:
             first = lead + (content[0] if content else "")
             items.append({"paragraphs": [first, *content[1:]]})
         empty = not intro and not items
-        return {"intro": intro, "highlights": items, "none": self.form.formats.none if empty else ""}
+        none = self.form.formats.none if empty else ""
+        return {"intro": intro, "highlights": items, "none": none}
 
     def s2(self) -> dict[str, Any]:
         c = self.report.committee
@@ -367,13 +368,11 @@ class ContextBuilder:
                 for i, r in enumerate(self.inputs.rows(sheet_id), start=1)
             ]
 
-        notes = [p for r in self.inputs.rows("s7.notes") for p in self.paras(r.at("text"))[:1]]
         note_rows = []
         for i, r in enumerate(self.inputs.rows("s7.notes"), start=1):
             paragraphs = self.paras(r.at("text"))
             if paragraphs:
                 note_rows.append({"paragraphs": [f"{i}. {paragraphs[0]}", *paragraphs[1:]]})
-        del notes
         return {
             "current_year": self.show(years.at("current_year")),
             "next_year": self.show(years.at("next_year")),
@@ -394,18 +393,16 @@ class ContextBuilder:
         index = 0
         for cat in self.form.strategies:
             for n, item in enumerate(cat.items, start=1):
-                lines = [
-                    self.fmt.done(m.get("done")) + line
-                    for m in measures
-                    if m.get("category") == cat.number and m.get("item") == n
-                    for line in self.paras(m.at("name"))[:1]
-                ] + [
-                    line
-                    for m in measures
-                    if m.get("category") == cat.number and m.get("item") == n
-                    for line in self.paras(m.at("name"))[1:]
-                ]
-                rows.append({"category": cat.label if n == 1 else "", "item": item, "measures": lines})
+                lines: list[str] = []
+                for m in measures:
+                    if m.get("category") == cat.number and m.get("item") == n:
+                        paragraphs = self.paras(m.at("name"))
+                        if paragraphs:
+                            lines.append(self.fmt.done(m.get("done")) + paragraphs[0])
+                            lines.extend(paragraphs[1:])
+                rows.append(
+                    {"category": cat.label if n == 1 else "", "item": item, "measures": lines}
+                )
                 categories.append(cat.number)
                 if (
                     details

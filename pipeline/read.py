@@ -142,10 +142,8 @@ def _read_fields(
             labels[label] = row
     values: dict[str, Value] = {}
     for spec in sh.fields:
-        row = next(
-            (labels[k] for k in (fold_header(h) for h in (spec.header, *spec.aliases)) if k in labels),
-            None,
-        )
+        wanted = [fold_header(h) for h in (spec.header, *spec.aliases)]
+        row = next((labels[k] for k in wanted if k in labels), None)
         if row is None:
             findings.append(
                 Finding(

@@ -1,0 +1,69 @@
+"""Reading workbooks: columns found by header text, problems named by cell."""
+
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from pipeline.read import read_inputs
+
+from .conftest import MINIMAL, set_cell
+
+
+def test_sample_reads_without_findings(form):
+    from .conftest import SAMPLE_INPUTS
+
+    inputs, findings = read_inputs(SAMPLE_INPUTS, form)
+    assert findings == []
+    assert len(inputs.rows("s6.public_works")) == 4
+    assert inputs.fields("header.info").get("agency") == "臺北自來水事業處"
+
+
+def test_bad_value_names_file_sheet_cell_and_expectation(make_inputs, form):
+    folder = make_inputs()
+    ref = set_cell(folder / "02_性別平等專案小組.xlsx", "成員", "女性委員數", "四位")
+    inputs, findings = read_inputs(folder, form)
+    [finding] = findings
+    assert finding.rule == "input.bad-value"
+    assert (finding.source.workbook, finding.source.sheet, finding.source.cell) == (
+        "02_性別平等專案小組.xlsx", "成員", ref)
+    assert "四位" in finding.message and "數字" in finding.message
+    assert inputs.fields("s2.members").at("female").raw == "四位"
+
+
+def test_columns_are_found_by_header_text_even_moved_and_spaced(make_inputs, form):
+    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [
+        {"重點項目或方案名稱": "甲", "預期效益": "效益"}]}})
+    path = folder / "10_未來推展重點.xlsx"
+    book = load_workbook(path)
+    ws = book["重點項目"]
+    ws.insert_cols(1)  # an extra column in front
+    ws["A1"] = "備註"
+    ws["B1"] = " 重點項目或\n方案名稱 "  # spaces and a line break in the header
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert findings == []
+    [row] = inputs.rows("s10.plans")
+    assert row["name"] == "甲" and row["benefit"] == ("效益",)
+    assert row.at("name").source.cell == "B2"
+
+
+def test_blank_rows_are_skipped(make_inputs, form):
+    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [
+        {"重點項目或方案名稱": "甲"}, {}, {"重點項目或方案名稱": "乙"}]}})
+    inputs, _ = read_inputs(folder, form)
+    assert [r["name"] for r in inputs.rows("s10.plans")] == ["甲", "乙"]
+
+
+def test_missing_required_value_is_an_error_at_its_cell(make_inputs, form):
+    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"現況說明": "只有現況"}]}})
+    _, findings = read_inputs(folder, form)
+    [finding] = findings
+    assert finding.rule == "input.required" and finding.source.cell == "A2"
+
+
+def test_missing_workbook_is_a_finding_and_the_section_is_empty(make_inputs, form):
+    folder = make_inputs()
+    (folder / "05_性別分析.xlsx").unlink()
+    inputs, findings = read_inputs(folder, form)
+    assert [f.rule for f in findings] == ["input.missing-workbook"]
+    assert inputs.rows("s5.analyses") == ()
