@@ -1,19 +1,25 @@
-"""The command line: ``report build``.  It parses options, calls the library, prints.
+"""The command line: it parses options, calls the library, prints, sets the exit status.
 
-Exit status: 0 when the report was built without error findings, 1 when there
-are error findings (the draft is still written), 2 when the input or the
-form cannot be used at all.
+Exit status: 0 when there are no error findings, 1 when there are (``build``
+still writes the draft, with the findings as Word comments, unless
+``--strict``), 2 when the input or the form cannot be used at all.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from .errors import PipelineError
-from .findings import Severity
+from .findings import Finding, Severity
+
+INPUTS = click.option("--inputs", "inputs", type=click.Path(path_type=Path),
+                      default=Path("inputs"), show_default=True, help="各章節活頁簿所在資料夾")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,27 +27,76 @@ def cli() -> None:
     """臺北市政府各機關推動性別平等工作成果報告產生器。"""
 
 
+def _summary(findings: list[Finding]) -> None:
+    counts = Counter(f.severity for f in findings)
+    if findings:
+        by_rule = Counter((f.severity.label, f.rule) for f in findings)
+        click.echo("檢核摘要：")
+        click.echo(f"  {'嚴重度':<4} {'規則':<32} 件數")
+        for (label, rule), n in sorted(by_rule.items()):
+            click.echo(f"  {label:<6} {rule:<32} {n}")
+        for finding in findings:
+            click.echo(str(finding), err=finding.severity is Severity.ERROR)
+    click.echo(f"錯誤 {counts[Severity.ERROR]} 項，警告 {counts[Severity.WARNING]} 項，"
+               f"提示 {counts[Severity.INFO]} 項")
+
+
+def _as_json(findings: list[Finding]) -> str:
+    counts = Counter(f.severity.value for f in findings)
+    data = {
+        "ok": counts["error"] == 0,
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "infos": counts["info"],
+        "findings": [asdict(f) | {"severity": f.severity.value} for f in findings],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
 @cli.command()
-@click.option("--inputs", "inputs", type=click.Path(path_type=Path), default=Path("inputs"),
-              show_default=True, help="各章節活頁簿所在資料夾")
+@INPUTS
 @click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
               show_default=True, help="報告輸出資料夾")
-def build(inputs: Path, out: Path) -> None:
-    """讀取各章節活頁簿，計算並產生報告 .docx。
+@click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
+@click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
+@click.option("--no-mark", is_flag=True, help="不輸出標示問題儲存格的活頁簿副本")
+def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool) -> None:
+    """讀取各章節活頁簿，計算、檢核並產生報告 .docx。
+
+    每個檢核結果會成為 Word 註解，並輸出標示問題儲存格的活頁簿副本（out/檢核標示/）。
 
     例：report build --inputs inputs --out outputs
     """
     from .main import build as run_build
 
-    result = run_build(inputs, out)
+    result = run_build(inputs, out, comments=not clean, strict=strict, mark=not no_mark)
     for path in result.inputs_read:
         click.echo(f"讀取：{path}")
-    for finding in result.findings:
-        click.echo(str(finding), err=finding.severity is Severity.ERROR)
-    errors = sum(f.severity is Severity.ERROR for f in result.findings)
-    warnings = sum(f.severity is Severity.WARNING for f in result.findings)
-    click.echo(f"寫入：{result.output}")
-    click.echo(f"錯誤 {errors} 項，警告 {warnings} 項")
+    _summary(result.findings)
+    if result.output is None:
+        click.echo("有錯誤且使用 --strict：未寫出報告", err=True)
+    else:
+        click.echo(f"寫入：{result.output}")
+    for path in result.marked_workbooks:
+        click.echo(f"標示：{path}")
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@INPUTS
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 輸出檢核結果")
+def check(inputs: Path, as_json: bool) -> None:
+    """只檢核各章節活頁簿，不產生報告。
+
+    例：report check --inputs inputs --json
+    """
+    from .main import check as run_check
+
+    result = run_check(inputs)
+    if as_json:
+        click.echo(_as_json(result.findings))
+    else:
+        _summary(result.findings)
     sys.exit(0 if result.ok else 1)
 
 

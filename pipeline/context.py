@@ -62,16 +62,6 @@ class Layout:
     blocks: tuple[Block, ...] = ()
 
 
-# Header rows of each official table in the template (the body starts below).
-HEADER_ROWS = {
-    "header.contacts": 1, "s2.members": 1, "s2.meetings": 2, "s3.general": 1,
-    "s3.managers": 1, "s3.contact_hours": 1, "s3.self_training": 1,
-    "s3.staff_training": 1, "s3.media_training": 1, "s4.existing": 2,
-    "s4.new_indicators": 2, "s4.new_items": 2, "s5.analyses": 1, "s6.ordinances": 2,
-    "s6.public_works": 2, "s6.major_policies": 2, "s7.budget_current": 1,
-    "s7.budget_next": 1, "s8.strategies": 1, "s10.future": 1,
-}  # fmt: skip
-
 BLOCK_KINDS = {
     "標題1": "heading1", "標題2": "heading2", "標題3": "heading3",
     "段落": "paragraph", "條列": "list", "表格": "table", "圖片": "image",
@@ -516,7 +506,7 @@ class ContextBuilder:
             "annexes": self.annexes(),
         }
         layout = Layout(
-            header_rows=dict(HEADER_ROWS),
+            header_rows={key: table.header_rows for key, table in self.form.tables.items()},
             merges=tuple(self.merges),
             nested=tuple(self.nested),
             blocks=tuple(self.blocks()),

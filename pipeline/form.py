@@ -120,6 +120,20 @@ class Category(_Model):
     items: tuple[str, ...]
 
 
+class TableSpec(_Model):
+    """An official table of the Word template: header rows and where fields land."""
+
+    header_rows: int = Field(ge=0)
+    columns: dict[str, int | tuple[int, int]] = {}
+
+    def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:
+        """(body row, column) where ``key`` of body row ``row`` lands; column 0 if unknown."""
+        place = self.columns.get(key or "", 0)
+        if isinstance(place, tuple):
+            return place
+        return row, place
+
+
 class Form(_Model):
     """The whole form definition."""
 
@@ -134,6 +148,7 @@ class Form(_Model):
     sub_annex_line: str
     strategies: tuple[Category, ...]
     workbooks: tuple[WorkbookSpec, ...]
+    tables: dict[str, TableSpec]
     directory: Path = Path(".")
 
     @cached_property
@@ -150,6 +165,15 @@ class Form(_Model):
     def group_codes(self) -> tuple[str, ...]:
         """Every valid group code, in the form's order."""
         return tuple(code for rule in self.groups for code in rule.codes)
+
+    def strategy_row(self, category: str, item: int) -> int | None:
+        """The body row of section 八's table for (category, item), or None if no such item."""
+        row = 0
+        for cat in self.strategies:
+            if cat.number == category:
+                return row + item - 1 if 1 <= item <= len(cat.items) else None
+            row += len(cat.items)
+        return None
 
     def group_rule(self, code: str) -> GroupRule | None:
         """The section 八 minimums for a group code."""

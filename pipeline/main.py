@@ -1,4 +1,4 @@
-"""The library entry point: ``build()`` runs the whole pipeline and returns a result."""
+"""The library entry point: ``build()`` and ``check()`` run the pipeline and return results."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compute import compute_report
+from .annotate import mark_workbooks
+from .check import load_rules, run_checks
+from .compute import Report, compute_report
 from .context import build_context
 from .findings import Finding, has_errors
 from .form import DEFAULT_FORM_DIR, load_form
 from .read import read_inputs
 from .render import render_report
+
+MARKED_DIR = "檢核標示"
 
 
 @dataclass
@@ -21,6 +25,7 @@ class BuildResult:
     output: Path | None
     findings: list[Finding]
     inputs_read: list[Path] = field(default_factory=list)
+    marked_workbooks: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -29,30 +34,64 @@ class BuildResult:
         return not has_errors(self.findings)
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = now - self._start
+        self._start = now
+
+
+def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
+    form = load_form(form_dir)
+    rules = load_rules(form.directory)
+    clock.lap("form")
+    records, findings = read_inputs(Path(inputs), form)
+    clock.lap("read")
+    report = compute_report(records, form)
+    clock.lap("compute")
+    findings = findings + run_checks(report, rules)
+    clock.lap("check")
+    return report, findings
+
+
+def check(inputs: Path | str = "inputs", form_dir: Path | str = DEFAULT_FORM_DIR) -> BuildResult:
+    """Read, compute and check without rendering: the findings only."""
+    clock = _Clock()
+    report, findings = _checked(inputs, form_dir, clock)
+    return BuildResult(None, findings, list(report.inputs.files.values()), timings=clock.timings)
+
+
 def build(
     inputs: Path | str = "inputs",
     out: Path | str = "outputs",
     form_dir: Path | str = DEFAULT_FORM_DIR,
+    *,
+    comments: bool = True,
+    strict: bool = False,
+    mark: bool = True,
 ) -> BuildResult:
-    """Read the section workbooks in ``inputs``, compute, render the .docx into ``out``."""
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
+    """Read the section workbooks in ``inputs``, compute, check and render the .docx into ``out``.
 
-    def lap(stage: str) -> None:
-        nonlocal start
-        now = time.perf_counter()
-        timings[stage] = now - start
-        start = now
-
-    form = load_form(form_dir)
-    lap("form")
-    records, findings = read_inputs(Path(inputs), form)
-    lap("read")
-    report = compute_report(records, form)
-    lap("compute")
+    ``comments`` anchors every finding as a Word comment (False: a clean copy);
+    ``strict`` writes nothing when there are error findings; ``mark`` writes
+    copies of the workbooks with the findings' cells highlighted.
+    """
+    clock = _Clock()
+    report, findings = _checked(inputs, form_dir, clock)
+    read = list(report.inputs.files.values())
+    if strict and has_errors(findings):
+        return BuildResult(None, findings, read, timings=clock.timings)
     context, layout = build_context(report)
-    lap("context")
-    output = Path(out) / f"{report.output_stem}.docx"
-    render_report(form.template_path, context, layout, output)
-    lap("render")
-    return BuildResult(output, findings, list(records.files.values()), timings)
+    clock.lap("context")
+    out = Path(out)
+    output = out / f"{report.output_stem}.docx"
+    render_report(report.form.template_path, context, layout, output,
+                  findings if comments else None, report.form.tables)
+    clock.lap("render")
+    marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR) if mark and findings else []
+    clock.lap("mark")
+    return BuildResult(output, findings, read, marked, clock.timings)

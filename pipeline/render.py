@@ -32,6 +32,8 @@ from .docxml import (
     table_caption,
 )
 from .errors import FormError, OutputError
+from .findings import Finding
+from .form import TableSpec
 from .records import FreeTable
 
 RESULTS_BOOKMARK = "results"
@@ -45,12 +47,61 @@ BLOCK_STYLES = {
 MAX_IMAGE_WIDTH = Cm(15)
 
 
-def render_report(template: Path, context: dict[str, Any], layout: Layout, out: Path) -> Path:
-    """Render ``template`` with ``context``, apply ``layout`` and write ``out`` atomically."""
+def render_report(
+    template: Path,
+    context: dict[str, Any],
+    layout: Layout,
+    out: Path,
+    findings: list[Finding] | None = None,
+    tables: dict[str, TableSpec] | None = None,
+) -> Path:
+    """Render ``template`` with ``context``, apply ``layout``, anchor each finding as a
+    Word comment where it lands, and write ``out`` atomically."""
     doc = fill_template(template, context)
     apply_layout(doc, layout)
+    if findings:
+        add_comments(doc, findings, tables or {})
     write_atomically(doc, out)
     return out
+
+
+COMMENT_AUTHOR = "檢核程式"
+NUMERALS = "一二三四五六七八九十"
+
+
+def _anchor_paragraph(doc: DocxDocument, finding: Finding, tables: dict[str, TableSpec],
+                      found: dict[str, Table]) -> Paragraph:
+    """The paragraph a finding is shown at: its table cell, else its section heading."""
+    target = finding.target
+    table = found.get(target.table or "")
+    spec = tables.get(target.table or "")
+    if table is not None and spec is not None:
+        row, col = spec.cell_of(target.column, target.row)
+        body_rows = len(table.rows) - spec.header_rows
+        index = spec.header_rows + row if row is not None and row < body_rows else len(table.rows) - 1
+        cells = physical_cells(table.rows[index])
+        tc = cells[min(col, len(cells) - 1)]
+        return _Cell(tc, table).paragraphs[0]
+    paragraphs = doc.paragraphs
+    if target.section:
+        prefix = target.section + "、"
+        for p in paragraphs:
+            if p.style.name == "Heading 1" and p.text.startswith(prefix):
+                return p
+    return paragraphs[0]
+
+
+def add_comments(doc: DocxDocument, findings: list[Finding], tables: dict[str, TableSpec]) -> None:
+    """Each finding as a Word comment anchored at the cell or paragraph concerned."""
+    found = tables_by_caption(doc)
+    for finding in findings:
+        paragraph = _anchor_paragraph(doc, finding, tables, found)
+        runs = paragraph.runs or [paragraph.add_run("")]
+        text = f"[{finding.severity.label}] {finding.message}"
+        if finding.source is not None:
+            text += f"（來源：{finding.source}）"
+        text += f"〔規則 {finding.rule}〕"
+        doc.add_comment(runs, text=text, author=COMMENT_AUTHOR, initials="檢")
 
 
 def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:

@@ -1,0 +1,429 @@
+"""Reconciliation: every form rule checked against the report model, as findings.
+
+The rules are data (``templates/<form>/rules.yaml``): each names a *kind* of
+check defined here and gives its parameters.  Checks never raise on bad data;
+they return findings, each naming the workbook cell it comes from and the
+report table cell it lands in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .compute import Report, budget_total
+from .errors import FormError
+from .findings import Finding, Severity, Source, Target
+from .fmt import Formatter
+from .records import Record, Value
+from .values import ROC_OFFSET
+
+SECTION_OF_WORKBOOK = {
+    "header": None, "s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六",
+    "s7": "七", "s8": "八", "results": "八", "s9": "九", "s10": "十",
+}  # fmt: skip
+
+
+class Rule(BaseModel):
+    """One rule instance: id, kind, severity and the kind's parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    kind: str
+    severity: Severity
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in KINDS:
+            raise ValueError(f"unknown rule kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+        return kind
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """A parameter of the rule (``default`` when absent)."""
+        return (self.model_extra or {}).get(name, default)
+
+    @property
+    def sheets(self) -> list[str]:
+        """The sheet(s) the rule applies to."""
+        many = self.param("sheets")
+        return list(many) if many else [self.param("sheet")]
+
+
+def load_rules(form_dir: Path) -> list[Rule]:
+    """Load and validate ``rules.yaml`` next to the form."""
+    path = Path(form_dir) / "rules.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return [Rule(**item) for item in data.get("rules", [])]
+    except FileNotFoundError as exc:
+        raise FormError(f"找不到規則檔：{path}") from exc
+    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+        raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
+
+
+def fraction(value: Any) -> Fraction:
+    """A threshold as an exact fraction: 18, "1/3", "0.5"."""
+    return Fraction(str(value))
+
+
+@dataclass
+class Checker:
+    """Runs rules against one report and builds findings with their places."""
+
+    report: Report
+
+    def __post_init__(self) -> None:
+        self.form = self.report.form
+        self.inputs = self.report.inputs
+        self.fmt = Formatter(self.form.formats)
+
+    # -- places --------------------------------------------------------------------
+    def records(self, sheet_id: str) -> tuple[Record, ...]:
+        """The records of a sheet (a fields sheet gives its single record)."""
+        _, spec = self.form.sheets[sheet_id]
+        return (self.inputs.fields(sheet_id),) if spec.kind == "fields" else self.inputs.rows(sheet_id)
+
+    def header(self, sheet_id: str, key: str) -> str:
+        """The workbook header (label) of a field."""
+        _, spec = self.form.sheets[sheet_id]
+        return next((f.header for f in spec.specs if f.key == key), key)
+
+    def target(self, sheet_id: str, record: Record | None, key: str | None) -> Target:
+        """Where a field of a record lands in the report."""
+        wb_spec, spec = self.form.sheets[sheet_id]
+        section = SECTION_OF_WORKBOOK.get(wb_spec.id)
+        row = None if record is None else record.row if spec.kind == "table" else 0
+        if sheet_id == "s8.measures" and record is not None:
+            row = self.form.strategy_row(record.get("category") or "", record.get("item") or 0)
+        return Target(spec.table, row, key, section)
+
+    def source(self, sheet_id: str, record: Record | None, key: str | None) -> Source:
+        """Where a field comes from in the workbooks."""
+        wb_spec, spec = self.form.sheets[sheet_id]
+        if record is not None and key is not None and key in record.values:
+            return record.values[key].source
+        if record is not None and spec.kind == "table":
+            return record.source
+        return Source(wb_spec.file, spec.name)
+
+    def finding(self, rule: Rule, message: str, sheet_id: str, record: Record | None = None,
+                key: str | None = None) -> Finding:
+        """A finding of ``rule`` about field ``key`` of ``record``."""
+        return Finding(rule.id, rule.severity, message, self.source(sheet_id, record, key),
+                       self.target(sheet_id, record, key))
+
+    def num(self, value: Any) -> str:
+        """A figure in a message."""
+        return self.fmt.number(value) if isinstance(value, (int, Decimal)) else str(value)
+
+
+Check = Callable[[Checker, Rule], Iterable[Finding]]
+KINDS: dict[str, Check] = {}
+
+
+def kind(name: str) -> Callable[[Check], Check]:
+    """Register a kind of check under the name rules.yaml uses."""
+
+    def register(func: Check) -> Check:
+        KINDS[name] = func
+        return func
+
+    return register
+
+
+def _each(c: Checker, rule: Rule) -> Iterator[tuple[str, Record]]:
+    for sheet_id in rule.sheets:
+        for record in c.records(sheet_id):
+            yield sheet_id, record
+
+
+@kind("sum_equals")
+def sum_equals(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A stated total equals the sum of its parts (skipped when the total is blank)."""
+    total_key, parts = rule.param("total"), rule.param("parts")
+    for sheet_id, record in _each(c, rule):
+        total = record.get(total_key)
+        values = [record.get(p) for p in parts]
+        if total is None or any(v is None for v in values):
+            continue
+        if sum(values) != total:
+            shown = " + ".join(f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values))
+            yield c.finding(rule, f"{shown} = {c.num(sum(values))}，與填寫的"
+                            f"「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
+                            sheet_id, record, total_key)
+
+
+@kind("min_share")
+def min_share(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """The lower single-gender share is at least the threshold, or an explanation is given."""
+    threshold = fraction(rule.param("threshold"))
+    for sheet_id, record in _each(c, rule):
+        total = record.get(rule.param("total"))
+        parts = [record.get(p) for p in rule.param("parts")]
+        if not total or any(p is None for p in parts):
+            continue
+        share = Fraction(min(parts), total)
+        if share >= threshold or record.get(rule.param("explanation")):
+            continue
+        yield c.finding(
+            rule,
+            f"單一性別比例(較低者) {min(parts)}/{total} = {c.fmt.percent(share)}，未達 "
+            f"{threshold}，且未填寫「{c.header(sheet_id, rule.param('explanation'))}」",
+            sheet_id, record, rule.param("explanation"))
+
+
+@kind("exactly_one")
+def exactly_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Exactly one box of a group is ticked."""
+    fields = rule.param("fields")
+    for sheet_id, record in _each(c, rule):
+        ticked = [f for f in fields if record.get(f)]
+        if len(ticked) != 1:
+            names = "、".join(c.header(sheet_id, f) for f in fields)
+            yield c.finding(rule, f"「{rule.param('label')}」應勾選一項（{names}），"
+                            f"目前勾選 {len(ticked)} 項", sheet_id, record,
+                            (ticked or fields)[0])
+
+
+@kind("at_least_one")
+def at_least_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """At least one box of a group is ticked."""
+    fields = rule.param("fields")
+    for sheet_id, record in _each(c, rule):
+        if not any(record.get(f) for f in fields):
+            yield c.finding(rule, f"「{rule.param('label')}」未勾選任何一項", sheet_id, record,
+                            fields[0])
+
+
+@kind("required_if")
+def required_if(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A field must be filled when a box is ticked (e.g. 主席「其他」needs a title)."""
+    when, field = rule.param("when"), rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        if record.get(when) and not record.get(field):
+            yield c.finding(rule, f"已勾選「{c.header(sheet_id, when)}」，"
+                            f"須填寫「{c.header(sheet_id, field)}」", sheet_id, record, field)
+
+
+@kind("ticked")
+def ticked(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A box the form expects ticked is ticked."""
+    field = rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        if not record.get(field):
+            yield c.finding(rule, f"未勾選「{c.header(sheet_id, field)}」", sheet_id, record, field)
+
+
+@kind("date_in_year")
+def date_in_year(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A date lies inside the report year."""
+    year = c.report.year
+    if year is None:
+        return
+    field = rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        value = record.get(field)
+        if isinstance(value, date) and value.year - ROC_OFFSET != year:
+            yield c.finding(rule, f"「{c.header(sheet_id, field)}」{c.fmt.date_long(value)} "
+                            f"不在報告年度 {year} 年內", sheet_id, record, field)
+
+
+@kind("not_greater")
+def not_greater(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """For each pair [a, b]: a ≤ b (e.g. completed ≤ headcount, adopted ≤ given)."""
+    for sheet_id, record in _each(c, rule):
+        for small, large in rule.param("pairs"):
+            a, b = record.get(small), record.get(large)
+            if a is not None and b is not None and a > b:
+                yield c.finding(rule, f"「{c.header(sheet_id, small)}」{c.num(a)} 大於"
+                                f"「{c.header(sheet_id, large)}」{c.num(b)}", sheet_id, record,
+                                small)
+
+
+@kind("min_value")
+def min_value(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A figure is at least a minimum (e.g. 18 hours a year)."""
+    field, minimum = rule.param("field"), fraction(rule.param("minimum"))
+    for sheet_id, record in _each(c, rule):
+        value = record.get(field)
+        if value is not None and Fraction(value) < minimum:
+            who = record.get("name")
+            prefix = f"{who}：" if who else ""
+            yield c.finding(rule, f"{prefix}「{c.header(sheet_id, field)}」{c.num(value)}，"
+                            f"未達 {minimum}", sheet_id, record, field)
+
+
+@kind("max_rows")
+def max_rows(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A table has at most N rows (e.g. 至多書寫3項)."""
+    maximum = int(rule.param("maximum"))
+    for sheet_id in rule.sheets:
+        rows = c.records(sheet_id)
+        if len(rows) > maximum:
+            yield c.finding(rule, f"填寫了 {len(rows)} 項，表單規定至多 {maximum} 項", sheet_id,
+                            rows[maximum], None)
+
+
+@kind("equals_field")
+def equals_field(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A field equals another (plus an offset), e.g. next year = this year + 1."""
+    other_sheet, other_key = rule.param("other_sheet"), rule.param("other_field")
+    offset = rule.param("offset", 0)
+    other = c.inputs.fields(other_sheet).get(other_key)
+    for sheet_id, record in _each(c, rule):
+        value = record.get(rule.param("field"))
+        if value is None or other is None or value == other + offset:
+            continue
+        expected = other + offset
+        yield c.finding(rule, f"「{c.header(sheet_id, rule.param('field'))}」為 {c.num(value)}，"
+                        f"應為 {c.num(expected)}（「{c.header(other_sheet, other_key)}」"
+                        f"{c.num(other)}{f' + {offset}' if offset else ''}）",
+                        sheet_id, record, rule.param("field"))
+
+
+@kind("stated_sum")
+def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A stated total (optional) equals the sum of a table's column."""
+    for sheet_id, record in _each(c, rule):
+        stated = record.get(rule.param("field"))
+        if stated is None:
+            continue
+        computed = budget_total(c.inputs.rows(rule.param("rows")))
+        if stated != computed:
+            yield c.finding(rule, f"填寫的「{c.header(sheet_id, rule.param('field'))}」"
+                            f"{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
+                            sheet_id, record, rule.param("field"))
+
+
+@kind("listed_count")
+def listed_count(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Where opinions are listed (甲、乙、丙…), their number equals the count given."""
+    markers = rule.param("markers")
+    pattern = re.compile(f"^[{markers}][、.．]")
+    for sheet_id, record in _each(c, rule):
+        value = record.get(rule.param("field")) or ()
+        listed = sum(1 for line in value if pattern.match(line))
+        count = record.get(rule.param("count"))
+        if listed and count is not None and listed != count:
+            yield c.finding(rule, f"摘要列出 {listed} 項意見（{markers[0]}、{markers[1]}…），"
+                            f"「{c.header(sheet_id, rule.param('count'))}」填寫 {count} 項",
+                            sheet_id, record, rule.param("count"))
+
+
+@kind("group_minimum")
+def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Section 八: categories and items done meet every listed group's minimum."""
+    done = c.report.strategies
+    sheet_id = rule.sheets[0]
+    for code in c.report.groups:
+        group = c.form.group_rule(code)
+        if group is None:
+            continue
+        cats, items = len(done.categories_done), len(done.items_done)
+        if cats < group.categories or items < group.items:
+            yield Finding(
+                rule.id, rule.severity,
+                f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；"
+                f"目前辦理 {cats} 類、{items} 項",
+                c.source(sheet_id, None, None), Target("s8.strategies", None, None, "八"))
+
+
+@kind("strategy_item")
+def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Section 八: each measure names an item the form has."""
+    for sheet_id, record in _each(c, rule):
+        cat, item = record.get("category"), record.get("item")
+        if cat and item is not None and c.form.strategy_row(cat, item) is None:
+            count = next(len(s.items) for s in c.form.strategies if s.number == cat)
+            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項",
+                            sheet_id, record, "item")
+
+
+@kind("free_table")
+def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 表格 block of the free-layout part names an existing sheet."""
+    for sheet_id, record in _each(c, rule):
+        if record.get("kind") == "表格" and record.get("sheet") not in c.inputs.free_tables:
+            sheets = "、".join(c.inputs.free_tables) or "（無）"
+            yield c.finding(rule, f"找不到表格工作表「{record.get('sheet') or ''}」；"
+                            f"此活頁簿的表格工作表有：{sheets}", sheet_id, record, "sheet")
+
+
+@kind("image_file")
+def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 圖片 block names an image file that exists under inputs/."""
+    for sheet_id, record in _each(c, rule):
+        if record.get("kind") != "圖片":
+            continue
+        name = (record.get("text") or ("",))[0]
+        if not name or not (c.inputs.directory / name).is_file():
+            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）",
+                            sheet_id, record, "text")
+
+
+@kind("names_match")
+def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Each name in one table appears in another (e.g. contacts in the training table)."""
+    others = {r.get(rule.param("other_field")) for r in c.records(rule.param("other_sheet"))}
+    others.discard(None)
+    if not others:
+        return
+    for sheet_id, record in _each(c, rule):
+        name = record.get(rule.param("field"))
+        if name and name not in others:
+            close = [o for o in others if _one_apart(name, o)]
+            hint = f"（是否為「{close[0]}」？）" if close else ""
+            yield c.finding(rule, f"「{name}」未出現在"
+                            f"{c.form.sheets[rule.param('other_sheet')][1].name}表中{hint}",
+                            sheet_id, record, rule.param("field"))
+
+
+def _one_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b)) == 1
+
+
+@kind("near_duplicates")
+def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Two values across tables that differ in one character: a name spelled two ways."""
+    seen: list[tuple[str, str, Record, str]] = []
+    min_length = int(rule.param("min_length", 3))
+    for qualified in rule.param("fields"):
+        sheet_id, key = qualified.rsplit(".", 1)
+        for record in c.records(sheet_id):
+            value = record.get(key)
+            if not value:
+                continue
+            for part in re.split(r"[、，,；;]", str(value)):
+                part = part.strip()
+                if len(part) >= min_length:
+                    seen.append((part, sheet_id, record, key))
+    reported: set[frozenset[str]] = set()
+    for i, (a, sheet_a, rec_a, key_a) in enumerate(seen):
+        for b, sheet_b, rec_b, _ in seen[i + 1:]:
+            pair = frozenset((a, b))
+            if pair in reported or not _one_apart(a, b):
+                continue
+            reported.add(pair)
+            other = c.source(sheet_b, rec_b, key_a)
+            yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
+                            "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)
+
+
+def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:
+    """Check every rule against ``report``; findings in rule order."""
+    checker = Checker(report)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(KINDS[rule.kind](checker, rule))
+    return findings
