@@ -24,7 +24,7 @@ from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
 from .fmt import Formatter
-from .records import Record, Value
+from .records import Record
 from .values import ROC_OFFSET
 
 SECTION_OF_WORKBOOK = {
@@ -92,7 +92,9 @@ class Checker:
     def records(self, sheet_id: str) -> tuple[Record, ...]:
         """The records of a sheet (a fields sheet gives its single record)."""
         _, spec = self.form.sheets[sheet_id]
-        return (self.inputs.fields(sheet_id),) if spec.kind == "fields" else self.inputs.rows(sheet_id)
+        if spec.kind == "fields":
+            return (self.inputs.fields(sheet_id),)
+        return self.inputs.rows(sheet_id)
 
     def header(self, sheet_id: str, key: str) -> str:
         """The workbook header (label) of a field."""
@@ -158,7 +160,9 @@ def sum_equals(c: Checker, rule: Rule) -> Iterator[Finding]:
         if total is None or any(v is None for v in values):
             continue
         if sum(values) != total:
-            shown = " + ".join(f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values))
+            shown = " + ".join(
+                f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values, strict=True)
+            )
             yield c.finding(rule, f"{shown} = {c.num(sum(values))}，與填寫的"
                             f"「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
                             sheet_id, record, total_key)
@@ -390,7 +394,7 @@ def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
 
 
 def _one_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b)) == 1
+    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 @kind("near_duplicates")

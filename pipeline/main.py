@@ -45,7 +45,9 @@ class _Clock:
         self._start = now
 
 
-def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
+def _checked(
+    inputs: Path | str, form_dir: Path | str, clock: _Clock
+) -> tuple[Report, list[Finding]]:
     form = load_form(form_dir)
     rules = load_rules(form.directory)
     clock.lap("form")

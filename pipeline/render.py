@@ -78,7 +78,8 @@ def _anchor_paragraph(doc: DocxDocument, finding: Finding, tables: dict[str, Tab
     if table is not None and spec is not None:
         row, col = spec.cell_of(target.column, target.row)
         body_rows = len(table.rows) - spec.header_rows
-        index = spec.header_rows + row if row is not None and row < body_rows else len(table.rows) - 1
+        in_body = row is not None and row < body_rows
+        index = spec.header_rows + row if in_body else len(table.rows) - 1
         cells = physical_cells(table.rows[index])
         tc = cells[min(col, len(cells) - 1)]
         return _Cell(tc, table).paragraphs[0]
