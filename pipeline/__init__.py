@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .main import BuildResult, build
+    from .main import BuildResult, build, verify
 
-__all__ = ["build", "BuildResult"]
+__all__ = ["build", "verify", "BuildResult"]
 
 
 def __getattr__(name: str):

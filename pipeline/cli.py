@@ -90,9 +90,9 @@ def check(inputs: Path, as_json: bool) -> None:
 
     例：report check --inputs inputs --json
     """
-    from .main import check as run_check
+    from .main import verify
 
-    result = run_check(inputs)
+    result = verify(inputs)
     if as_json:
         click.echo(_as_json(result.findings))
     else:

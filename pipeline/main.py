@@ -60,7 +60,7 @@ def _checked(
     return report, findings
 
 
-def check(inputs: Path | str = "inputs", form_dir: Path | str = DEFAULT_FORM_DIR) -> BuildResult:
+def verify(inputs: Path | str = "inputs", form_dir: Path | str = DEFAULT_FORM_DIR) -> BuildResult:
     """Read, compute and check without rendering: the findings only."""
     clock = _Clock()
     report, findings = _checked(inputs, form_dir, clock)

@@ -1,0 +1,110 @@
+"""Findings reach the people who fix them: Word comments, marked workbook copies, exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+
+from pipeline import build
+from pipeline.cli import main
+from pipeline.docxml import table_caption
+
+from .conftest import set_cell
+
+S2 = "02_性別平等專案小組.xlsx"
+
+
+def digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.xlsx"))}
+
+
+def commented_cells(path):
+    """(table id, row, column) of every table cell that holds a comment anchor, with its text."""
+    doc = Document(str(path))
+    comments = {c.comment_id: c.text for c in doc.comments}
+    found = {}
+    for table in doc.tables:
+        caption = table_caption(table)
+        for r, tr in enumerate(table._tbl.tr_lst):
+            for c, tc in enumerate(tr.tc_lst):
+                for start in tc.iter(qn("w:commentRangeStart")):
+                    found[(caption, r, c)] = comments[int(start.get(qn("w:id")))]
+    return found
+
+
+@pytest.fixture
+def broken(sample_inputs):
+    """The sample with one figure broken: 男性委員數 23 → 20 (23 + 13 ≠ 36 no more)."""
+    ref = set_cell(sample_inputs / S2, "成員", "男性委員數", 20)
+    return sample_inputs, ref
+
+
+def test_broken_figure_is_named_commented_and_highlighted(broken, tmp_path):
+    inputs, ref = broken
+    before = digest(inputs)
+    result = build(inputs, tmp_path / "out")
+    errors = [f for f in result.findings if f.severity.value == "error"]
+    assert [f.rule for f in errors] == ["committee.total"]
+    assert (errors[0].source.workbook, errors[0].source.sheet) == (S2, "成員")
+    assert errors[0].source.cell == "B2"  # 委員總數, the stated total that no longer adds up
+    assert ref == "B3"
+
+    cells = commented_cells(result.output)
+    # s2.members: header row 0, body row 1; 總數 is column 1.
+    assert ("s2.members", 1, 1) in cells
+    assert "20" in cells[("s2.members", 1, 1)] and "committee.total" in cells[("s2.members", 1, 1)]
+
+    marked = tmp_path / "out" / "檢核標示" / S2
+    ws = load_workbook(marked)["成員"]
+    assert ws["B2"].comment is not None and "committee.total" in ws["B2"].comment.text
+    assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws["B3"].comment is None
+    assert digest(inputs) == before  # inputs are never modified
+
+
+def test_clean_copy_has_no_comments(broken, tmp_path):
+    inputs, _ = broken
+    result = build(inputs, tmp_path / "out", comments=False)
+    assert commented_cells(result.output) == {}
+    assert len(Document(str(result.output)).comments) == 0
+
+
+def run_cli(args, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["report", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return exc.value.code
+
+
+def test_exit_1_with_errors_and_strict_writes_nothing(broken, tmp_path, monkeypatch, capsys):
+    inputs, _ = broken
+    assert run_cli(["build", "--inputs", str(inputs), "--out", str(tmp_path / "a")], monkeypatch) == 1
+    assert list((tmp_path / "a").glob("*.docx"))
+    code = run_cli(["build", "--strict", "--inputs", str(inputs), "--out", str(tmp_path / "b")],
+                   monkeypatch)
+    assert code == 1
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+    assert "--strict" in capsys.readouterr().err
+
+
+def test_check_json_for_machines(broken, monkeypatch, capsys):
+    inputs, _ = broken
+    assert run_cli(["check", "--json", "--inputs", str(inputs)], monkeypatch) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and data["errors"] == 1
+    [error] = [f for f in data["findings"] if f["severity"] == "error"]
+    assert error["source"] == {"workbook": S2, "sheet": "成員", "cell": "B2"}
+    assert error["target"]["table"] == "s2.members"
+
+
+def test_sample_has_no_errors_only_the_explained_warning(sample_inputs):
+    from pipeline import verify
+
+    findings = verify(sample_inputs).findings
+    assert [(f.severity.value, f.rule) for f in findings] == [("warning", "names.spelled-two-ways")]
