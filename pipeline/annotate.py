@@ -5,9 +5,7 @@ The files in inputs/ are never touched: the copies go to the output folder.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -17,6 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from .findings import Finding, Severity
+from .outputs import atomic_write
 
 FILLS = {
     Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
@@ -54,15 +53,8 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
             target.fill = FILLS[worst.severity]
             text = "\n".join(f"[{f.severity.label}] {f.message}〔{f.rule}〕" for f in group)
             target.comment = Comment(text, AUTHOR, width=320, height=40 + 60 * len(group))
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / name
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=out_dir)
-        os.close(fd)
-        try:
+        with atomic_write(path) as tmp:
             book.save(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
         written.append(path)
     return written

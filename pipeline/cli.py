@@ -73,6 +73,8 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool) -> 
     for path in result.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
+    if result.kept_edit is not None:
+        click.echo(f"注意：{result.output.name} 在上次產生後曾被編輯，已保存為 {result.kept_edit}")
     if result.output is None:
         click.echo("有錯誤且使用 --strict：未寫出報告", err=True)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .annotate import mark_workbooks
@@ -12,10 +13,13 @@ from .compute import Report, compute_report
 from .context import build_context
 from .findings import Finding, has_errors
 from .form import DEFAULT_FORM_DIR, load_form
+from .outputs import check_not_open, keep_if_edited, remove_stale_temporaries
+from .provenance import file_hash
 from .read import read_inputs
 from .render import render_report
 
 MARKED_DIR = "檢核標示"
+GENERATOR_VERSION = "0.1.0"
 
 
 @dataclass
@@ -27,6 +31,7 @@ class BuildResult:
     inputs_read: list[Path] = field(default_factory=list)
     marked_workbooks: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    kept_edit: Path | None = None  # where a reviewer-edited previous output was kept
 
     @property
     def ok(self) -> bool:
@@ -91,9 +96,28 @@ def build(
     clock.lap("context")
     out = Path(out)
     output = out / f"{report.output_stem}.docx"
+    check_not_open(output)
+    remove_stale_temporaries(out)
+    kept = keep_if_edited(output)
     render_report(report.form.template_path, context, layout, output,
-                  findings if comments else None, report.form.tables)
+                  findings if comments else None, report.form.tables,
+                  provenance(report, findings))
     clock.lap("render")
     marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR) if mark and findings else []
     clock.lap("mark")
-    return BuildResult(output, findings, read, marked, clock.timings)
+    return BuildResult(output, findings, read, marked, clock.timings, kept)
+
+
+def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:
+    """What the report is built from, for its custom document properties."""
+    props = {
+        "表單": report.form.id,
+        "表單版本": report.form.edition,
+        "產生時間": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "產生器版本": GENERATOR_VERSION,
+        "檢核結果": f"錯誤{sum(f.severity.value == 'error' for f in findings)}項，"
+                    f"警告{sum(f.severity.value == 'warning' for f in findings)}項",
+    }
+    for path in sorted(report.inputs.files.values()):
+        props[f"輸入:{path.name}"] = file_hash(path)
+    return props

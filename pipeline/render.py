@@ -7,8 +7,6 @@ build never leaves a half-written report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +29,11 @@ from .docxml import (
     set_vmerge,
     table_caption,
 )
-from .errors import FormError, OutputError
+from .errors import FormError
 from .findings import Finding
 from .form import TableSpec
+from .outputs import atomic_write
+from .provenance import set_properties
 from .records import FreeTable
 
 RESULTS_BOOKMARK = "results"
@@ -54,13 +54,16 @@ def render_report(
     out: Path,
     findings: list[Finding] | None = None,
     tables: dict[str, TableSpec] | None = None,
+    properties: dict[str, str] | None = None,
 ) -> Path:
     """Render ``template`` with ``context``, apply ``layout``, anchor each finding as a
-    Word comment where it lands, and write ``out`` atomically."""
+    Word comment where it lands, record ``properties`` (provenance) and write ``out``
+    atomically."""
     doc = fill_template(template, context)
     apply_layout(doc, layout)
     if findings:
         add_comments(doc, findings, tables or {})
+    set_properties(doc, properties or {})
     write_atomically(doc, out)
     return out
 
@@ -241,15 +244,5 @@ def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_r
 
 def write_atomically(doc: DocxDocument, out: Path) -> None:
     """Save to a temporary file beside ``out``, then rename it into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~build-", suffix=".docx", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_write(out) as tmp:
         doc.save(str(tmp))
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise OutputError(f"無法寫入 {out}：{exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()

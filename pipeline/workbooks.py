@@ -6,8 +6,6 @@ both always match what the reader expects.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .form import FieldSpec, Form, SheetSpec, WorkbookSpec
+from .outputs import atomic_write
 from .read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -121,13 +120,6 @@ def write_workbook(
     for name, extra in data.items():
         if name not in names and isinstance(extra, Mapping):
             _write_free_table(book.create_sheet(name), extra)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path

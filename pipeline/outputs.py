@@ -1,0 +1,94 @@
+"""Writing outputs safely: atomic replacement, Word's lock files, edited files kept."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from .errors import OutputError
+from .provenance import was_edited
+
+TEMP_PREFIX = ".~build-"
+STALE_SECONDS = 600
+HISTORY_DIR = "history"
+
+
+@contextmanager
+def atomic_write(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once.
+
+    A failed or killed write leaves ``path`` as it was (at worst a hidden temp file,
+    removed by a later build).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"無法寫入 {path}：{exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove temp files left by a build that was killed (older than a few minutes)."""
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for leftover in folder.glob(TEMP_PREFIX + "*"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def lock_file(path: Path) -> Path | None:
+    """Word's (``~$…``) or LibreOffice's (``.~lock.…#``) lock file for ``path``, if present."""
+    name = path.name
+    for candidate in ("~$" + name, "~$" + name[1:], "~$" + name[2:], f".~lock.{name}#"):
+        lock = path.parent / candidate
+        if lock.exists():
+            return lock
+    return None
+
+
+def check_not_open(path: Path) -> None:
+    """Stop (write nothing) when the output is open in Word or LibreOffice."""
+    lock = lock_file(path)
+    if lock is not None:
+        raise OutputError(
+            f"{path.name} 目前在 Word 或 LibreOffice 中開啟（有鎖定檔 {lock.name}）。"
+            "請先關閉該檔案再重新產生；本次未寫入任何檔案。"
+        )
+
+
+def keep_if_edited(path: Path) -> Path | None:
+    """Move an output that a person edited since it was generated into history/.
+
+    Returns where it was kept, or None when there was nothing to keep.
+    """
+    if not path.exists() or not was_edited(path):
+        return None
+    history = path.parent / HISTORY_DIR
+    history.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = history / f"{path.stem}.{stamp}{path.suffix}"
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = history / f"{path.stem}.{stamp}-{n}{path.suffix}"
+    try:
+        os.replace(path, kept)
+    except OSError as exc:
+        raise OutputError(f"無法保存已編輯的 {path.name}：{exc}") from exc
+    return kept

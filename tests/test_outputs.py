@@ -1,0 +1,95 @@
+"""Reviewers' edits are never lost: provenance, edited files kept, lock files, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from docx import Document
+
+from pipeline import build
+from pipeline.errors import OutputError
+from pipeline.provenance import file_hash, read_properties, was_edited
+
+
+def test_report_records_what_it_was_built_from(sample_inputs, tmp_path):
+    out = build(sample_inputs, tmp_path).output
+    props = read_properties(out)
+    assert props["表單"] == "tpe-gender-report" and props["表單版本"] == "109"
+    assert props["輸入:02_性別平等專案小組.xlsx"] == file_hash(sample_inputs / "02_性別平等專案小組.xlsx")
+    assert len([k for k in props if k.startswith("輸入:")]) == 12
+    assert "產生時間" in props and len(props["內容指紋"]) == 64
+    assert not was_edited(out)
+
+
+def test_unedited_output_is_simply_replaced(sample_inputs, tmp_path):
+    build(sample_inputs, tmp_path)
+    result = build(sample_inputs, tmp_path)
+    assert result.kept_edit is None
+    assert not (tmp_path / "history").exists()
+
+
+def test_edited_output_is_detected_and_kept(sample_inputs, tmp_path):
+    out = build(sample_inputs, tmp_path).output
+    doc = Document(str(out))
+    doc.paragraphs[1].add_run("（審查意見：請補充）")
+    doc.save(str(out))  # a reviewer's edit
+    edited_bytes = out.read_bytes()
+    assert was_edited(out)
+
+    result = build(sample_inputs, tmp_path)
+    assert result.kept_edit is not None and result.kept_edit.parent == tmp_path / "history"
+    assert result.kept_edit.read_bytes() == edited_bytes
+    assert "（審查意見：請補充）" not in Document(str(result.output)).paragraphs[1].text
+    assert not was_edited(result.output)
+
+
+@pytest.mark.parametrize("lock_name", ["~${name2}", ".~lock.{name}#"])
+def test_lock_file_stops_the_build_and_writes_nothing(sample_inputs, tmp_path, lock_name):
+    out = build(sample_inputs, tmp_path).output
+    before = out.read_bytes()
+    (tmp_path / lock_name.format(name=out.name, name2=out.name[2:])).write_text("lock")
+    with pytest.raises(OutputError, match="開啟"):
+        build(sample_inputs, tmp_path)
+    assert out.read_bytes() == before
+    reports = [p.name for p in tmp_path.glob("*.docx") if not p.name.startswith("~$")]
+    assert reports == [out.name]
+
+
+def test_killed_build_leaves_the_previous_output_intact(sample_inputs, tmp_path):
+    out = build(sample_inputs, tmp_path).output
+    before = out.read_bytes()
+    started = tmp_path / "saving-started"
+    # A build whose save writes half a file, then hangs until it is killed.
+    script = textwrap.dedent(f"""
+        import time, docx.document
+        def slow_save(self, path):
+            with open(path, "wb") as f:
+                f.write(b"PK half a file")
+                f.flush()
+            open({str(started)!r}, "w").close()
+            time.sleep(60)
+        docx.document.Document.save = slow_save
+        from pipeline import build
+        build({str(sample_inputs)!r}, {str(tmp_path)!r})
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert proc.poll() is None, "the build ended before saving"
+            assert time.monotonic() < deadline, "the build never reached the save"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert out.read_bytes() == before
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".~build-")]
+    assert len(leftovers) == 1  # hidden temp file, never the report's name
+    Document(str(out))  # the report still opens
