@@ -102,6 +102,28 @@ def check(inputs: Path, as_json: bool) -> None:
     sys.exit(0 if result.ok else 1)
 
 
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--redline", type=click.Path(path_type=Path, dir_okay=False),
+              help="另存一份以追蹤修訂標示差異的 Word 檔")
+def diff(old: Path, new: Path, redline: Path | None) -> None:
+    """比較兩份報告，依章節、表格、列與欄位列出差異。
+
+    例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
+    """
+    from .diff import diff_reports, write_redline
+    from .form import load_form
+
+    form = load_form()
+    changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
+    for change in changes:
+        click.echo(str(change))
+    click.echo(f"共 {len(changes)} 處差異")
+    if redline:
+        click.echo(f"寫入追蹤修訂版：{redline}")
+
+
 def main() -> None:
     """Console-script entry point: run the CLI, turning PipelineError into exit 2."""
     try:

@@ -123,6 +123,7 @@ class Category(_Model):
 class TableSpec(_Model):
     """An official table of the Word template: header rows and where fields land."""
 
+    title: str = ""
     header_rows: int = Field(ge=0)
     columns: dict[str, int | tuple[int, int]] = {}
 
