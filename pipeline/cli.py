@@ -124,6 +124,28 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
         click.echo(f"寫入追蹤修訂版：{redline}")
 
 
+@cli.command()
+@click.argument("report_file", metavar="REPORT.docx",
+                type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="新的資料夾（不可已有檔案）")
+def pull(report_file: Path, out: Path) -> None:
+    """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
+
+    寫入新的資料夾，不會動到 inputs/。
+
+    例：report pull outputs/臺北自來水事業處109年推動性別平等工作成果報告.docx --out inputs-110
+    """
+    from .form import load_form
+    from .pull import pull_report
+
+    result = pull_report(report_file, out, load_form())
+    for path in result.files:
+        click.echo(f"寫入：{path}")
+    for note in result.notes:
+        click.echo(f"注意：{note}", err=True)
+
+
 def main() -> None:
     """Console-script entry point: run the CLI, turning PipelineError into exit 2."""
     try:

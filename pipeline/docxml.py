@@ -43,6 +43,16 @@ def set_table_caption(table: Table, caption: str) -> None:
     element.set(qn("w:val"), caption)
 
 
+def set_table_description(table: Table, text: str) -> None:
+    """Keep a note in the table's Alt Text description (after its title)."""
+    tbl_pr = table._tbl.tblPr
+    element = tbl_pr.find(qn("w:tblDescription"))
+    if element is None:
+        element = OxmlElement("w:tblDescription")
+        tbl_pr.append(element)
+    element.set(qn("w:val"), text)
+
+
 def mark_header_row(row) -> None:
     """Repeat this row at the top of every page the table runs onto."""
     tr_pr = row._tr.get_or_add_trPr()

@@ -26,6 +26,7 @@ from .docxml import (
     mark_header_row,
     physical_cells,
     set_table_caption,
+    set_table_description,
     set_vmerge,
     table_caption,
 )
@@ -237,6 +238,7 @@ def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_r
         return
     table = doc.add_table(rows=0, cols=width)
     _fill_grid(table, caption, free.cells, header_rows, free.merges)
+    set_table_description(table, free.name)  # the sheet it came from, for `report pull`
     anchor._p.addprevious(table._tbl)
     spacer = doc.add_paragraph()
     anchor._p.addprevious(spacer._p)

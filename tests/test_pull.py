@@ -1,0 +1,68 @@
+"""report pull: a report's tables read back into section workbooks."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from docx import Document
+
+from pipeline import build
+from pipeline.docxml import table_caption
+from pipeline.errors import OutputError
+from pipeline.extract import read_paragraphs, read_tables
+from pipeline.pull import pull_report
+
+
+def test_pulling_the_sample_report_and_rebuilding_reproduces_it(sample_report, tmp_path, form):
+    result = pull_report(sample_report, tmp_path / "pulled", form)
+    assert result.notes == []
+    assert len(result.files) == len(form.workbooks)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    assert read_tables(rebuilt) == read_tables(sample_report)
+    assert read_paragraphs(rebuilt) == read_paragraphs(sample_report)
+    assert (tmp_path / "pulled" / "attachments" / "公開揭示海報.png").is_file()
+
+
+def set_cell_text(doc, caption, row, col, text):
+    table = next(t for t in doc.tables if table_caption(t) == caption)
+    cell = table.rows[row].cells[col]
+    cell.paragraphs[0].runs[0].text = text
+    for run in cell.paragraphs[0].runs[1:]:
+        run.text = ""
+
+
+def test_reviewer_edits_flow_back_through_pull(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    set_cell_text(doc, "s5.analyses", 1, 2, "企劃處")
+    set_cell_text(doc, "s7.budget_next", 1, 1, "委請專家學者出席審查費")
+    set_cell_text(doc, "s10.future", 1, 1, "智能客服系統性別統計分析")
+    doc.save(str(edited))
+
+    pull_report(edited, tmp_path / "pulled", form)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    before, after = read_tables(sample_report), read_tables(rebuilt)
+    changed = {
+        (t, r, c): (before[t][r][c], after[t][r][c])
+        for t in before
+        for r in range(len(before[t]))
+        for c in range(len(before[t][r]))
+        if before[t][r][c] != after[t][r][c]
+    }
+    assert changed == {
+        ("s5.analyses", 1, 2): ("企劃科", "企劃處"),
+        ("s7.budget_next", 1, 1): ("委請專家學者人力技術服務委員出席審查費", "委請專家學者出席審查費"),
+        ("s10.future", 1, 1): ("本處智能客服系統使用統計分析", "智能客服系統性別統計分析"),
+    }
+    assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in before.items()}
+
+
+def test_pull_never_writes_into_a_folder_with_files(sample_report, tmp_path, form):
+    target = tmp_path / "inputs"
+    target.mkdir()
+    (target / "00_基本資料.xlsx").write_bytes(b"keep me")
+    digest = hashlib.sha256((target / "00_基本資料.xlsx").read_bytes()).hexdigest()
+    with pytest.raises(OutputError, match="已有檔案"):
+        pull_report(sample_report, target, form)
+    assert hashlib.sha256((target / "00_基本資料.xlsx").read_bytes()).hexdigest() == digest
