@@ -52,6 +52,7 @@ class SheetSpec(_Model):
     max_rows: int | None = None
     detail_of: dict[str, str | int] | None = None
     free_tables: bool = False
+    required: bool = True
 
     @model_validator(mode="after")
     def _kind_matches(self) -> SheetSpec:
@@ -75,6 +76,7 @@ class WorkbookSpec(_Model):
     title: str
     sheets: tuple[SheetSpec, ...]
     required: bool = True
+    instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
 
 
 class Formats(_Model):

@@ -6,6 +6,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import values as V
 from .errors import InputError
+from .filecheck import check_workbook_file
 from .findings import Finding, Severity, Source
 from .form import FieldSpec, Form, SheetSpec, WorkbookSpec
+from .formulas import FormulaError, evaluate
+from .outputs import lock_file
 from .records import FreeTable, Inputs, Record, SheetRecords, Value
 
+INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
 HEADER_SEARCH_ROWS = 5
@@ -48,43 +53,75 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
                 sid = f"{wb_spec.id}.{sh.id}"
                 sheets[sid] = SheetRecords(sid, Source(wb_spec.file, sh.name), present=False)
             continue
+        lock = lock_file(path)
+        if lock is not None:
+            raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）："
+                             "請先存檔並關閉，再重新產生")
         files[wb_spec.id] = path
-        book = _open(path)
+        book, formula_book = _open(path)
         try:
             for sh in wb_spec.sheets:
                 sid = f"{wb_spec.id}.{sh.id}"
-                sheets[sid] = _read_sheet(book, wb_spec, sh, sid, form, findings)
+                sheets[sid] = _read_sheet(book, formula_book, wb_spec, sh, sid, form, findings)
                 if sh.free_tables:
                     free_tables.update(_read_free_tables(book, wb_spec, sh))
         finally:
             book.close()
+            if formula_book is not None:
+                formula_book.close()
     return Inputs(directory, sheets, free_tables, files), findings
 
 
 def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]) -> None:
+    old = path.with_suffix(".xls")
+    if old.is_file():
+        check_workbook_file(old)  # raises: an old .xls instead of .xlsx
     if wb_spec.id == "header":
         raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
-    findings.append(
-        Finding(
-            "input.missing-workbook",
-            Severity.ERROR,
-            f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
-            Source(wb_spec.file),
-        )
-    )
+    if wb_spec.required:
+        findings.append(Finding("input.missing-workbook", Severity.ERROR,
+                                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                                Source(wb_spec.file)))
+    else:
+        findings.append(Finding("input.missing-workbook", Severity.INFO,
+                                f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                                Source(wb_spec.file)))
 
 
 def _open(path: Path):
-    if path.name.startswith("~$"):
-        raise InputError(f"{path.name} 是 Excel 的暫存鎖定檔，不是活頁簿")
+    """Open a workbook for reading values; also its formulas when it has any."""
+    check_workbook_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            return load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"無法讀取活頁簿 {path}：檔案不是有效的 .xlsx（{exc}）") from exc
-    except Exception as exc:  # openpyxl raises many kinds on malformed files
-        raise InputError(f"無法讀取活頁簿 {path}：{exc}") from exc
+            book = load_workbook(path, data_only=True)
+            formulas = load_workbook(path, data_only=False) if _has_formulas(path) else None
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
+    except Exception as exc:  # openpyxl and defusedxml raise many kinds on malformed files
+        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
+    return book, formulas
+
+
+def _has_formulas(path: Path) -> bool:
+    """True when any sheet of the workbook holds a formula (a cheap byte search)."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                data = archive.read(member)
+                if b"<f>" in data or b"<f " in data:
+                    return True
+    return False
+
+
+class Uncomputed:
+    """A formula cell with no cached value that could not be computed here."""
+
+    def __init__(self, formula: str, reason: str):
+        self.formula, self.reason = formula, reason
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 def _find_sheet(book, name: str) -> Worksheet | None:
@@ -95,46 +132,62 @@ def _find_sheet(book, name: str) -> Worksheet | None:
     return None
 
 
-def _merged_value_lookup(ws: Worksheet) -> Callable[[int, int], Any]:
-    """A cell's value, taking merged cells' value from their top-left cell."""
+def _merged_value_lookup(ws: Worksheet, formulas: Worksheet | None) -> Callable[[int, int], Any]:
+    """A cell's value: merged cells give their top-left cell's value; a formula without a
+    cached value is computed (simple arithmetic) or returned as ``Uncomputed``."""
     anchors: dict[tuple[int, int], tuple[int, int]] = {}
     for rng in ws.merged_cells.ranges:
         for r in range(rng.min_row, rng.max_row + 1):
             for c in range(rng.min_col, rng.max_col + 1):
                 anchors[(r, c)] = (rng.min_row, rng.min_col)
+    depth = [0]
 
     def value(row: int, col: int) -> Any:
         r, c = anchors.get((row, col), (row, col))
-        return ws.cell(row=r, column=c).value
+        cached = ws.cell(row=r, column=c).value
+        if cached is not None or formulas is None:
+            return cached
+        formula = formulas.cell(row=r, column=c).value
+        if not (isinstance(formula, str) and formula.startswith("=")):
+            return cached
+        if depth[0] > 50:
+            return Uncomputed(formula, "公式互相參照過深")
+        depth[0] += 1
+        try:
+            result = evaluate(formula, value)
+            return int(result) if result == result.to_integral_value() else result
+        except FormulaError as exc:
+            return Uncomputed(formula, str(exc))
+        finally:
+            depth[0] -= 1
 
     return value
 
 
 def _read_sheet(
-    book, wb_spec: WorkbookSpec, sh: SheetSpec, sid: str, form: Form, findings: list[Finding]
+    book, formula_book, wb_spec: WorkbookSpec, sh: SheetSpec, sid: str, form: Form,
+    findings: list[Finding],
 ) -> SheetRecords:
     ws = _find_sheet(book, sh.name)
     sheet_source = Source(wb_spec.file, sh.name)
     if ws is None:
-        findings.append(
-            Finding(
-                "input.missing-sheet",
-                Severity.ERROR,
-                f"找不到工作表「{sh.name}」",
-                Source(wb_spec.file),
-            )
-        )
+        severity = Severity.ERROR if sh.required else Severity.INFO
+        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」",
+                                Source(wb_spec.file)))
         return SheetRecords(sid, sheet_source, present=False)
+    formulas = _find_sheet(formula_book, sh.name) if formula_book is not None else None
+    cell_value = _merged_value_lookup(ws, formulas)
     if sh.kind == "fields":
-        record = _read_fields(ws, wb_spec, sh, form, findings)
+        record = _read_fields(ws, cell_value, wb_spec, sh, form, findings)
         return SheetRecords(sid, sheet_source, True, (record,))
-    return SheetRecords(sid, sheet_source, True, _read_table(ws, wb_spec, sh, form, findings))
+    records = _read_table(ws, cell_value, wb_spec, sh, form, findings)
+    return SheetRecords(sid, sheet_source, True, records)
 
 
 def _read_fields(
-    ws: Worksheet, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form, findings: list[Finding]
+    ws: Worksheet, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    findings: list[Finding],
 ) -> Record:
-    cell_value = _merged_value_lookup(ws)
     labels: dict[str, int] = {}
     for row in range(1, ws.max_row + 1):
         label = fold_header(cell_value(row, 1))
@@ -177,9 +230,9 @@ def _header_row(ws: Worksheet, sh: SheetSpec, cell_value) -> tuple[int, dict[str
 
 
 def _read_table(
-    ws: Worksheet, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form, findings: list[Finding]
+    ws: Worksheet, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    findings: list[Finding],
 ) -> tuple[Record, ...]:
-    cell_value = _merged_value_lookup(ws)
     header_row, mapping = _header_row(ws, sh, cell_value)
     for spec in sh.columns:
         if spec.key not in mapping:
@@ -214,6 +267,12 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
                 Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source)
             )
         return Value(None, source)
+    if isinstance(raw, Uncomputed):
+        findings.append(Finding(
+            "input.formula", Severity.ERROR,
+            f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
+            "請以 Excel 開啟此檔並存檔，或直接填入數值", source))
+        return Value(None, source, raw.formula)
     if isinstance(raw, str):
         raw = V.unescape_ooxml(raw)
     if isinstance(raw, str) and V.has_forbidden(raw):
@@ -256,8 +315,9 @@ _PARSERS: dict[str, Callable[[Any, FieldSpec, Form], Any]] = {
 def _read_free_tables(book, wb_spec: WorkbookSpec, sh: SheetSpec) -> dict[str, FreeTable]:
     """Every sheet other than ``sh`` is a free-layout table, kept with its merges."""
     tables: dict[str, FreeTable] = {}
+    skip = {fold_header(sh.name), fold_header(INSTRUCTIONS_SHEET)}
     for ws in book.worksheets:
-        if fold_header(ws.title) == fold_header(sh.name):
+        if fold_header(ws.title) in skip:
             continue
         cells = []
         for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):

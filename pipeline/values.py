@@ -111,11 +111,16 @@ _ROC_PATTERNS = (
 _AD_PATTERN = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 
 
+PLAUSIBLE_YEARS = range(1912, 2200)  # 民國元年 onwards
+
+
 def parse_date(raw: object) -> date:
     """A date: 109-07-10, 109/7/10, 109.7.10, 109年7月10日, 1090710, 2020-07-10, a date cell."""
     if isinstance(raw, datetime):
-        return raw.date()
+        raw = raw.date()
     if isinstance(raw, date):
+        if raw.year not in PLAUSIBLE_YEARS:
+            raise BadValue(f"日期 {raw.isoformat()} 的年份不合理（Excel 日期格式有誤？）")
         return raw
     text = _halfwidth(str(raw)).replace(" ", "").strip()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -134,9 +139,12 @@ def parse_date(raw: object) -> date:
 
 def _make_date(y: int, m: int, d: int) -> date:
     try:
-        return date(y, m, d)
+        value = date(y, m, d)
     except ValueError as exc:
         raise BadValue("日期不存在") from exc
+    if value.year not in PLAUSIBLE_YEARS:
+        raise BadValue("日期的年份不合理")
+    return value
 
 
 def parse_checkbox(raw: object) -> bool:

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .form import FieldSpec, Form, SheetSpec, WorkbookSpec
 from .outputs import atomic_write
-from .read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER
+from .read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
@@ -48,7 +48,45 @@ def _validation(spec: FieldSpec, form: Form) -> DataValidation | None:
 
 
 def _number_format(spec: FieldSpec) -> str | None:
-    return {"int": "0", "money": "#,##0", "decimal": "0.##"}.get(spec.type)
+    # Dates are kept as text so that Excel does not reinterpret 民國 dates like 109-07-10.
+    return {"int": "0", "money": "#,##0", "decimal": "0.##", "date": "@"}.get(spec.type)
+
+
+TYPE_HELP = {
+    "text": "文字", "paragraphs": "文字（可多段，儲存格內 Alt+Enter 換行）", "int": "整數",
+    "money": "金額（元）", "decimal": "數字", "date": "日期（民國，例 109-07-10 或 109年7月10日）",
+    "checkbox": "勾選：填 V（未勾選留空）", "choice": "下拉選單", "groups": "組別（可多個，以「、」分隔）",
+}
+GENERAL_HELP = (
+    "每個工作表的第一列是欄位標題，請勿修改標題文字；欄位順序可調整，也可在右側加欄備註。",
+    "表格工作表一列一筆資料，可增刪列；空白列會略過。「欄位｜內容」工作表請在 B 欄填值。",
+    "數字可含千分位或「元」；日期用民國年；勾選欄位填 V、✓ 或「是」，未勾選留空。",
+    "比率、合計、增減等由程式計算並核對，不必自行計算。",
+)
+
+
+def _write_instructions(book, wb_spec: WorkbookSpec, form: Form) -> None:
+    ws = book.create_sheet(INSTRUCTIONS_SHEET)
+    ws.append([f"{wb_spec.title}：填寫說明"])
+    ws["A1"].font = Font(bold=True, size=14)
+    for line in (*wb_spec.instructions, *GENERAL_HELP):
+        ws.append([line])
+    ws.append([])
+    ws.append(["工作表", "欄位", "填寫方式", "必填"])
+    for cell in ws[ws.max_row]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+    for sheet in wb_spec.sheets:
+        for spec in sheet.specs:
+            how = TYPE_HELP[spec.type]
+            if spec.type == "choice":
+                how += "：" + "、".join(spec.choices)
+            ws.append([sheet.name, spec.header, how, "是" if spec.required else ""])
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 34
+    ws.column_dimensions["C"].width = 60
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.alignment = WRAP
 
 
 def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | None) -> None:
@@ -120,6 +158,7 @@ def write_workbook(
     for name, extra in data.items():
         if name not in names and isinstance(extra, Mapping):
             _write_free_table(book.create_sheet(name), extra)
+    _write_instructions(book, wb_spec, form)
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path
