@@ -92,10 +92,14 @@ def _open(path: Path):
     """Open a workbook for reading values; also its formulas when it has any."""
     check_workbook_file(path)
     try:
-        with warnings.catch_warnings():
+        # Our own file handles: openpyxl leaves its own open when a file fails to parse.
+        with warnings.catch_warnings(), open(path, "rb") as handle:
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            book = load_workbook(path, data_only=True)
-            formulas = load_workbook(path, data_only=False) if _has_formulas(path) else None
+            book = load_workbook(handle, data_only=True)
+            formulas = None
+            if _has_formulas(path):
+                handle.seek(0)
+                formulas = load_workbook(handle, data_only=False)
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
         raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
     except Exception as exc:  # openpyxl and defusedxml raise many kinds on malformed files
