@@ -46,6 +46,7 @@ BLOCK_STYLES = {
     "list": "List Paragraph",
 }
 MAX_IMAGE_WIDTH = Cm(15)
+TEXT_WIDTH = Cm(17)
 
 
 def render_report(
@@ -238,10 +239,27 @@ def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_r
         return
     table = doc.add_table(rows=0, cols=width)
     _fill_grid(table, caption, free.cells, header_rows, free.merges)
+    _proportional_widths(table, free.cells)
     set_table_description(table, free.name)  # the sheet it came from, for `report pull`
     anchor._p.addprevious(table._tbl)
     spacer = doc.add_paragraph()
     anchor._p.addprevious(spacer._p)
+
+
+def _proportional_widths(table: Table, cells: tuple[tuple[str, ...], ...]) -> None:
+    """Column widths in proportion to their longest line (bounded), across the text width."""
+    width = max(len(r) for r in cells)
+    weights = []
+    for c in range(width):
+        longest = max((len(line) for r in cells if c < len(r) for line in str(r[c]).split("\n")),
+                      default=1)
+        weights.append(min(max(longest, 4), 24))
+    total = sum(weights)
+    table.autofit = False
+    for c, column in enumerate(table.columns):
+        column.width = int(TEXT_WIDTH * weights[c] / total)
+        for cell in column.cells:
+            cell.width = column.width
 
 
 def write_atomically(doc: DocxDocument, out: Path) -> None:

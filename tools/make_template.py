@@ -91,9 +91,10 @@ def setup_styles(doc) -> None:
     if ppr is not None and ppr.find(qn("w:pBdr")) is not None:
         ppr.remove(ppr.find(qn("w:pBdr")))
 
-    for level, size in ((1, 14), (2, 12), (3, 12), (4, 12)):
+    for level, size in ((1, 14), (2, 12), (3, 12), (4, 12), (5, 12)):
         style = styles[f"Heading {level}"]
         _plain_heading(style, size)
+        style.font.italic = False
         style.paragraph_format.space_before = Pt(12 if level == 1 else 6)
         style.paragraph_format.space_after = Pt(3)
 
