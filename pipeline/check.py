@@ -431,3 +431,48 @@ def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:
     for rule in rules:
         findings.extend(KINDS[rule.kind](checker, rule))
     return findings
+
+
+# -- annexes (附件): the files in inputs/attachments/ against the annex list ------------
+# The import stays with the kinds that use it, so this block is self-contained.
+from . import annexes as annex_list  # noqa: E402
+
+
+@kind("annex_file_present")
+def annex_file_present(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Every expected annex and sub-annex has a file in the attachments folder."""
+    found = annex_list.find_annex_files(c.form, c.inputs)
+    folder = annex_list.ANNEX_FOLDER
+    note = "" if found.folder.is_dir() else f"（輸入資料夾中沒有 {folder}/ 資料夾）"
+    for annex in found.missing():
+        yield Finding(
+            rule.id, rule.severity,
+            f"找不到附件{annex.number}（{annex.title}）的檔案：請將檔案放入 {folder}/ 資料夾，"
+            f"檔名以「附件{annex.number}」開頭，例如「附件{annex.number} 名稱.pdf」{note}",
+            annex.source, Target(section=annex.section))
+
+
+@kind("annex_file_listed")
+def annex_file_listed(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Every file named 附件… in the attachments folder belongs to a listed annex."""
+    found = annex_list.find_annex_files(c.form, c.inputs)
+    for path, why in found.unexpected:
+        yield Finding(rule.id, rule.severity,
+                      f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}")
+
+
+@kind("annex_sub_number")
+def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 附件 sheet lists sub-annexes of its own annex only (3-1, 3-2 … in section 三's)."""
+    for spec in c.form.annexes:
+        if not spec.subs:
+            continue
+        for record in c.records(spec.subs):
+            number = record.get("number")
+            if number is None or annex_list.is_sub_number(number, spec.number):
+                continue
+            hint = ("；Excel 可能把「3-1」自動轉成了日期，請將儲存格格式設為「文字」後重新輸入"
+                    if annex_list.looks_like_date(number) else "")
+            yield c.finding(rule, f"附件編號「{number}」不是附件{spec.number}（{spec.title}）的"
+                            f"子附件：此工作表的附件應編為 {spec.number}-1、{spec.number}-2…{hint}",
+                            spec.subs, record, "number")

@@ -60,7 +60,8 @@ def _as_json(findings: list[Finding]) -> str:
 @click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
 @click.option("--no-mark", is_flag=True, help="不輸出標示問題儲存格的活頁簿副本")
-def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool) -> None:
+@click.option("--pdf", "as_pdf", is_flag=True, help="另以 LibreOffice 輸出 PDF")
+def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_pdf: bool) -> None:
     """讀取各章節活頁簿，計算、檢核並產生報告 .docx。
 
     每個檢核結果會成為 Word 註解，並輸出標示問題儲存格的活頁簿副本（out/檢核標示/）。
@@ -81,6 +82,10 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool) -> 
         click.echo(f"寫入：{result.output}")
     for path in result.marked_workbooks:
         click.echo(f"標示：{path}")
+    if as_pdf and result.output is not None:
+        from .pdf import report_pdf
+
+        click.echo(f"寫入：{report_pdf(result.output)}")
     sys.exit(0 if result.ok else 1)
 
 
@@ -144,6 +149,103 @@ def pull(report_file: Path, out: Path) -> None:
         click.echo(f"寫入：{path}")
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
+
+
+@cli.command("build-all")
+@click.argument("root", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
+              show_default=True, help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="同時建置的工作程序數（預設：CPU 核心數）")
+def build_all_command(root: Path, out: Path, workers: int | None) -> None:
+    """建置全市各機關的報告（DIR 中每個子資料夾為一個機關的輸入），並輸出全市彙整表及圖。
+
+    各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。
+
+    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 DIR 無法使用。
+
+    例：report build-all 各機關輸入 --out 全市輸出 --workers 2
+    """
+    from .batch import build_all, find_agencies
+
+    total = len(find_agencies(root, out))
+    with click.progressbar(length=total, label="建置各機關報告", show_pos=True,
+                           item_show_func=lambda name: name) as bar:
+        result = build_all(root, out, workers=workers,
+                           progress=lambda row, done, total: bar.update(1, row.folder))
+    with_errors = [row for row in result.built if row.errors]
+    click.echo(f"完成 {len(result.built)} 個機關（其中 {len(with_errors)} 個有錯誤檢核），"
+               f"失敗 {len(result.failed)} 個；費時 {result.seconds:.1f} 秒"
+               f"（{result.workers} 個工作程序）")
+    for row in with_errors:
+        click.echo(f"  有錯誤：{row.folder}（錯誤 {row.errors} 項，警告 {row.warnings} 項）")
+    if result.failed:
+        click.echo("建置失敗的機關：", err=True)
+        for row in result.failed:
+            click.echo(f"  {row.folder}：{row.message}", err=True)
+    click.echo(f"彙整表：{result.summary}")
+    click.echo(f"彙整圖：{result.chart}")
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.option("--agency", required=True, help="機關名稱")
+@click.option("--year", type=int, required=True, help="報告年度（民國）")
+@click.option("--group", required=True, help="組別，例：C群、C2組")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="新資料夾（預設 inputs-<年度>）")
+@click.option("--from", "previous", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱")
+def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None) -> None:
+    """為新年度建立一套空白的各章節活頁簿（含下拉選單與填寫說明）。
+
+    例：report init --agency 臺北自來水事業處 --year 110 --group C群、C2組 --from inputs
+    """
+    from .form import load_form
+    from .init import init_inputs
+
+    target = out or Path(f"inputs-{year}")
+    for path in init_inputs(target, agency, year, group, load_form(), previous):
+        click.echo(f"寫入：{path}")
+
+
+@cli.command("package")
+@INPUTS
+@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
+              show_default=True, help="送件檔案輸出資料夾")
+def package_command(inputs: Path, out: Path) -> None:
+    """產生送件檔案：報告 PDF 與所有附件合併成一個有書籤的 PDF，及報告 .docx 與附件原檔的 zip。
+
+    附件檔放在 inputs/attachments/，檔名以附件編號開頭（例：附件3-1 研習班.pdf），
+    可用 .pdf、.docx、.xlsx、.jpg、.png。報告及 Word/Excel 附件經 LibreOffice 轉成 PDF，須先安裝。
+    無法讀取的附件檔（損毀、有密碼）會列出，其餘照常寫出。
+
+    例：report package --inputs inputs --out outputs
+    """
+    from .package import package
+
+    result = package(inputs, out)
+    for path in result.build.inputs_read:
+        click.echo(f"讀取：{path}")
+    _summary(result.findings)
+    if result.build.kept_edit is not None:
+        click.echo(f"注意：{result.build.output.name} 在上次產生後曾被編輯，"
+                   f"已保存為 {result.build.kept_edit}")
+    for path in (result.build.output, result.report_pdf):
+        click.echo(f"寫入：{path}")
+    click.echo(f"寫入：{result.pdf}（共 {result.pages} 頁）")
+    for item in result.contents:
+        indent = "    " if item.sub else "  "
+        last = item.first_page + item.pages - 1
+        pages = f"第 {item.first_page} 頁" if item.pages == 1 else f"第 {item.first_page}–{last} 頁"
+        click.echo(f"{indent}{item.label}：{pages}")
+    click.echo(f"寫入：{result.zip}")
+    if result.failures:
+        click.echo(f"有 {len(result.failures)} 個附件檔未能併入 PDF（其餘已寫入；原檔仍在 zip 中）：",
+                   err=True)
+        for failure in result.failures:
+            click.echo(f"  {failure}", err=True)
+    sys.exit(0 if result.ok else 1)
 
 
 def main() -> None:

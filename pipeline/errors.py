@@ -24,3 +24,11 @@ class InputError(PipelineError):
 
 class OutputError(PipelineError):
     """The report cannot be written (folder not writable, file open in Word, …)."""
+
+
+class ToolMissing(PipelineError):
+    """A program a step needs is not installed (LibreOffice, for PDF output)."""
+
+
+class ConversionError(PipelineError):
+    """A file cannot be turned into PDF pages (corrupt, password-protected, conversion failed)."""

@@ -32,6 +32,7 @@ class BuildResult:
     marked_workbooks: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     kept_edit: Path | None = None  # where a reviewer-edited previous output was kept
+    report: Report | None = None  # the report model (figures), e.g. for the city-wide summary
 
     @property
     def ok(self) -> bool:
@@ -69,7 +70,8 @@ def verify(inputs: Path | str = "inputs", form_dir: Path | str = DEFAULT_FORM_DI
     """Read, compute and check without rendering: the findings only."""
     clock = _Clock()
     report, findings = _checked(inputs, form_dir, clock)
-    return BuildResult(None, findings, list(report.inputs.files.values()), timings=clock.timings)
+    return BuildResult(None, findings, list(report.inputs.files.values()), timings=clock.timings,
+                       report=report)
 
 
 def build(
@@ -91,7 +93,7 @@ def build(
     report, findings = _checked(inputs, form_dir, clock)
     read = list(report.inputs.files.values())
     if strict and has_errors(findings):
-        return BuildResult(None, findings, read, timings=clock.timings)
+        return BuildResult(None, findings, read, timings=clock.timings, report=report)
     context, layout = build_context(report)
     clock.lap("context")
     out = Path(out)
@@ -105,7 +107,7 @@ def build(
     clock.lap("render")
     marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR) if mark and findings else []
     clock.lap("mark")
-    return BuildResult(output, findings, read, marked, clock.timings, kept)
+    return BuildResult(output, findings, read, marked, clock.timings, kept, report)
 
 
 def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfWriter
 
 from pipeline import build
 from pipeline.form import Form, load_form
@@ -75,6 +79,25 @@ def append_row(book_path: Path, sheet: str, values: dict[str, Any]) -> int:
     return row
 
 
+ATTACHMENTS = "attachments"
+
+# LibreOffice converts to PDF; tests that need it are skipped without it, except in CI.
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None and os.environ.get("CI") != "true",
+    reason="LibreOffice not installed (tools/ensure-libreoffice installs it)",
+)
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small valid PDF of blank A4 pages."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 MINIMAL: dict[str, dict[str, Any]] = {
     "00_基本資料.xlsx": {
         "基本資料": {"機關名稱": "測試局", "年度(民國)": 112, "組別": "D群",
@@ -109,6 +132,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
         "本年度預算": [{"計畫項目": "性別平等研習", "預算數": 10000}],
         "下年度預算": [{"計畫項目": "性別平等研習", "預算數": 12000}],
     },
+    # Not a workbook: files for inputs/attachments/, one per annex (its 附件 sheets list none).
+    ATTACHMENTS: {f"附件{n} 測試附件.pdf": pdf_bytes() for n in range(1, 8)},
 }
 
 
@@ -117,7 +142,8 @@ def make_inputs(tmp_path: Path, form: Form) -> Callable[..., Path]:
     """Factory: write a complete set of section workbooks from data built in code.
 
     ``make_inputs()`` gives a small valid agency (MINIMAL); keyword ``data`` replaces
-    it; workbooks not named in the data are written blank (headers only).
+    it; workbooks not named in the data are written blank (headers only).  The data's
+    ``attachments`` entry (file name → bytes) is written into ``attachments/``.
     """
 
     def factory(data: dict[str, dict[str, Any]] | None = None, name: str = "inputs") -> Path:
@@ -125,6 +151,19 @@ def make_inputs(tmp_path: Path, form: Form) -> Callable[..., Path]:
         chosen = MINIMAL if data is None else data
         for wb_spec in form.workbooks:
             write_workbook(wb_spec, form, folder / wb_spec.file, chosen.get(wb_spec.file, {}))
+        for file_name, content in chosen.get(ATTACHMENTS, {}).items():
+            (folder / ATTACHMENTS).mkdir(parents=True, exist_ok=True)
+            (folder / ATTACHMENTS / file_name).write_bytes(content)
         return folder
 
     return factory
+
+
+def run_cli(args: list[str], monkeypatch) -> int:
+    """Run the console script with ``args``; its exit status."""
+    from pipeline.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["report", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return exc.value.code

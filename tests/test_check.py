@@ -15,7 +15,7 @@ from pipeline import verify as run_check
 from pipeline.check import load_rules
 from pipeline.form import DEFAULT_FORM_DIR
 
-from .conftest import MINIMAL
+from .conftest import ATTACHMENTS, MINIMAL, pdf_bytes
 
 Data = dict[str, dict[str, Any]]
 
@@ -56,6 +56,29 @@ IMPACT = {"評估方案名稱": "方案", "摘要": "(1) 說明\n甲、意見一
           "專家學者姓名": "教授甲", "專家學者意見項數": 2, "專家學者參採項數": 2}
 HOURS = {"身分": "性平聯絡人", "姓名": "王小明", "年度培力總時數": 18, "進階課程時數": 6}
 BLOCK_TABLE = {"類型": "表格", "表格工作表": "附表"}
+
+
+def attach(name: str) -> Callable[[Data], None]:
+    """A change to the minimal data: one more file in attachments/."""
+
+    def apply(data: Data) -> None:
+        data.setdefault(ATTACHMENTS, {})[name] = pdf_bytes()
+
+    return apply
+
+
+def detach(number: str) -> Callable[[Data], None]:
+    """A change to the minimal data: the file of one annex taken out of attachments/."""
+
+    def apply(data: Data) -> None:
+        files = data.setdefault(ATTACHMENTS, {})
+        for name in [n for n in files if n.startswith(f"附件{number} ")]:
+            del files[name]
+
+    return apply
+
+
+SUB_3_1 = patch(S3, "附件", [{"附件編號": "3-1", "附件名稱": "研習班"}])
 
 # (rule id, a change that keeps the rule satisfied, a change that breaks it)
 CASES: list[tuple[str, Callable[[Data], None], Callable[[Data], None]]] = [
@@ -133,6 +156,12 @@ CASES: list[tuple[str, Callable[[Data], None], Callable[[Data], None]]] = [
                                 IMPACT | {"專家學者姓名": "某某大學教授王大同"}]),
      patch(S6, "公共工程中程計畫", [IMPACT | {"專家學者姓名": "某某大學教授陳艾懃"},
                                 IMPACT | {"專家學者姓名": "某某大學教授陳艾勳"}])),
+    ("annexes.missing-file",  # sub-annex 3-1 listed: its own file satisfies annex 3
+     both(detach("3"), SUB_3_1, attach("附件3-1 研習班.pdf")),
+     both(detach("3"), SUB_3_1)),
+    ("annexes.unexpected-file", attach("附件7_第二個檔案.pdf"), attach("附件9 不在清單.pdf")),
+    ("annexes.sub-number", SUB_3_1,
+     patch(S3, "附件", [{"附件編號": "4-1", "附件名稱": "研習班"}])),
 ]
 
 

@@ -5,23 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import cli, main
+from pipeline.cli import cli
 
-from .conftest import SAMPLE_INPUTS, set_cell
-
-
-def run(args, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["report", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code
+from .conftest import SAMPLE_INPUTS, needs_soffice, run_cli, set_cell
 
 
 def test_build_writes_the_report_and_says_what_it_read(tmp_path, monkeypatch, capsys):
-    code = run(["build", "--inputs", str(SAMPLE_INPUTS), "--out", str(tmp_path)], monkeypatch)
+    code = run_cli(["build", "--inputs", str(SAMPLE_INPUTS), "--out", str(tmp_path)], monkeypatch)
     out = capsys.readouterr().out
     assert code == 0
     assert "讀取：" in out and "寫入：" in out
@@ -30,7 +22,7 @@ def test_build_writes_the_report_and_says_what_it_read(tmp_path, monkeypatch, ca
 
 def test_error_findings_exit_1_and_still_write_the_draft(sample_inputs, tmp_path, monkeypatch, capsys):
     set_cell(sample_inputs / "02_性別平等專案小組.xlsx", "成員", "委員總數", "很多")
-    code = run(["build", "--inputs", str(sample_inputs), "--out", str(tmp_path)], monkeypatch)
+    code = run_cli(["build", "--inputs", str(sample_inputs), "--out", str(tmp_path)], monkeypatch)
     captured = capsys.readouterr()
     assert code == 1
     assert "02_性別平等專案小組.xlsx 工作表「成員」 儲存格 B2" in captured.err
@@ -38,7 +30,7 @@ def test_error_findings_exit_1_and_still_write_the_draft(sample_inputs, tmp_path
 
 
 def test_missing_inputs_folder_is_a_message_and_exit_2(tmp_path, monkeypatch, capsys):
-    code = run(["build", "--inputs", str(tmp_path / "nope"), "--out", str(tmp_path)], monkeypatch)
+    code = run_cli(["build", "--inputs", str(tmp_path / "nope"), "--out", str(tmp_path)], monkeypatch)
     err = capsys.readouterr().err
     assert code == 2
     assert "找不到輸入資料夾" in err and "Traceback" not in err
@@ -57,3 +49,11 @@ def test_python_dash_m_pipeline_runs():
     result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and "build" in result.stdout
+
+
+@needs_soffice
+def test_build_pdf_writes_the_report_as_pdf_too(tmp_path, monkeypatch, capsys):
+    code = run_cli(["build", "--pdf", "--inputs", str(SAMPLE_INPUTS), "--out", str(tmp_path)], monkeypatch)
+    assert code == 0
+    [pdf] = tmp_path.glob("*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.name in capsys.readouterr().out

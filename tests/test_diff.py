@@ -11,8 +11,7 @@ import pytest
 from pipeline import build
 from pipeline.diff import diff_reports, write_redline
 
-from .conftest import append_row, set_cell
-from .test_docx_quality import needs_soffice
+from .conftest import append_row, needs_soffice, set_cell
 
 
 @pytest.fixture

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import zipfile
 
-import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from pipeline.extract import read_tables
+
+from .conftest import needs_soffice
 
 
 def test_reopens_and_has_no_leftover_template_tags(sample_report):
@@ -98,10 +98,6 @@ def test_body_merges_follow_the_data(sample_report):
     assert sum(1 for c in categories if c) == 6
 
 
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None and os.environ.get("CI") != "true",
-    reason="LibreOffice not installed (tools/ensure-libreoffice installs it)",
-)
 
 
 @needs_soffice

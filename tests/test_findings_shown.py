@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 
 import pytest
 from docx import Document
@@ -12,10 +11,9 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from pipeline import build
-from pipeline.cli import main
 from pipeline.docxml import table_caption
 
-from .conftest import set_cell
+from .conftest import run_cli, set_cell
 
 S2 = "02_性別平等專案小組.xlsx"
 
@@ -73,13 +71,6 @@ def test_clean_copy_has_no_comments(broken, tmp_path):
     result = build(inputs, tmp_path / "out", comments=False)
     assert commented_cells(result.output) == {}
     assert len(Document(str(result.output)).comments) == 0
-
-
-def run_cli(args, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["report", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code
 
 
 def test_exit_1_with_errors_and_strict_writes_nothing(broken, tmp_path, monkeypatch, capsys):

@@ -15,8 +15,7 @@ from pipeline.extract import read_paragraphs, read_tables
 from pipeline.init import init_inputs
 from pipeline.read import fold_header
 
-from .conftest import ROOT, SAMPLE_INPUTS
-from .test_docx_quality import needs_soffice
+from .conftest import ROOT, SAMPLE_INPUTS, needs_soffice
 
 SAMPLE_DATA = yaml.safe_load((ROOT / "tools" / "sample_data.yaml").read_text(encoding="utf-8"))
 

@@ -1,0 +1,412 @@
+"""The whole city in one run: every agency's report, built in parallel, and a summary.
+
+``build_all(root, out)`` treats each subfolder of ``root`` as one agency's inputs,
+builds the reports in worker processes (each into its own subfolder of ``out``),
+carries on past agencies whose inputs cannot be used, and writes a city-wide
+summary workbook and a chart of the main figures.
+
+    from pipeline.batch import build_all
+    result = build_all("各機關", "全市輸出", workers=2)
+    for row in result.failed:
+        print(row.folder, row.message)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError, PipelineError
+from .findings import Severity
+from .form import DEFAULT_FORM_DIR, Form, load_form
+
+if TYPE_CHECKING:
+    from .compute import Report
+    from .main import BuildResult
+
+SUMMARY_NAME = "全市彙整表.xlsx"
+CHART_NAME = "全市彙整圖.png"
+CJK_FONTS = ("Noto Sans CJK TC", "Noto Sans TC", "Source Han Sans TC", "Noto Sans CJK JP",
+             "Noto Sans CJK SC", "Microsoft JhengHei", "PingFang TC", "Heiti TC",
+             "WenQuanYi Zen Hei", "AR PL UMing TW", "Droid Sans Fallback")
+
+
+class Status:
+    """How an agency's build ended (the summary's 狀態 column)."""
+
+    BUILT = "完成"
+    ERRORS = "完成（有錯誤）"
+    FAILED = "失敗"
+
+
+@dataclass(frozen=True)
+class AgencyRow:
+    """One agency's line of the city-wide summary (plain values, sent across processes)."""
+
+    folder: str
+    status: str
+    message: str = ""  # why it failed (the pipeline's message), empty when built
+    agency: str = ""
+    year: int | None = None
+    groups: tuple[str, ...] = ()
+    committee_total: int | None = None
+    committee_share: Fraction | None = None  # the lower single-gender share
+    general_rate: Fraction | None = None
+    managers_rate: Fraction | None = None
+    physical_rate: Fraction | None = None
+    budget_current: Decimal | None = None
+    budget_next: Decimal | None = None
+    categories_done: int | None = None
+    items_done: int | None = None
+    categories_required: int | None = None
+    items_required: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    output: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when no report could be built."""
+        return self.status == Status.FAILED
+
+    @property
+    def meets_minimum(self) -> bool | None:
+        """Section 八: categories and items done reach the group minimum (None: unknown)."""
+        if self.categories_required is None or self.categories_done is None:
+            return None
+        return (self.categories_done >= self.categories_required
+                and (self.items_done or 0) >= (self.items_required or 0))
+
+
+@dataclass
+class BatchResult:
+    """What a city-wide run did: one row per agency, the summary files and the time taken."""
+
+    rows: list[AgencyRow]
+    summary: Path
+    chart: Path
+    seconds: float
+    workers: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def built(self) -> list[AgencyRow]:
+        """Agencies whose report was written."""
+        return [row for row in self.rows if not row.failed]
+
+    @property
+    def failed(self) -> list[AgencyRow]:
+        """Agencies whose inputs could not be used."""
+        return [row for row in self.rows if row.failed]
+
+    @property
+    def ok(self) -> bool:
+        """True when every agency was built without error findings."""
+        return all(row.status == Status.BUILT for row in self.rows)
+
+
+def find_agencies(root: Path | str, out: Path | str | None = None) -> list[Path]:
+    """The agency subfolders of ``root`` in name order (hidden ones and ``out`` left out)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"找不到各機關資料夾：{root}")
+    skip = Path(out).resolve() if out is not None else None
+    folders = sorted(
+        p for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith((".", "~")) and p.resolve() != skip
+    )
+    if not folders:
+        raise InputError(f"{root} 中沒有任何機關子資料夾（每個機關一個子資料夾，內含各章節活頁簿）")
+    return folders
+
+
+Progress = Callable[[AgencyRow, int, int], None]
+
+
+def build_all(
+    root: Path | str,
+    out: Path | str,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Build every agency under ``root`` into ``out/<subfolder>/``, then the summary and chart.
+
+    ``progress(row, done, total)`` is called as each agency finishes.  An agency
+    whose inputs cannot be used is a row with status 失敗 and the reason; only an
+    unusable ``root`` raises (:class:`~pipeline.errors.InputError`).
+    """
+    start = time.perf_counter()
+    root, out = Path(root), Path(out)
+    folders = find_agencies(root, out)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
+    rows: dict[str, AgencyRow] = {}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up) as pool:
+        futures = {pool.submit(build_agency, folder, out / folder.name): folder
+                   for folder in folders}
+        for future in as_completed(futures):
+            folder = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # a worker died (out of memory, killed): record, go on
+                row = AgencyRow(folder.name, Status.FAILED, f"建置程序異常結束：{exc}")
+            rows[folder.name] = row
+            if progress is not None:
+                progress(row, len(rows), len(folders))
+    built = time.perf_counter()
+    ordered = [rows[folder.name] for folder in folders]
+    form = load_form(DEFAULT_FORM_DIR)
+    threshold = committee_threshold(form)
+    summary = write_summary(ordered, out / SUMMARY_NAME, form, threshold)
+    chart = write_chart(ordered, out / CHART_NAME, threshold)
+    end = time.perf_counter()
+    return BatchResult(ordered, summary, chart, end - start, workers,
+                       {"build": built - start, "summary": end - built})
+
+
+def _warm_up() -> None:
+    """Import the pipeline once per worker, before its first agency."""
+    from . import main  # noqa: F401
+
+
+def build_agency(folder: Path, out: Path) -> AgencyRow:
+    """Build one agency's report (in a worker process) and return its summary row."""
+    from .main import build
+
+    start = time.perf_counter()
+    try:
+        result = build(folder, out)
+    except PipelineError as exc:
+        return AgencyRow(folder.name, Status.FAILED, str(exc),
+                         seconds=time.perf_counter() - start)
+    except Exception as exc:  # an unexpected fault in one agency must not stop the city
+        return AgencyRow(folder.name, Status.FAILED,
+                         f"內部錯誤（{type(exc).__name__}）：{exc}",
+                         seconds=time.perf_counter() - start)
+    return summarize(folder.name, result, result.report, time.perf_counter() - start)
+
+
+def summarize(folder: str, result: BuildResult, report: Report, seconds: float = 0.0) -> AgencyRow:
+    """An agency's summary row from its build result and report model."""
+    groups = [g for g in (report.form.group_rule(code) for code in report.groups) if g]
+    errors = sum(f.severity is Severity.ERROR for f in result.findings)
+    warnings_ = sum(f.severity is Severity.WARNING for f in result.findings)
+    return AgencyRow(
+        folder=folder,
+        status=Status.ERRORS if errors else Status.BUILT,
+        agency=report.agency,
+        year=report.year,
+        groups=report.groups,
+        committee_total=report.committee.total,
+        committee_share=report.committee.lower_share,
+        general_rate=report.general.rate_total,
+        managers_rate=report.managers.rate_total,
+        physical_rate=report.physical_rate,
+        budget_current=report.budget.current_total,
+        budget_next=report.budget.next_total,
+        categories_done=len(report.strategies.categories_done),
+        items_done=len(report.strategies.items_done),
+        categories_required=max((g.categories for g in groups), default=None),
+        items_required=max((g.items for g in groups), default=None),
+        errors=errors,
+        warnings=warnings_,
+        output=result.output,
+        seconds=seconds,
+    )
+
+
+def committee_threshold(form: Form) -> Fraction:
+    """The committee's single-gender threshold: the min_share rule of rules.yaml (else 1/3)."""
+    from .check import fraction, load_rules
+
+    rule = next((r for r in load_rules(form.directory) if r.kind == "min_share"), None)
+    return fraction(rule.param("threshold")) if rule is not None else Fraction(1, 3)
+
+
+# -- the summary workbook ---------------------------------------------------------------
+
+COLUMNS = (
+    # header ({threshold}: the committee's, e.g. 1/3), width, number format
+    ("機關資料夾", 26, None),
+    ("機關名稱", 22, None),
+    ("年度", 6, "0"),
+    ("組別", 12, None),
+    ("專案小組委員數", 9, "0"),
+    ("單一性別比例(較低者)", 11, "0.00%"),
+    ("達{threshold}", 8, None),  # the share reaches the threshold of rules.yaml
+    ("一般公務員完成率", 10, "0.00%"),
+    ("主管人員完成率", 10, "0.00%"),
+    ("實體課程參訓率", 10, "0.00%"),
+    ("本年度性別預算(元)", 14, "#,##0"),
+    ("下年度性別預算(元)", 14, "#,##0"),
+    ("增減(元)", 12, "#,##0;-#,##0;0"),
+    ("八 辦理類別數", 8, "0"),
+    ("八 應辦類別數", 8, "0"),
+    ("八 辦理項目數", 8, "0"),
+    ("八 應辦項目數", 8, "0"),
+    ("八 達最低要求", 8, None),
+    ("錯誤", 6, "0"),
+    ("警告", 6, "0"),
+    ("狀態", 12, None),
+    ("說明", 60, None),
+)
+
+
+def _percent_value(ratio: Fraction | None, form: Form | None) -> Decimal | None:
+    """A ratio as the number Excel shows with 0.00%, cut the way the form's rule cuts it."""
+    if ratio is None:
+        return None
+    rule = form.formats.percent if form is not None else {}
+    decimals = int(rule.get("decimals", 2)) + 2
+    rounding = ROUND_HALF_UP if rule.get("rounding") == "ROUND_HALF_UP" else ROUND_DOWN
+    value = Decimal(ratio.numerator) / Decimal(ratio.denominator)
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "是" if value else "否"
+
+
+def summary_values(row: AgencyRow, form: Form | None = None,
+                   threshold: Fraction = Fraction(1, 3)) -> list[object]:
+    """One summary line, in the order of COLUMNS."""
+    difference = (row.budget_next - row.budget_current
+                  if row.budget_next is not None and row.budget_current is not None else None)
+    share_ok = None if row.committee_share is None else row.committee_share >= threshold
+    note = row.message if row.failed else (row.output.name if row.output else "")
+    return [
+        row.folder, row.agency, row.year, "、".join(row.groups), row.committee_total,
+        _percent_value(row.committee_share, form), _yes_no(share_ok),
+        _percent_value(row.general_rate, form), _percent_value(row.managers_rate, form),
+        _percent_value(row.physical_rate, form), row.budget_current, row.budget_next,
+        difference, row.categories_done, row.categories_required, row.items_done,
+        row.items_required, _yes_no(row.meets_minimum),
+        None if row.failed else row.errors, None if row.failed else row.warnings,
+        row.status, note,
+    ]
+
+
+def write_summary(rows: list[AgencyRow], path: Path, form: Form,
+                  threshold: Fraction = Fraction(1, 3)) -> Path:
+    """The city-wide summary workbook: one row per agency, failed ones included."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .outputs import atomic_write
+
+    fills = {
+        Status.FAILED: PatternFill("solid", fgColor="FFC7CE"),
+        Status.ERRORS: PatternFill("solid", fgColor="FFEB9C"),
+        Status.BUILT: PatternFill("solid", fgColor="C6EFCE"),
+    }
+    book = Workbook()
+    ws = book.active
+    ws.title = "全市彙整"
+    ws.append([header.format(threshold=threshold) for header, _, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append(summary_values(row, form, threshold))
+        status_cell = ws.cell(row=ws.max_row, column=len(COLUMNS) - 1)
+        status_cell.fill = fills[row.status]
+    for col, (_, width, number_format) in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].width = width
+        if number_format:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = number_format
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = ws.dimensions
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        book.save(tmp)
+    return path
+
+
+# -- the chart --------------------------------------------------------------------------
+
+def _cjk_font() -> str | None:
+    """The first installed font that can show Chinese, if any."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def write_chart(rows: list[AgencyRow], path: Path, threshold: Fraction = Fraction(1, 3)) -> Path:
+    """A PNG of the main figures: committee share, completion rates, section 八, status."""
+    from .outputs import atomic_write
+
+    built = [row for row in rows if not row.failed]
+    labels = [row.agency or row.folder for row in built] if len(built) <= 40 else []
+    positions = list(range(len(built)))
+
+    def pct(value: Fraction | None) -> float:
+        return float(value) * 100 if value is not None else 0.0
+
+    # Quietly: without a CJK font the Chinese labels show as boxes, nothing more.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from matplotlib import rc_context
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        font = _cjk_font()
+        rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+              "axes.unicode_minus": False}
+        with rc_context(rc):
+            width = min(24, max(10, 0.28 * len(labels) + 4))  # no names past 40 agencies
+            fig = Figure(figsize=(width, 8.5), layout="tight")
+            FigureCanvasAgg(fig)
+            (share_ax, rate_ax), (items_ax, status_ax) = fig.subplots(2, 2)
+
+            share_ax.bar(positions, [pct(row.committee_share) for row in built],
+                         color=["#c0504d" if row.committee_share is None
+                                or row.committee_share < threshold else "#4f81bd"
+                                for row in built])
+            share_ax.axhline(float(threshold) * 100, color="black", linestyle="--", linewidth=1,
+                             label=str(threshold))
+            share_ax.set_title("性別平等專案小組 單一性別比例(較低者) %")
+            share_ax.legend(loc="upper right")
+
+            rate_ax.bar(positions, [pct(row.general_rate) for row in built], color="#9bbb59",
+                        label="一般公務員")
+            rate_ax.plot(positions, [pct(row.managers_rate) for row in built], "o",
+                         color="#8064a2", label="主管人員")
+            rate_ax.set_ylim(0, 105)
+            rate_ax.set_title("性別意識培力 完成率 %")
+            rate_ax.legend(loc="lower right")
+
+            items_ax.bar(positions, [row.items_done or 0 for row in built],
+                         color=["#4f81bd" if row.meets_minimum else "#c0504d" for row in built],
+                         label="辦理項目數")
+            items_ax.plot(positions, [row.items_required or 0 for row in built], "_",
+                          color="black", markersize=10, mew=2, label="組別最低項目數")
+            items_ax.set_title("推展策略(八) 辦理項目數與最低要求")
+            items_ax.legend(loc="upper right")
+            for ax in (share_ax, rate_ax, items_ax):
+                ax.set_xticks(positions if labels else [])
+                ax.set_xticklabels(labels, rotation=90, fontsize=7)
+
+            counts = [sum(row.status == status for row in rows)
+                      for status in (Status.BUILT, Status.ERRORS, Status.FAILED)]
+            bars = status_ax.bar(["無錯誤", "有錯誤", "失敗"], counts,
+                                 color=["#9bbb59", "#f79646", "#c0504d"])
+            status_ax.bar_label(bars)
+            status_ax.set_title(f"建置結果（共 {len(rows)} 個機關）")
+            fig.suptitle("臺北市政府各機關推動性別平等工作成果 全市彙整")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as tmp:
+                fig.savefig(tmp, format="png", dpi=100)
+    return path
