@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -34,9 +33,6 @@ if TYPE_CHECKING:
 
 SUMMARY_NAME = "全市彙整表.xlsx"
 CHART_NAME = "全市彙整圖.png"
-CJK_FONTS = ("Noto Sans CJK TC", "Noto Sans TC", "Source Han Sans TC", "Noto Sans CJK JP",
-             "Noto Sans CJK SC", "Microsoft JhengHei", "PingFang TC", "Heiti TC",
-             "WenQuanYi Zen Hei", "AR PL UMing TW", "Droid Sans Fallback")
 
 
 class Status:
@@ -335,78 +331,90 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form,
 
 
 # -- the chart --------------------------------------------------------------------------
+# Drawn with Pillow (already needed for annex images): a plotting library would bring
+# numpy into every build, because openpyxl imports numpy whenever it is installed.
 
-def _cjk_font() -> str | None:
-    """The first installed font that can show Chinese, if any."""
-    from matplotlib import font_manager
+FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+    "C:/Windows/Fonts/msjh.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+)
+BLUE, RED, GREEN, PURPLE, ORANGE, GREY = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2",
+                                          "#f79646", "#7f7f7f")
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+
+def _font(size: int):
+    """A font that can show Chinese when one is installed; Pillow's default otherwise."""
+    from PIL import ImageFont
+
+    for candidate in FONT_FILES:
+        if Path(candidate).is_file():
+            try:
+                return ImageFont.truetype(candidate, size)
+            except OSError:
+                continue
+    return ImageFont.load_default(size)
 
 
 def write_chart(rows: list[AgencyRow], path: Path, threshold: Fraction = Fraction(1, 3)) -> Path:
-    """A PNG of the main figures: committee share, completion rates, section 八, status."""
+    """A PNG of the main figures per agency: committee share against the threshold,
+    completion rates, section 八 items against the group minimum, and the build results."""
+    from PIL import Image, ImageDraw
+
     from .outputs import atomic_write
 
     built = [row for row in rows if not row.failed]
-    labels = [row.agency or row.folder for row in built] if len(built) <= 40 else []
-    positions = list(range(len(built)))
+    named = len(built) <= 60
+    bar, gap, label_w, panel_w, margin = (14, 6, 230, 330, 24) if named else (3, 1, 0, 330, 24)
+    body_h = max(len(built), 1) * (bar + gap)
+    width = margin * 2 + label_w + panel_w * 3 + 40 * 2
+    height = 90 + body_h + 150
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    title, text, small = _font(22), _font(13), _font(11)
+    draw.text((margin, 12), "臺北市政府各機關推動性別平等工作成果 全市彙整", font=title, fill="black")
 
     def pct(value: Fraction | None) -> float:
-        return float(value) * 100 if value is not None else 0.0
+        return float(value) if value is not None else 0.0
 
-    # Quietly: without a CJK font the Chinese labels show as boxes, nothing more.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from matplotlib import rc_context
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        font = _cjk_font()
-        rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
-              "axes.unicode_minus": False}
-        with rc_context(rc):
-            width = min(24, max(10, 0.28 * len(labels) + 4))  # no names past 40 agencies
-            fig = Figure(figsize=(width, 8.5), layout="tight")
-            FigureCanvasAgg(fig)
-            (share_ax, rate_ax), (items_ax, status_ax) = fig.subplots(2, 2)
-
-            share_ax.bar(positions, [pct(row.committee_share) for row in built],
-                         color=["#c0504d" if row.committee_share is None
-                                or row.committee_share < threshold else "#4f81bd"
-                                for row in built])
-            share_ax.axhline(float(threshold) * 100, color="black", linestyle="--", linewidth=1,
-                             label=str(threshold))
-            share_ax.set_title("性別平等專案小組 單一性別比例(較低者) %")
-            share_ax.legend(loc="upper right")
-
-            rate_ax.bar(positions, [pct(row.general_rate) for row in built], color="#9bbb59",
-                        label="一般公務員")
-            rate_ax.plot(positions, [pct(row.managers_rate) for row in built], "o",
-                         color="#8064a2", label="主管人員")
-            rate_ax.set_ylim(0, 105)
-            rate_ax.set_title("性別意識培力 完成率 %")
-            rate_ax.legend(loc="lower right")
-
-            items_ax.bar(positions, [row.items_done or 0 for row in built],
-                         color=["#4f81bd" if row.meets_minimum else "#c0504d" for row in built],
-                         label="辦理項目數")
-            items_ax.plot(positions, [row.items_required or 0 for row in built], "_",
-                          color="black", markersize=10, mew=2, label="組別最低項目數")
-            items_ax.set_title("推展策略(八) 辦理項目數與最低要求")
-            items_ax.legend(loc="upper right")
-            for ax in (share_ax, rate_ax, items_ax):
-                ax.set_xticks(positions if labels else [])
-                ax.set_xticklabels(labels, rotation=90, fontsize=7)
-
-            counts = [sum(row.status == status for row in rows)
-                      for status in (Status.BUILT, Status.ERRORS, Status.FAILED)]
-            bars = status_ax.bar(["無錯誤", "有錯誤", "失敗"], counts,
-                                 color=["#9bbb59", "#f79646", "#c0504d"])
-            status_ax.bar_label(bars)
-            status_ax.set_title(f"建置結果（共 {len(rows)} 個機關）")
-            fig.suptitle("臺北市政府各機關推動性別平等工作成果 全市彙整")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path) as tmp:
-                fig.savefig(tmp, format="png", dpi=100)
+    panels = [
+        ("單一性別比例(較低者)", lambda r: pct(r.committee_share) / 0.5, float(threshold) / 0.5,
+         lambda r: RED if r.committee_share is None or r.committee_share < threshold else BLUE,
+         "0%", "50%"),
+        ("一般公務員完成率", lambda r: pct(r.general_rate), None, lambda r: GREEN, "0%", "100%"),
+        ("八 辦理項目／最低項目", lambda r: min((r.items_done or 0) / max(r.items_required or 1, 1) / 2, 1),
+         0.5, lambda r: BLUE if r.meets_minimum else RED, "0", "2×最低"),
+    ]
+    top = 60
+    for p, (name, value, mark, colour, low, high) in enumerate(panels):
+        x0 = margin + label_w + p * (panel_w + 40)
+        draw.text((x0, top - 20), name, font=text, fill="black")
+        draw.rectangle([x0, top, x0 + panel_w, top + body_h], outline=GREY)
+        for i, row in enumerate(built):
+            y = top + i * (bar + gap) + gap // 2
+            length = max(0.0, min(value(row), 1.0)) * panel_w
+            draw.rectangle([x0, y, x0 + length, y + bar], fill=colour(row))
+        if mark is not None:
+            xm = x0 + mark * panel_w
+            draw.line([xm, top, xm, top + body_h], fill="black", width=2)
+        draw.text((x0, top + body_h + 4), low, font=small, fill=GREY)
+        draw.text((x0 + panel_w - 40, top + body_h + 4), high, font=small, fill=GREY)
+    if named:
+        for i, row in enumerate(built):
+            y = top + i * (bar + gap) + gap // 2
+            draw.text((margin, y), (row.agency or row.folder)[:16], font=small, fill="black")
+    counts = [(Status.BUILT, GREEN), (Status.ERRORS, ORANGE), (Status.FAILED, RED)]
+    y = top + body_h + 40
+    draw.text((margin, y), f"建置結果（共 {len(rows)} 個機關）", font=text, fill="black")
+    for k, (status, fill) in enumerate(counts):
+        n = sum(row.status == status for row in rows)
+        x = margin + k * 220
+        draw.rectangle([x, y + 30, x + 24, y + 54], fill=fill)
+        draw.text((x + 32, y + 32), f"{status}：{n}", font=text, fill="black")
+    draw.text((margin, y + 70), f"粗線：單一性別比例門檻 {threshold}；各組別最低辦理項目數", font=small,
+              fill=GREY)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        image.save(tmp, format="PNG")
     return path

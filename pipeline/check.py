@@ -24,6 +24,7 @@ from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
 from .fmt import Formatter
+from .form import SAFE_LOADER
 from .records import Record
 from .values import ROC_OFFSET
 
@@ -64,7 +65,7 @@ def load_rules(form_dir: Path) -> list[Rule]:
     """Load and validate ``rules.yaml`` next to the form."""
     path = Path(form_dir) / "rules.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         return [Rule(**item) for item in data.get("rules", [])]
     except FileNotFoundError as exc:
         raise FormError(f"找不到規則檔：{path}") from exc

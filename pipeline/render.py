@@ -147,6 +147,7 @@ def ensure_cell_paragraphs(doc: DocxDocument) -> None:
 def apply_layout(doc: DocxDocument, layout: Layout) -> None:
     """Vertical merges, nested tables and the free-layout blocks."""
     ensure_cell_paragraphs(doc)
+    ids = style_ids(doc)
     tables = tables_by_caption(doc)
     for merge in layout.merges:
         table = tables.get(merge.table)
@@ -165,11 +166,17 @@ def apply_layout(doc: DocxDocument, layout: Layout) -> None:
         tc = physical_cells(table.rows[offset + nested.row])[nested.column]
         cell = _Cell(tc, table)
         inner = cell.add_table(rows=0, cols=len(nested.header))
-        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], header_rows=1)
+        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], 1, (), ids)
     _place_blocks(doc, layout.blocks)
 
 
-def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges=()) -> None:
+def style_ids(doc: DocxDocument) -> dict[str, str]:
+    """Style name → style id, read once (python-docx scans every style on each lookup)."""
+    return {style.name: style.style_id for style in doc.styles}
+
+
+def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges,
+               ids: dict[str, str]) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     set_table_caption(table, caption)
@@ -178,19 +185,36 @@ def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges=()) ->
         row = table.add_row()
         if r < header_rows:
             mark_header_row(row)
-        for c in range(width):
+        style_id = ids["Table Heading" if r < header_rows else "Table Text"]
+        # The row's own cells: row.cells would recompute the whole table's grid each time.
+        for c, tc in enumerate(row._tr.tc_lst[:width]):
             text = values[c] if c < len(values) else ""
-            cell = row.cells[c]
+            cell = _Cell(tc, table)
             paragraph = cell.paragraphs[0]
-            paragraph.style = "Table Heading" if r < header_rows else "Table Text"
+            paragraph._p.style = style_id
             lines = str(text).split("\n")
             paragraph.add_run(lines[0])
             for line in lines[1:]:
-                cell.add_paragraph(line, style=paragraph.style)
+                cell.add_paragraph(line)._p.style = style_id
+    _merge_cells(table, merges, width)
+
+
+def _merge_cells(table: Table, merges, width: int) -> None:
+    rows = table._tbl.tr_lst
     for r1, c1, r2, c2 in merges:
-        if r2 < len(table.rows) and c2 < width:
-            table.cell(r1, c1).merge(table.cell(r2, c2))
-            _drop_empty_paragraphs(table.cell(r1, c1))
+        if r2 < len(rows) and c2 < width:
+            merged = _tc_at(rows[r1], c1).merge(_tc_at(rows[r2], c2))
+            _drop_empty_paragraphs(_Cell(merged, table))
+
+
+def _tc_at(tr, col: int):
+    """The cell of a row that covers grid column ``col`` (table.cell() would redo the grid)."""
+    start = 0
+    for tc in tr.tc_lst:
+        if start <= col < start + tc.grid_span:
+            return tc
+        start += tc.grid_span
+    raise IndexError(col)
 
 
 def _drop_empty_paragraphs(cell) -> None:
@@ -217,29 +241,32 @@ def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
         if blocks:
             raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
         return
+    ids = style_ids(doc)
     for block in blocks:
         if block.kind == "table" and block.table is not None:
-            _place_table(doc, anchor, block.table, block.header_rows, block.caption)
+            _place_table(doc, anchor, block.table, block.header_rows, block.caption, ids)
         elif block.kind == "image":
             if block.image is not None and block.image.is_file():
                 paragraph = doc.add_paragraph()
                 paragraph.add_run().add_picture(str(block.image), width=MAX_IMAGE_WIDTH)
                 anchor._p.addprevious(paragraph._p)
         else:
-            style = BLOCK_STYLES.get(block.kind, "Normal")
+            style_id = ids.get(BLOCK_STYLES.get(block.kind, "Normal"), "Normal")
             for text in block.paragraphs:
-                paragraph = doc.add_paragraph(text, style=style)
+                paragraph = doc.add_paragraph(text)
+                paragraph._p.style = style_id
                 anchor._p.addprevious(paragraph._p)
 
 
 def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_rows: int,
-                 caption: str) -> None:
+                 caption: str, ids: dict[str, str]) -> None:
     width = max((len(r) for r in free.cells), default=0)
     if not width:
         return
     table = doc.add_table(rows=0, cols=width)
-    _fill_grid(table, caption, free.cells, header_rows, free.merges)
+    _fill_grid(table, caption, free.cells, header_rows, (), ids)
     _proportional_widths(table, free.cells)
+    _merge_cells(table, free.merges, width)
     set_table_description(table, free.name)  # the sheet it came from, for `report pull`
     anchor._p.addprevious(table._tbl)
     spacer = doc.add_paragraph()
@@ -247,7 +274,9 @@ def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_r
 
 
 def _proportional_widths(table: Table, cells: tuple[tuple[str, ...], ...]) -> None:
-    """Column widths in proportion to their longest line (bounded), across the text width."""
+    """Column widths in proportion to their longest line (bounded), across the text width.
+
+    Call before merging: every row then still has one cell per grid column."""
     width = max(len(r) for r in cells)
     weights = []
     for c in range(width):
@@ -255,11 +284,13 @@ def _proportional_widths(table: Table, cells: tuple[tuple[str, ...], ...]) -> No
                       default=1)
         weights.append(min(max(longest, 4), 24))
     total = sum(weights)
+    widths = [int(TEXT_WIDTH * w / total) for w in weights]
     table.autofit = False
-    for c, column in enumerate(table.columns):
-        column.width = int(TEXT_WIDTH * weights[c] / total)
-        for cell in column.cells:
-            cell.width = column.width
+    for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=False):
+        grid_col.w = w
+    for tr in table._tbl.tr_lst:
+        for tc, w in zip(tr.tc_lst, widths, strict=False):
+            tc.width = w
 
 
 def write_atomically(doc: DocxDocument, out: Path) -> None:
