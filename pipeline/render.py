@@ -110,6 +110,35 @@ def add_comments(doc: DocxDocument, findings: list[Finding], tables: dict[str, T
         doc.add_comment(runs, text=text, author=COMMENT_AUTHOR, initials="檢")
 
 
+class CachingEnvironment(Environment):
+    """A Jinja environment that compiles each distinct template source once per process.
+
+    docxtpl compiles the template's XML on every render; a batch renders the same
+    template for every agency, so the compiled form is kept (a few, most recent)."""
+
+    MAX_CACHED = 8
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            compiled = super().from_string(source)
+            if len(self._compiled) >= self.MAX_CACHED:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[source] = compiled
+        return compiled
+
+
+# Autoescaping (a clerk's & or < stays text) and StrictUndefined (a missing value is an
+# error, never a blank), shared so that compiled templates are reused.
+JINJA = CachingEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
 def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:
     """Run docxtpl with autoescaping and StrictUndefined (a missing value is an error)."""
     try:
@@ -117,9 +146,8 @@ def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:
         tpl.get_docx()  # docxtpl opens the file lazily
     except Exception as exc:  # python-docx raises several kinds for a broken package
         raise FormError(f"無法開啟 Word 範本 {template}：{exc}") from exc
-    env = Environment(undefined=StrictUndefined, autoescape=True)
     try:
-        tpl.render(context, jinja_env=env, autoescape=True)
+        tpl.render(context, jinja_env=JINJA, autoescape=True)
     except TemplateError as exc:
         raise FormError(f"Word 範本 {template} 的標籤有錯誤：{exc}") from exc
     return tpl.docx
