@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from . import annexes as annex_list
 from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
@@ -435,8 +436,6 @@ def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:
 
 
 # -- annexes (附件): the files in inputs/attachments/ against the annex list ------------
-# The import stays with the kinds that use it, so this block is self-contained.
-from . import annexes as annex_list  # noqa: E402
 
 
 @kind("annex_file_present")
@@ -477,3 +476,26 @@ def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
             yield c.finding(rule, f"附件編號「{number}」不是附件{spec.number}（{spec.title}）的"
                             f"子附件：此工作表的附件應編為 {spec.number}-1、{spec.number}-2…{hint}",
                             spec.subs, record, "number")
+
+
+_CITED = re.compile(r"附件\s*([0-9０-９]+(?:\s*[-－─—]\s*[0-9０-９]+)?)")
+
+
+@kind("annex_references")
+def annex_references(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A text that cites 附件N (「如附件7」) cites an annex of the list."""
+    known = {a.number for a in annex_list.each_annex(annex_list.expected_annexes(c.form, c.inputs))}
+    skip = {spec.subs for spec in c.form.annexes if spec.subs}  # the 附件 sheets list, not cite
+    for sheet_id, sheet in c.inputs.sheets.items():
+        if sheet_id in skip:
+            continue
+        for record in sheet.records:
+            for key, value in record.values.items():
+                texts = value.value if isinstance(value.value, tuple) else (value.value,)
+                for text in texts:
+                    for match in _CITED.finditer(text if isinstance(text, str) else ""):
+                        number = annex_list.normalize_number(match.group(1))
+                        if number is not None and number not in known:
+                            yield c.finding(rule, f"文中提到「{match.group(0)}」，但附件清單中沒有"
+                                            f"附件{number}", sheet_id, record, key)
+

@@ -162,6 +162,9 @@ CASES: list[tuple[str, Callable[[Data], None], Callable[[Data], None]]] = [
     ("annexes.unexpected-file", attach("附件7_第二個檔案.pdf"), attach("附件9 不在清單.pdf")),
     ("annexes.sub-number", SUB_3_1,
      patch(S3, "附件", [{"附件編號": "4-1", "附件名稱": "研習班"}])),
+    ("annexes.cited-unknown",
+     patch("09_其他相關成果.xlsx", "其他相關成果", [{"成果說明": "詳如附件7"}]),
+     patch("09_其他相關成果.xlsx", "其他相關成果", [{"成果說明": "詳如附件8"}])),
 ]
 
 
