@@ -14,14 +14,20 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils import column_index_from_string
-
 _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(([^()]*)\)", re.IGNORECASE)
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
 }
+
+
+def column_index_from_string(letters: str) -> int:
+    """A → 1, AA → 27."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index
 
 
 class FormulaError(ValueError):

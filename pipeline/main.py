@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .annotate import mark_workbooks
 from .check import load_rules, run_checks
 from .compute import Report, compute_report
 from .context import build_context
@@ -105,7 +104,11 @@ def build(
                   findings if comments else None, report.form.tables,
                   provenance(report, findings))
     clock.lap("render")
-    marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR) if mark and findings else []
+    marked = []
+    if mark and findings:
+        from .annotate import mark_workbooks  # openpyxl, only when there is something to mark
+
+        marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")
     return BuildResult(output, findings, read, marked, clock.timings, kept, report)
 

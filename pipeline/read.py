@@ -1,28 +1,21 @@
-"""Reading the clerks' section workbooks into records (openpyxl stays in here)."""
+"""Reading the clerks' section workbooks into records (spreadsheet libraries stay in sheets.py)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-import warnings
-import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from . import values as V
 from .errors import InputError
 from .filecheck import check_workbook_file
 from .findings import Finding, Severity, Source
 from .form import FieldSpec, Form, SheetSpec, WorkbookSpec
-from .formulas import FormulaError, evaluate
 from .outputs import lock_file
 from .records import FreeTable, Inputs, Record, SheetRecords, Value
+from .sheets import Book, Grid, Uncomputed, fold_header, open_book
+
+__all__ = ["read_inputs", "fold_header", "column_letter"]
 
 INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
@@ -30,10 +23,13 @@ FIELDS_VALUE_HEADER = "內容"
 HEADER_SEARCH_ROWS = 5
 
 
-def fold_header(text: object) -> str:
-    """A header as compared: width-folded, no spaces or line breaks, 「（」 = 「(」."""
-    folded = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"\s+", "", folded).lower()
+def column_letter(col: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
@@ -58,17 +54,12 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
             raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）："
                              "請先存檔並關閉，再重新產生")
         files[wb_spec.id] = path
-        book, formula_book = _open(path)
-        try:
-            for sh in wb_spec.sheets:
-                sid = f"{wb_spec.id}.{sh.id}"
-                sheets[sid] = _read_sheet(book, formula_book, wb_spec, sh, sid, form, findings)
-                if sh.free_tables:
-                    free_tables.update(_read_free_tables(book, wb_spec, sh))
-        finally:
-            book.close()
-            if formula_book is not None:
-                formula_book.close()
+        book = open_book(path)
+        for sh in wb_spec.sheets:
+            sid = f"{wb_spec.id}.{sh.id}"
+            sheets[sid] = _read_sheet(book, wb_spec, sh, sid, form, findings)
+            if sh.free_tables:
+                free_tables.update(_read_free_tables(book, wb_spec, sh))
     return Inputs(directory, sheets, free_tables, files), findings
 
 
@@ -88,99 +79,17 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
                                 Source(wb_spec.file)))
 
 
-def _open(path: Path):
-    """Open a workbook for reading values; also its formulas when it has any."""
-    check_workbook_file(path)
-    try:
-        # Our own file handles: openpyxl leaves its own open when a file fails to parse.
-        with warnings.catch_warnings(), open(path, "rb") as handle:
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            book = load_workbook(handle, data_only=True)
-            formulas = None
-            if _has_formulas(path):
-                handle.seek(0)
-                formulas = load_workbook(handle, data_only=False)
-    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
-    except Exception as exc:  # openpyxl and defusedxml raise many kinds on malformed files
-        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
-    return book, formulas
-
-
-def _has_formulas(path: Path) -> bool:
-    """True when any sheet of the workbook holds a formula (a cheap byte search)."""
-    with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
-            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
-                data = archive.read(member)
-                if b"<f>" in data or b"<f " in data:
-                    return True
-    return False
-
-
-class Uncomputed:
-    """A formula cell with no cached value that could not be computed here."""
-
-    def __init__(self, formula: str, reason: str):
-        self.formula, self.reason = formula, reason
-
-    def __str__(self) -> str:
-        return self.formula
-
-
-def _find_sheet(book, name: str) -> Worksheet | None:
-    wanted = fold_header(name)
-    for ws in book.worksheets:
-        if fold_header(ws.title) == wanted:
-            return ws
-    return None
-
-
-def _merged_value_lookup(ws: Worksheet, formulas: Worksheet | None) -> Callable[[int, int], Any]:
-    """A cell's value: merged cells give their top-left cell's value; a formula without a
-    cached value is computed (simple arithmetic) or returned as ``Uncomputed``."""
-    anchors: dict[tuple[int, int], tuple[int, int]] = {}
-    for rng in ws.merged_cells.ranges:
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                anchors[(r, c)] = (rng.min_row, rng.min_col)
-    depth = [0]
-
-    def value(row: int, col: int) -> Any:
-        r, c = anchors.get((row, col), (row, col))
-        cached = ws.cell(row=r, column=c).value
-        if cached is not None or formulas is None:
-            return cached
-        formula = formulas.cell(row=r, column=c).value
-        if not (isinstance(formula, str) and formula.startswith("=")):
-            return cached
-        if depth[0] > 50:
-            return Uncomputed(formula, "公式互相參照過深")
-        depth[0] += 1
-        try:
-            result = evaluate(formula, value)
-            return int(result) if result == result.to_integral_value() else result
-        except FormulaError as exc:
-            return Uncomputed(formula, str(exc))
-        finally:
-            depth[0] -= 1
-
-    return value
-
-
 def _read_sheet(
-    book, formula_book, wb_spec: WorkbookSpec, sh: SheetSpec, sid: str, form: Form,
-    findings: list[Finding],
+    book: Book, wb_spec: WorkbookSpec, sh: SheetSpec, sid: str, form: Form, findings: list[Finding]
 ) -> SheetRecords:
-    ws = _find_sheet(book, sh.name)
+    ws = book.sheet(sh.name)
     sheet_source = Source(wb_spec.file, sh.name)
     if ws is None:
         severity = Severity.ERROR if sh.required else Severity.INFO
         findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」",
                                 Source(wb_spec.file)))
         return SheetRecords(sid, sheet_source, present=False)
-    formulas = _find_sheet(formula_book, sh.name) if formula_book is not None else None
-    cell_value = _merged_value_lookup(ws, formulas)
+    cell_value = ws.value
     if sh.kind == "fields":
         record = _read_fields(ws, cell_value, wb_spec, sh, form, findings)
         return SheetRecords(sid, sheet_source, True, (record,))
@@ -189,7 +98,7 @@ def _read_sheet(
 
 
 def _read_fields(
-    ws: Worksheet, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    ws: Grid, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
     findings: list[Finding],
 ) -> Record:
     labels: dict[str, int] = {}
@@ -216,7 +125,7 @@ def _read_fields(
     return Record(values, Source(wb_spec.file, sh.name))
 
 
-def _header_row(ws: Worksheet, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int]]:
+def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int]]:
     """Find the header row (within the first rows) and map column keys to column numbers."""
     wanted = {
         fold_header(h): spec.key for spec in sh.columns for h in (spec.header, *spec.aliases)
@@ -234,7 +143,7 @@ def _header_row(ws: Worksheet, sh: SheetSpec, cell_value) -> tuple[int, dict[str
 
 
 def _read_table(
-    ws: Worksheet, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    ws: Grid, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
     findings: list[Finding],
 ) -> tuple[Record, ...]:
     header_row, mapping = _header_row(ws, sh, cell_value)
@@ -258,7 +167,7 @@ def _read_table(
             col = mapping.get(spec.key)
             if col is None:
                 continue
-            source = Source(wb_spec.file, sh.name, f"{get_column_letter(col)}{row}")
+            source = Source(wb_spec.file, sh.name, f"{column_letter(col)}{row}")
             values[spec.key] = _parse(raws[spec.key], spec, source, form, findings)
         records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))
     return tuple(records)
@@ -316,21 +225,16 @@ _PARSERS: dict[str, Callable[[Any, FieldSpec, Form], Any]] = {
 }
 
 
-def _read_free_tables(book, wb_spec: WorkbookSpec, sh: SheetSpec) -> dict[str, FreeTable]:
-    """Every sheet other than ``sh`` is a free-layout table, kept with its merges."""
+def _read_free_tables(book: Book, wb_spec: WorkbookSpec, sh: SheetSpec) -> dict[str, FreeTable]:
+    """Every sheet other than ``sh`` (and the instructions) is a free-layout table, with its merges."""
     tables: dict[str, FreeTable] = {}
     skip = {fold_header(sh.name), fold_header(INSTRUCTIONS_SHEET)}
-    for ws in book.worksheets:
-        if fold_header(ws.title) in skip:
+    for grid in book.grids:
+        if fold_header(grid.title) in skip:
             continue
-        cells = []
-        for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
-            cells.append(tuple("" if V.is_blank(c.value) else V.parse_text(c.value) for c in row))
+        cells = [tuple("" if V.is_blank(v) else V.parse_text(v) for v in row) for row in grid.rows()]
         while cells and not any(cells[-1]):
             cells.pop()
-        merges = tuple(
-            (r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
-            for r in ws.merged_cells.ranges
-        )
-        tables[ws.title] = FreeTable(ws.title, Source(wb_spec.file, ws.title), tuple(cells), merges)
+        merges = tuple((r1 - 1, c1 - 1, r2 - 1, c2 - 1) for r1, c1, r2, c2 in grid.merges)
+        tables[grid.title] = FreeTable(grid.title, Source(wb_spec.file, grid.title), tuple(cells), merges)
     return tables

@@ -217,7 +217,7 @@ UNUSABLE = [
     ("corrupt-zip", truncated, S2, "損毀"),
     ("oversized", oversized, S3, "過大"),
     ("zip-bomb", zip_bomb, S4, "壓縮炸彈"),
-    ("xml-entity-bomb", entity_bomb, S2, "無法讀取"),
+    ("xml-entity-bomb", entity_bomb, S2, "XML 炸彈"),
     ("docx-renamed", docx_renamed, S3, "xl/workbook.xml"),
     ("open-in-excel", open_in_excel, S2, "Excel 中開啟"),
     ("header-workbook-missing", lambda folder: (folder / H).unlink(), H, "找不到必要的活頁簿"),

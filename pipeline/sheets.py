@@ -1,0 +1,179 @@
+"""Spreadsheet access for the reader: a workbook as named grids of raw cell values.
+
+python-calamine reads a workbook in a millisecond; openpyxl is used instead
+only for a workbook that holds formulas, because a formula without a cached
+value (a file a program wrote and Excel never recalculated) needs its text
+to be computed or reported.  Neither library's objects leave this module.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .filecheck import check_workbook_file
+from .formulas import FormulaError, evaluate
+
+
+def fold_header(text: object) -> str:
+    """A header as compared: width-folded, no spaces or line breaks, 「（」 = 「(」."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    return re.sub(r"\s+", "", folded).lower()
+
+
+class Uncomputed:
+    """A formula cell with no cached value that could not be computed here."""
+
+    def __init__(self, formula: str, reason: str):
+        self.formula, self.reason = formula, reason
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@dataclass
+class Grid:
+    """One sheet: raw values by 1-based (row, column), merged cells read from their top-left."""
+
+    title: str
+    max_row: int
+    max_column: int
+    merges: list[tuple[int, int, int, int]]  # 1-based min_row, min_col, max_row, max_col
+    cell: Callable[[int, int], Any]  # the raw value of one (unmerged) cell; None when empty
+    _anchors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r1, c1, r2, c2 in self.merges:
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    self._anchors[(r, c)] = (r1, c1)
+
+    def value(self, row: int, col: int) -> Any:
+        """The value shown at (row, col): a merged cell gives its top-left cell's value."""
+        return self.cell(*self._anchors.get((row, col), (row, col)))
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row's raw values (merged areas blank but for their top-left cell)."""
+        return [tuple(self.cell(r, c) for c in range(1, self.max_column + 1))
+                for r in range(1, self.max_row + 1)]
+
+
+@dataclass
+class Book:
+    """A workbook's sheets in order."""
+
+    grids: list[Grid]
+
+    def sheet(self, name: str) -> Grid | None:
+        """A sheet by name (spaces and full/half width forgiven)."""
+        wanted = fold_header(name)
+        return next((g for g in self.grids if fold_header(g.title) == wanted), None)
+
+
+def scan_parts(path: Path) -> bool:
+    """Look into the sheets' XML: refuse entity declarations; True when there are formulas."""
+    formulas = False
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            data = archive.read(member)
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise InputError(f"{path.name} 含有 XML 實體宣告（Excel 不會產生，疑似 XML 炸彈），已拒絕讀取")
+            if member.filename.startswith("xl/worksheets/") and (b"<f>" in data or b"<f " in data):
+                formulas = True
+    return formulas
+
+
+def open_book(path: Path) -> Book:
+    """Open a workbook after the file checks; InputError with the reason when it cannot be read."""
+    check_workbook_file(path)
+    try:
+        if scan_parts(path):
+            return _openpyxl_book(path)
+        return _calamine_book(path)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
+    except Exception as exc:  # both libraries raise many kinds on malformed files
+        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
+
+
+def _calamine_book(path: Path) -> Book:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    grids = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        data = sheet.to_python(skip_empty_area=False)
+        width = max((len(row) for row in data), default=0)
+        merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                  for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+
+        def cell(row: int, col: int, data=data) -> Any:
+            if row > len(data) or col > len(data[row - 1]):
+                return None
+            value = data[row - 1][col - 1]
+            if value == "":
+                return None
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return value
+
+        grids.append(Grid(name, len(data), width, merges, cell))
+    return Book(grids)
+
+
+def _openpyxl_book(path: Path) -> Book:
+    from openpyxl import load_workbook
+
+    # Our own file handle: openpyxl leaves its own open when a file fails to parse.
+    with warnings.catch_warnings(), open(path, "rb") as handle:
+        warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+        values = load_workbook(handle, data_only=True)
+        handle.seek(0)
+        formulas = load_workbook(handle, data_only=False)
+    grids = []
+    for ws in values.worksheets:
+        merges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+        grid = Grid(ws.title, ws.max_row, ws.max_column, merges, lambda r, c: None)
+        grid.cell = _formula_cell(ws, formulas[ws.title], grid)
+        grids.append(grid)
+    values.close()
+    formulas.close()
+    return Book(grids)
+
+
+def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
+    """A cell's cached value; a formula without one is computed, or returned as Uncomputed."""
+    depth = [0]
+
+    def cell(row: int, col: int) -> Any:
+        cached = ws.cell(row=row, column=col).value
+        if cached is not None:
+            return cached
+        formula = formula_ws.cell(row=row, column=col).value
+        if not (isinstance(formula, str) and formula.startswith("=")):
+            return cached
+        if depth[0] > 50:
+            return Uncomputed(formula, "公式互相參照過深")
+        depth[0] += 1
+        try:
+            result = evaluate(formula, grid.value)
+            return int(result) if result == result.to_integral_value() else result
+        except FormulaError as exc:
+            return Uncomputed(formula, str(exc))
+        finally:
+            depth[0] -= 1
+
+    return cell
