@@ -450,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
     doc = Document()
     setup_styles(doc)
     build(doc)
+    # python-docx's default package carries a thumbnail of an empty page: not ours to show.
+    rels = doc.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
+        rels.pop(rid)
     doc.core_properties.title = "推動性別平等工作成果報告"
     doc.core_properties.author = "tpe-gender-report"
     doc.save(args.out)
