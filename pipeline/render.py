@@ -7,6 +7,8 @@ build never leaves a half-written report.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from docx.shared import Cm
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemBytecodeCache, StrictUndefined, TemplateError
 
 from .context import Block, Layout
 from .docxml import (
@@ -111,32 +113,60 @@ def add_comments(doc: DocxDocument, findings: list[Finding], tables: dict[str, T
 
 
 class CachingEnvironment(Environment):
-    """A Jinja environment that compiles each distinct template source once per process.
+    """A Jinja environment that compiles each distinct template source once.
 
-    docxtpl compiles the template's XML on every render; a batch renders the same
-    template for every agency, so the compiled form is kept (a few, most recent)."""
+    docxtpl compiles the template's XML on every render.  The compiled form is kept
+    in memory (a batch renders the same template for every agency) and in Jinja's
+    own bytecode cache on disk (a clerk's next build starts warm).  The disk cache
+    is a convenience: when its folder cannot be written, builds simply compile.
+    """
 
     MAX_CACHED = 8
 
-    def __init__(self, **options: Any):
+    def __init__(self, cache_dir: Path | None = None, **options: Any):
         super().__init__(**options)
         self._compiled: dict[str, Any] = {}
+        self._disk = None
+        if cache_dir is not None:
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                self._disk = FileSystemBytecodeCache(str(cache_dir))
+            except OSError:
+                self._disk = None
 
     def from_string(self, source, globals=None, template_class=None):
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         compiled = self._compiled.get(source)
         if compiled is None:
-            compiled = super().from_string(source)
+            compiled = self.template_class.from_code(self, self._code(source), self.make_globals(None))
             if len(self._compiled) >= self.MAX_CACHED:
                 self._compiled.pop(next(iter(self._compiled)))
             self._compiled[source] = compiled
         return compiled
 
+    def _code(self, source: str):
+        if self._disk is None:
+            return self.compile(source)
+        name = "docx-" + hashlib.sha256(source.encode("utf-8")).hexdigest()
+        bucket = self._disk.get_bucket(self, name, None, source)
+        if bucket.code is None:
+            bucket.code = self.compile(source)
+            try:
+                self._disk.set_bucket(bucket)
+            except OSError:
+                pass  # a read-only cache folder costs only the compile time
+        return bucket.code
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tpe-gender-report" / "jinja"
+
 
 # Autoescaping (a clerk's & or < stays text) and StrictUndefined (a missing value is an
 # error, never a blank), shared so that compiled templates are reused.
-JINJA = CachingEnvironment(undefined=StrictUndefined, autoescape=True)
+JINJA = CachingEnvironment(_cache_dir(), undefined=StrictUndefined, autoescape=True)
 
 
 def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:
