@@ -21,8 +21,9 @@ from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from .docxml import caption_of
 from .errors import InputError
-from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text, table_captions
+from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text
 from .form import Form
 from .outputs import atomic_write
 
@@ -104,7 +105,7 @@ def _outline(doc: DocxDocument, form: Form) -> _Outline:
             paragraphs.append((child, section, text))
         elif child.tag == W_TBL:
             for tbl in child.iter(W_TBL):
-                caption = table_captions(tbl)
+                caption = caption_of(tbl)
                 if caption:
                     spec = form.tables.get(caption)
                     tables[caption] = _Table(tbl, caption, section, spec.header_rows if spec else 1)

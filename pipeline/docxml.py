@@ -27,30 +27,35 @@ def set_run_fonts(rpr, east_asia: str, latin: str) -> None:
         fonts.set(qn("w:hint"), "eastAsia")
 
 
-def table_caption(table: Table) -> str | None:
-    """The table's id, kept in its Alt Text title (``w:tblCaption``)."""
-    caption = table._tbl.tblPr.find(qn("w:tblCaption"))
+def caption_of(tbl) -> str | None:
+    """The id a ``w:tbl`` element carries in its Alt Text title (``w:tblCaption``)."""
+    tbl_pr = tbl.find(qn("w:tblPr"))
+    caption = None if tbl_pr is None else tbl_pr.find(qn("w:tblCaption"))
     return None if caption is None else caption.get(qn("w:val"))
+
+
+def table_caption(table: Table) -> str | None:
+    """The table's id, kept in its Alt Text title."""
+    return caption_of(table._tbl)
+
+
+def _set_table_property(table: Table, tag: str, value: str) -> None:
+    tbl_pr = table._tbl.tblPr
+    element = tbl_pr.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        tbl_pr.append(element)  # w:tblCaption, then w:tblDescription: the last two of w:tblPr
+    element.set(qn("w:val"), value)
 
 
 def set_table_caption(table: Table, caption: str) -> None:
     """Name a table by its Alt Text title, so that code can find it again."""
-    tbl_pr = table._tbl.tblPr
-    element = tbl_pr.find(qn("w:tblCaption"))
-    if element is None:
-        element = OxmlElement("w:tblCaption")
-        tbl_pr.append(element)
-    element.set(qn("w:val"), caption)
+    _set_table_property(table, "w:tblCaption", caption)
 
 
 def set_table_description(table: Table, text: str) -> None:
     """Keep a note in the table's Alt Text description (after its title)."""
-    tbl_pr = table._tbl.tblPr
-    element = tbl_pr.find(qn("w:tblDescription"))
-    if element is None:
-        element = OxmlElement("w:tblDescription")
-        tbl_pr.append(element)
-    element.set(qn("w:val"), text)
+    _set_table_property(table, "w:tblDescription", text)
 
 
 def mark_header_row(row) -> None:

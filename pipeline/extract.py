@@ -7,6 +7,8 @@ from pathlib import Path
 from docx import Document
 from docx.oxml.ns import qn
 
+from .docxml import caption_of
+
 W_TBL, W_TR, W_TC, W_P, W_T = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
 
 
@@ -48,20 +50,13 @@ def grid_rows(tbl) -> list[list[str]]:
     return rows
 
 
-def table_captions(tbl) -> str | None:
-    """The id a table carries in its Alt Text title."""
-    tbl_pr = tbl.find(qn("w:tblPr"))
-    caption = None if tbl_pr is None else tbl_pr.find(qn("w:tblCaption"))
-    return None if caption is None else caption.get(qn("w:val"))
-
-
 def read_tables(path: Path | str) -> dict[str, list[list[str]]]:
     """Every identified table of a report (nested ones too) as grid rows, by id."""
     body = Document(str(path)).element.body
     return {
         caption: grid_rows(tbl)
         for tbl in body.iter(W_TBL)
-        if (caption := table_captions(tbl)) is not None
+        if (caption := caption_of(tbl)) is not None
     }
 
 

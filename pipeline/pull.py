@@ -21,8 +21,9 @@ from docx.oxml.ns import qn
 
 from .context import COURSES, METHODS, TARGETS
 from .diff import _open
+from .docxml import caption_of
 from .errors import OutputError
-from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text, table_captions
+from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text
 from .form import Form
 from .workbooks import write_workbook
 
@@ -113,7 +114,7 @@ class _Reader:
             elif child.tag == W_TBL:
                 self.blocks.append(_Block("tbl", child))
                 for tbl in child.iter(W_TBL):
-                    caption = table_captions(tbl)
+                    caption = caption_of(tbl)
                     if caption:
                         self.tables[caption] = tbl
 
@@ -423,7 +424,7 @@ class _Reader:
 
     def free_table(self, tbl) -> tuple[str, dict[str, Any]]:
         desc = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblDescription')}")
-        name = desc.get(qn("w:val")) if desc is not None else table_captions(tbl) or "表格"
+        name = desc.get(qn("w:val")) if desc is not None else caption_of(tbl) or "表格"
         cells, merges, below = [], [], {}
         for r, tr in enumerate(tbl.findall(W_TR)):
             row, col = [], 0

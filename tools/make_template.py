@@ -324,22 +324,21 @@ def build(doc) -> None:
 
     # 三
     heading(doc, "三、性別意識培力", 1)
-    heading(doc, "(一) 一般公務員參訓比率", 2)
-    instruction(doc, "(依行政院107年2月7日院臺性平字第1070163622號函頒「各機關公務員性別主流化訓練計畫」規定「一般公務人員」係指1.依法任用、派用之有給專任人員。2.依法聘任、聘用及僱用人員。3.公務人員考試錄用人員。每人每年均須完成3小時性別主流化訓練。)")
-    doc.add_paragraph("總人數：{{ s3.general.total }} 男性人數：{{ s3.general.male }} 女性人數：{{ s3.general.female }}")
-    add_table(doc, "s3.general", COMPLETION_WIDTHS,
-              [["", "一般公務員完成人數", "一般公務員完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
-              [["完成3小時\n性別主流化訓練", "{{ s3.general.done_total }}", "{{ s3.general.rate_total }}",
-                "{{ s3.general.done_male }}", "{{ s3.general.rate_male }}",
-                "{{ s3.general.done_female }}", "{{ s3.general.rate_female }}"]])
-    heading(doc, "(二) 主管人員參訓比率", 2)
-    instruction(doc, "(「主管人員」係指市府及機關正副首長、正副幕僚長及單位主管，每人每年均須完成3小時性別主流化訓練。)")
-    doc.add_paragraph("主管總數：{{ s3.managers.total }} 男性主管數：{{ s3.managers.male }} 女性主管數：{{ s3.managers.female }}")
-    add_table(doc, "s3.managers", COMPLETION_WIDTHS,
-              [["", "主管完成人數", "主管完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
-              [["完成3小時\n性別主流化訓練", "{{ s3.managers.done_total }}", "{{ s3.managers.rate_total }}",
-                "{{ s3.managers.done_male }}", "{{ s3.managers.rate_male }}",
-                "{{ s3.managers.done_female }}", "{{ s3.managers.rate_female }}"]])
+    for sub, key, who, counts, text in (
+        ("(一)", "general", "一般公務員", ("總人數", "男性人數", "女性人數"),
+         "(依行政院107年2月7日院臺性平字第1070163622號函頒「各機關公務員性別主流化訓練計畫」規定「一般公務人員」係指1.依法任用、派用之有給專任人員。2.依法聘任、聘用及僱用人員。3.公務人員考試錄用人員。每人每年均須完成3小時性別主流化訓練。)"),
+        ("(二)", "managers", "主管", ("主管總數", "男性主管數", "女性主管數"),
+         "(「主管人員」係指市府及機關正副首長、正副幕僚長及單位主管，每人每年均須完成3小時性別主流化訓練。)"),
+    ):
+        v = f"s3.{key}"
+        heading(doc, f"{sub} {'一般公務員' if key == 'general' else '主管人員'}參訓比率", 2)
+        instruction(doc, text)
+        doc.add_paragraph(f"{counts[0]}：{{{{ {v}.total }}}} {counts[1]}：{{{{ {v}.male }}}} "
+                          f"{counts[2]}：{{{{ {v}.female }}}}")
+        add_table(doc, v, COMPLETION_WIDTHS,
+                  [["", f"{who}完成人數", f"{who}完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
+                  [["完成3小時\n性別主流化訓練"] + [f"{{{{ {v}.{k} }}}}" for k in (
+                      "done_total", "rate_total", "done_male", "rate_male", "done_female", "rate_female")]])
     heading(doc, "(三) 性平聯絡人及辦理性別平等業務相關人員參訓時數", 2)
     instruction(doc, "(本府各機關構性平聯絡人及辦理性別平等業務相關人員每人每年均須完成18小時課程訓練，其中6小時以上應屬進階課程。年中間因職務異動，或人數超過總計畫規範者，機關可擇其中培力時數較高者填寫。)")
     add_table(doc, "s3.contact_hours", [4, 2, 2, 2],
