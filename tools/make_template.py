@@ -152,6 +152,8 @@ def fill_cell(cell, content, style: str) -> None:
     items = content if is_loop else [content]
     first = cell.paragraphs[0]
     first.style = cell.part.document.styles[style]
+    if isinstance(content, BOX) or content == "{{ r.no }}":  # a lone box or 項次: centred
+        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for i, item in enumerate(items):
         if i == 0:
             for run in item if isinstance(item, list) else [item]:
