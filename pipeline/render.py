@@ -8,7 +8,9 @@ build never leaves a half-written report.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Cm
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -300,13 +303,14 @@ def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
             raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
         return
     ids = style_ids(doc)
+    shape_ids = _shape_ids(doc)
     for block in blocks:
         if block.kind == "table" and block.table is not None:
             _place_table(doc, anchor, block.table, block.header_rows, block.caption, ids)
         elif block.kind == "image":
             if block.image is not None and block.image.is_file():
                 paragraph = doc.add_paragraph()
-                paragraph.add_run().add_picture(str(block.image), width=MAX_IMAGE_WIDTH)
+                paragraph.add_run()._r.add_drawing(_picture(doc, block.image, shape_ids))
                 anchor._p.addprevious(paragraph._p)
         else:
             style_id = ids.get(BLOCK_STYLES.get(block.kind, "Normal"), "Normal")
@@ -314,6 +318,19 @@ def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
                 paragraph = doc.add_paragraph(text)
                 paragraph._p.style = style_id
                 anchor._p.addprevious(paragraph._p)
+
+
+def _shape_ids(doc: DocxDocument) -> Iterator[int]:
+    """Fresh drawing ids: python-docx would scan the whole document for each picture."""
+    used = [int(v) for v in doc.element.body.xpath("//@id") if str(v).isdigit()]
+    return itertools.count(max(used, default=0) + 1)
+
+
+def _picture(doc: DocxDocument, path: Path, shape_ids: Iterator[int]):
+    """An inline picture no wider than the text, with its own drawing id."""
+    rid, image = doc.part.get_or_add_image(str(path))
+    cx, cy = image.scaled_dimensions(MAX_IMAGE_WIDTH, None)
+    return CT_Inline.new_pic_inline(next(shape_ids), rid, image.filename, cx, cy)
 
 
 def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_rows: int,
