@@ -26,6 +26,21 @@ AUTHOR = "檢核程式"
 CELL_REF = re.compile(r"^[A-Z]{1,3}[0-9]+$")
 
 
+def _top_left(ws, ref: str) -> str:
+    """A merged cell is marked on its range's top-left cell (the others cannot hold a comment)."""
+    for rng in ws.merged_cells.ranges:
+        if ref in rng:
+            return rng.start_cell.coordinate
+    return ref
+
+
+def clear_marked(out_dir: Path) -> None:
+    """Remove the marked copies of an earlier build: what is fixed must not stay red."""
+    if out_dir.is_dir():
+        for old in out_dir.glob("*.xlsx"):
+            old.unlink()
+
+
 def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> list[Path]:
     """Write a marked copy of every workbook that has findings into ``out_dir``."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -46,7 +61,7 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
             sheet = sheet or book.sheetnames[0]
             cell = finding.source.cell if finding.source.cell and CELL_REF.match(
                 finding.source.cell) else "A1"
-            notes[(sheet, cell)].append(finding)
+            notes[(sheet, _top_left(book[sheet], cell))].append(finding)
         for (sheet, cell), group in notes.items():
             target = book[sheet][cell]
             worst = min(group, key=lambda f: list(Severity).index(f.severity))

@@ -74,6 +74,18 @@ def load_rules(form_dir: Path) -> list[Rule]:
         raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
 
 
+def image_readable(path: Path) -> bool:
+    """True when Word (through python-docx) can place the image file."""
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image
+
+    try:
+        Image.from_file(str(path))
+    except (UnrecognizedImageError, OSError, ValueError, IndexError, KeyError):
+        return False
+    return True
+
+
 def fraction(value: Any) -> Fraction:
     """A threshold as an exact fraction: 18, "1/3", "0.5"."""
     return Fraction(str(value))
@@ -375,6 +387,9 @@ def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
         name = (record.get("text") or ("",))[0]
         if not name or not (c.inputs.directory / name).is_file():
             yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）",
+                            sheet_id, record, "text")
+        elif not image_readable(c.inputs.directory / name):
+            yield c.finding(rule, f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF 或 BMP 格式）",
                             sheet_id, record, "text")
 
 

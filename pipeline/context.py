@@ -478,7 +478,7 @@ class ContextBuilder:
                     Block(
                         kind,
                         table=table,
-                        header_rows=r.get("header_rows") or 1,
+                        header_rows=1 if r.get("header_rows") is None else r.get("header_rows"),
                         caption=f"results.{count}",
                     )
                 )

@@ -12,7 +12,13 @@ from .compute import Report, compute_report
 from .context import build_context
 from .findings import Finding, has_errors
 from .form import DEFAULT_FORM_DIR, load_form
-from .outputs import check_not_open, keep_if_edited, remove_stale_temporaries
+from .outputs import (
+    TEMP_PREFIX,
+    check_not_open,
+    keep_if_edited,
+    remove_stale_temporaries,
+    replace_file,
+)
 from .provenance import file_hash
 from .read import read_inputs
 from .render import render_report
@@ -99,16 +105,25 @@ def build(
     output = out / f"{report.output_stem}.docx"
     check_not_open(output)
     remove_stale_temporaries(out)
-    kept = keep_if_edited(output)
-    render_report(report.form.template_path, context, layout, output,
-                  findings if comments else None, report.form.tables,
-                  provenance(report, findings))
+    # Render beside the report first: only a finished render may replace it, and only then
+    # is a reviewer-edited report moved to history/.
+    staging = out / f"{TEMP_PREFIX}staging-{output.name}"
+    try:
+        render_report(report.form.template_path, context, layout, staging,
+                      findings if comments else None, report.form.tables,
+                      provenance(report, findings))
+        kept = keep_if_edited(output)
+        replace_file(staging, output)
+    finally:
+        staging.unlink(missing_ok=True)
     clock.lap("render")
     marked = []
-    if mark and findings:
-        from .annotate import mark_workbooks  # openpyxl, only when there is something to mark
+    if (out / MARKED_DIR).is_dir() or (mark and findings):
+        from .annotate import clear_marked, mark_workbooks  # openpyxl, only when needed
 
-        marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
+        clear_marked(out / MARKED_DIR)
+        if mark and findings:
+            marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")
     return BuildResult(output, findings, read, marked, clock.timings, kept, report)
 

@@ -25,8 +25,11 @@ def atomic_write(path: Path) -> Iterator[Path]:
     A failed or killed write leaves ``path`` as it was (at worst a hidden temp file,
     removed by a later build).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"無法在 {path.parent} 寫入檔案：{exc}") from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -37,6 +40,14 @@ def atomic_write(path: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Move ``source`` over ``target`` in one step (same folder)."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        raise OutputError(f"無法寫入 {target}：{exc}") from exc
 
 
 def remove_stale_temporaries(folder: Path) -> None:

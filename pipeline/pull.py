@@ -12,6 +12,8 @@ again from the pulled data.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,8 @@ from docx.oxml.ns import qn
 from .context import COURSES, METHODS, TARGETS
 from .diff import _open
 from .docxml import caption_of
-from .errors import OutputError
-from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text
+from .errors import InputError, OutputError
+from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
 from .form import Form
 from .workbooks import write_workbook
 
@@ -61,16 +63,8 @@ def _style(p) -> str:
 
 
 def _body_rows(tbl, header_rows: int) -> list[list[str]]:
-    """Body rows as cell texts (physical cells; a vertically continued cell gives "")."""
-    rows = []
-    for tr in tbl.findall(W_TR)[header_rows:]:
-        row = []
-        for tc in tr.findall(W_TC):
-            vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
-            continued = vmerge is not None and vmerge.get(qn("w:val")) != "restart"
-            row.append("" if continued else cell_text(tc))
-        rows.append(row)
-    return rows
+    """Body rows as one text per grid column (a spanned or vertically continued cell gives "")."""
+    return grid_rows(tbl)[header_rows:]
 
 
 def _is_none_row(row: list[str]) -> bool:
@@ -408,6 +402,10 @@ class _Reader:
         for block in blocks[start + 1:]:
             if block.kind == "tbl":
                 name, sheet = self.free_table(block.element)
+                base, n = name, 1
+                while name in data:  # two tables without their sheet name: keep both
+                    n += 1
+                    name = f"{base}{n}"
                 data[name] = sheet
                 header_rows = sum(1 for tr in block.element.findall(W_TR)
                                   if tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None)
@@ -486,22 +484,32 @@ def _ref(row: int, col: int) -> str:
 
 
 def pull_report(docx_path: Path, out_dir: Path, form: Form) -> PullResult:
-    """Read ``docx_path`` back into a new set of section workbooks in ``out_dir``."""
+    """Read ``docx_path`` back into a new set of section workbooks in ``out_dir``.
+
+    Everything is written into a hidden folder first and renamed at the end, so a
+    failure leaves no half-filled folder behind."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise OutputError(f"輸出資料夾 {out_dir} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")
     reader = _Reader(_open(Path(docx_path)), form)
-    sections = {
-        "header": reader.header(), "s1": reader.s1(), "s2": reader.s2(), "s3": reader.s3(),
-        "s4": reader.s4(), "s5": reader.s5(), "s6": reader.s6(), "s7": reader.s7(),
-        "s8": reader.s8(), "results": reader.results(out_dir), "s9": reader.s9(),
-        "s10": reader.s10(),
-    }
-    result = PullResult(notes=reader.notes)
-    for wb_spec in form.workbooks:
-        data = _drop_empty(sections.get(wb_spec.id, {}))
-        result.files.append(write_workbook(wb_spec, form, out_dir / wb_spec.file, data))
-    return result
+    if not set(reader.tables) & set(form.tables):
+        raise InputError(f"{Path(docx_path).name} 不是本產生器產生的報告（找不到任何附有表格代號的官方表格）")
+    staging = Path(tempfile.mkdtemp(prefix=".~pull-", dir=out_dir.parent if out_dir.parent.exists() else None))
+    try:
+        sections = {
+            "header": reader.header(), "s1": reader.s1(), "s2": reader.s2(), "s3": reader.s3(),
+            "s4": reader.s4(), "s5": reader.s5(), "s6": reader.s6(), "s7": reader.s7(),
+            "s8": reader.s8(), "results": reader.results(staging), "s9": reader.s9(),
+            "s10": reader.s10(),
+        }
+        for wb_spec in form.workbooks:
+            write_workbook(wb_spec, form, staging / wb_spec.file, _drop_empty(sections.get(wb_spec.id, {})))
+        if out_dir.exists():
+            out_dir.rmdir()  # empty, checked above
+        shutil.move(str(staging), str(out_dir))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return PullResult([out_dir / wb.file for wb in form.workbooks], reader.notes)
 
 
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:

@@ -310,7 +310,10 @@ def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
         elif block.kind == "image":
             if block.image is not None and block.image.is_file():
                 paragraph = doc.add_paragraph()
-                paragraph.add_run()._r.add_drawing(_picture(doc, block.image, shape_ids))
+                try:
+                    paragraph.add_run()._r.add_drawing(_picture(doc, block.image, shape_ids))
+                except Exception:  # an unusable image: the checks report it; say so in place
+                    paragraph.add_run(f"〔圖片無法放入：{block.image.name}〕")
                 anchor._p.addprevious(paragraph._p)
         else:
             style_id = ids.get(BLOCK_STYLES.get(block.kind, "Normal"), "Normal")

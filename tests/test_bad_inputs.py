@@ -21,6 +21,7 @@ from pipeline import build, verify
 from pipeline.cli import main
 from pipeline.errors import InputError
 
+from .conftest import SAMPLE_INPUTS as SAMPLE
 from .conftest import set_cell
 
 H, S2, S3, S4, S7, S8, S10 = ("00_基本資料.xlsx", "02_性別平等專案小組.xlsx", "03_性別意識培力.xlsx",
@@ -247,3 +248,19 @@ def test_unusable_file_is_a_clear_message_exit_2_nothing_written(make_inputs, tm
 
 def test_corpus_has_at_least_thirty_distinct_bad_workbooks():
     assert len({c[0] for c in FINDINGS} | {c[0] for c in UNUSABLE}) >= 30
+
+
+def test_an_unusable_image_is_a_finding_not_a_crash(make_inputs, tmp_path):
+    from docx import Document
+
+    folder = make_inputs()
+    (folder / "attachments" / "海報.png").write_bytes(b"not really a png")
+    (folder / "attachments" / "好圖.png").write_bytes((SAMPLE / "attachments" / "公開揭示海報.png").read_bytes())
+    edit("08-1_成果說明.xlsx", lambda b: [b["成果說明"].append(row) for row in (
+        ["圖片", "attachments/海報.png"], ["圖片", "attachments/好圖.png"])])(folder)
+    result = build(folder, tmp_path / "out")
+    hits = [f for f in result.findings if f.rule == "results.image-file"]
+    assert len(hits) == 1 and "海報.png" in hits[0].message and hits[0].source.cell == "B2"
+    doc = Document(str(result.output))
+    assert any("〔圖片無法放入：海報.png〕" in p.text for p in doc.paragraphs)
+    assert len(doc.inline_shapes) == 1  # the good picture is still placed

@@ -66,3 +66,28 @@ def test_pull_never_writes_into_a_folder_with_files(sample_report, tmp_path, for
     with pytest.raises(OutputError, match="已有檔案"):
         pull_report(sample_report, target, form)
     assert hashlib.sha256((target / "00_基本資料.xlsx").read_bytes()).hexdigest() == digest
+
+
+def test_pull_refuses_a_document_that_is_not_a_report(tmp_path, form):
+    from pipeline.errors import InputError
+
+    other = tmp_path / "letter.docx"
+    doc = Document()
+    doc.add_paragraph("一封信")
+    doc.add_table(rows=2, cols=2)
+    doc.save(str(other))
+    with pytest.raises(InputError, match="不是本產生器產生的報告"):
+        pull_report(other, tmp_path / "pulled", form)
+    assert not (tmp_path / "pulled").exists()
+
+
+def test_pull_survives_cells_a_reviewer_merged(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    table = next(t for t in doc.tables if table_caption(t) == "s10.future")
+    table.cell(1, 3).merge(table.cell(1, 4))  # 具體策略 and 預期效益 merged into one cell
+    doc.save(str(edited))
+    pull_report(edited, tmp_path / "pulled", form)
+    rebuilt = read_tables(build(tmp_path / "pulled", tmp_path / "out").output)
+    assert rebuilt["s10.future"][1][1] == "本處智能客服系統使用統計分析"
+    assert "透過智能客服系統管理平台" in rebuilt["s10.future"][1][3]
