@@ -344,10 +344,12 @@ def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
     """Section 八: categories and items done meet every listed group's minimum."""
     done = c.report.strategies
     sheet_id = rule.sheets[0]
+    checked = []
     for code in c.report.groups:
         group = c.form.group_rule(code)
-        if group is None:
+        if group is None or group in checked:  # 「C群、C2組」 share one minimum: once
             continue
+        checked.append(group)
         cats, items = len(done.categories_done), len(done.items_done)
         if cats < group.categories or items < group.items:
             yield Finding(
@@ -398,8 +400,6 @@ def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
     """Each name in one table appears in another (e.g. contacts in the training table)."""
     others = {r.get(rule.param("other_field")) for r in c.records(rule.param("other_sheet"))}
     others.discard(None)
-    if not others:
-        return
     for sheet_id, record in _each(c, rule):
         name = record.get(rule.param("field"))
         if name and name not in others:

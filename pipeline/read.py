@@ -101,9 +101,18 @@ def _read_fields(
     ws: Grid, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
     findings: list[Finding],
 ) -> Record:
+    # The labels are in the 欄位 column and the values in the 內容 column: A and B unless the
+    # clerk moved them (found by those headers in the first rows).
+    label_col, value_col = 1, 2
+    for row in range(1, min(ws.max_row, HEADER_SEARCH_ROWS) + 1):
+        heads = {fold_header(cell_value(row, c)): c for c in range(1, ws.max_column + 1)}
+        if fold_header(FIELDS_LABEL_HEADER) in heads and fold_header(FIELDS_VALUE_HEADER) in heads:
+            label_col = heads[fold_header(FIELDS_LABEL_HEADER)]
+            value_col = heads[fold_header(FIELDS_VALUE_HEADER)]
+            break
     labels: dict[str, int] = {}
     for row in range(1, ws.max_row + 1):
-        label = fold_header(cell_value(row, 1))
+        label = fold_header(cell_value(row, label_col))
         if label and label not in labels:
             labels[label] = row
     values: dict[str, Value] = {}
@@ -115,13 +124,14 @@ def _read_fields(
                 Finding(
                     "input.missing-field",
                     Severity.ERROR if spec.required else Severity.WARNING,
-                    f"找不到欄位「{spec.header}」（第 A 欄應有此標題，其值填在 B 欄）",
+                    f"找不到欄位「{spec.header}」（「{FIELDS_LABEL_HEADER}」欄應有此標題，"
+                    f"其值填在「{FIELDS_VALUE_HEADER}」欄）",
                     Source(wb_spec.file, sh.name),
                 )
             )
             continue
-        source = Source(wb_spec.file, sh.name, f"B{row}")
-        values[spec.key] = _parse(cell_value(row, 2), spec, source, form, findings)
+        source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{row}")
+        values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings)
     return Record(values, Source(wb_spec.file, sh.name))
 
 

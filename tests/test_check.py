@@ -225,3 +225,14 @@ def test_new_group_is_data(make_inputs, tmp_path):
     assert "input.bad-value" not in ids  # the new code is accepted
     assert "strategies.group-minimum" in ids  # 3 categories / 5 items < 4 / 6
     assert "strategies.group-minimum" not in rule_ids(make_inputs, lambda d: None, "d", form_dir)
+
+
+def test_a_shared_group_minimum_is_reported_once(make_inputs):
+    two_codes = both(fields("00_基本資料.xlsx", "基本資料", 組別="C群、C2組"),
+                     patch("08_推展策略.xlsx", "具體措施", MINIMAL["08_推展策略.xlsx"]["具體措施"][:1]))
+    assert rule_ids(make_inputs, two_codes, "cc2").count("strategies.group-minimum") == 1
+
+
+def test_contacts_without_any_training_hours_are_pointed_out(make_inputs):
+    no_hours = patch(S3, "性平聯絡人參訓時數", [])
+    assert "names.contacts-trained" in rule_ids(make_inputs, no_hours, "nohours")

@@ -67,3 +67,17 @@ def test_missing_workbook_is_a_finding_and_the_section_is_empty(make_inputs, for
     inputs, findings = read_inputs(folder, form)
     assert [f.rule for f in findings] == ["input.missing-workbook"]
     assert inputs.rows("s5.analyses") == ()
+
+
+def test_fields_sheet_value_column_found_by_its_header(make_inputs, form):
+    folder = make_inputs()
+    path = folder / "02_性別平等專案小組.xlsx"
+    book = load_workbook(path)
+    ws = book["成員"]
+    ws.insert_cols(2)  # a 備註 column between 欄位 and 內容
+    ws["B1"] = "備註"
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert findings == []
+    members = inputs.fields("s2.members")
+    assert members["total"] == 9 and members.at("total").source.cell == "C2"
