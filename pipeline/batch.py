@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, PipelineError
 from .findings import Severity
+from .fmt import Formatter
 from .form import DEFAULT_FORM_DIR, Form, load_form
 
 if TYPE_CHECKING:
@@ -258,13 +259,9 @@ COLUMNS = (
 
 def _percent_value(ratio: Fraction | None, form: Form | None) -> Decimal | None:
     """A ratio as the number Excel shows with 0.00%, cut the way the form's rule cuts it."""
-    if ratio is None:
-        return None
-    rule = form.formats.percent if form is not None else {}
-    decimals = int(rule.get("decimals", 2)) + 2
-    rounding = ROUND_HALF_UP if rule.get("rounding") == "ROUND_HALF_UP" else ROUND_DOWN
-    value = Decimal(ratio.numerator) / Decimal(ratio.denominator)
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
+    if form is None:
+        return None if ratio is None else Decimal(ratio.numerator) / Decimal(ratio.denominator)
+    return Formatter(form.formats).ratio(ratio)
 
 
 def _yes_no(value: bool | None) -> str:

@@ -188,6 +188,18 @@ def _diff(old: _Outline, new: _Outline, form: Form) -> tuple[list[Change], list]
                                       " | ".join(old_texts[a]), ""))
                 anchor = new_rows[b2 - 1] if b2 > 0 else _rows(new_table.element)[h - 1]
                 actions.append(("row-removed", old_rows[a], anchor))
+    for caption in [c for c in new.tables if c not in old.tables]:
+        table = new.tables[caption]
+        title = form.tables[caption].title if caption in form.tables else caption
+        rows = len(_rows(table.element))
+        changes.append(Change("added", table.section, title, caption, None, "", None, None, "",
+                              f"（整個表格，{rows} 列）"))
+    for caption in [c for c in old.tables if c not in new.tables]:
+        table = old.tables[caption]
+        title = form.tables[caption].title if caption in form.tables else caption
+        rows = len(_rows(table.element))
+        changes.append(Change("removed", table.section, title, caption, None, "", None, None,
+                              f"（整個表格，{rows} 列）", ""))
     old_p = [(p, s, t) for p, s, t in old.paragraphs if t.strip()]
     new_p = [(p, s, t) for p, s, t in new.paragraphs if t.strip()]
     matcher = SequenceMatcher(a=[_norm(t) for _, _, t in old_p], b=[_norm(t) for _, _, t in new_p],

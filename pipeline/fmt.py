@@ -28,17 +28,24 @@ class Formatter:
             return f"{int(value):,}"
         return f"{value.normalize():,f}"
 
+    def ratio(self, ratio: Fraction | None) -> Decimal | None:
+        """A ratio cut to the form's precision (0.2153 for 21.53%), e.g. for a 0.00% cell."""
+        if ratio is None:
+            return None
+        rule = self.formats.percent
+        decimals = int(rule.get("decimals", 2)) + 2
+        rounding = ROUNDING[str(rule.get("rounding", "ROUND_DOWN"))]
+        # 28 significant digits: far more than the decimals kept.
+        value = Decimal(ratio.numerator) / Decimal(ratio.denominator)
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
+
     def percent(self, ratio: Fraction | None) -> str:
         """13/36 → 「36.11%」 with the form's rounding rule; 1 → 「100%」."""
-        if ratio is None:
+        value = self.ratio(ratio)
+        if value is None:
             return "—"
-        rule = self.formats.percent
-        decimals = int(rule.get("decimals", 2))
-        rounding = ROUNDING[str(rule.get("rounding", "ROUND_DOWN"))]
-        # 28 significant digits: far more than the two decimals printed.
-        pct = Decimal(ratio.numerator * 100) / Decimal(ratio.denominator)
-        shown = pct.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
-        if rule.get("drop_zero_decimals", False) and shown == shown.to_integral_value():
+        shown = value.scaleb(2)
+        if self.formats.percent.get("drop_zero_decimals", False) and shown == shown.to_integral_value():
             shown = shown.quantize(Decimal(1))
         return f"{shown}%"
 

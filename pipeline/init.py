@@ -12,6 +12,7 @@ from .fmt import Formatter
 from .form import Form
 from .read import read_inputs
 from .records import Inputs, Record
+from .values import BadValue, parse_groups
 from .workbooks import write_workbook
 
 # What persists from one year to the next: (sheet id, keys to carry; None = all).
@@ -71,15 +72,15 @@ def init_inputs(out: Path, agency: str, year: int, group: str, form: Form,
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise OutputError(f"資料夾 {out} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")
-    codes = [c for c in group.replace(",", "、").split("、") if c.strip()]
-    unknown = [c for c in codes if c.strip() not in form.group_codes]
-    if not codes or unknown:
-        raise InputError(f"組別「{group}」不正確，應為：{'、'.join(form.group_codes)}")
+    try:
+        codes = parse_groups(group, form.group_codes)  # the reader's own rule
+    except BadValue as exc:
+        raise InputError(f"組別「{group}」不正確：{exc}") from exc
     data: dict[str, dict[str, Any]] = {}
     if previous is not None:
         records, _ = read_inputs(Path(previous), form)
         data = _carried(records, form)
     _put(data, form, "header.info", {"agency": agency, "year": year,
-                                     "groups": "、".join(c.strip() for c in codes)})
+                                     "groups": "、".join(codes)})
     _put(data, form, "s7.years", {"current_year": year, "next_year": year + 1})
     return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import ConversionError, ToolMissing
+from .filecheck import OLE_MAGIC
 from .outputs import atomic_write
 
 INSTALL_HINT = "sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
@@ -30,7 +31,6 @@ KNOWN_LOCATIONS = (
 CONVERTIBLE = (".docx", ".xlsx")
 DEFAULT_TIMEOUT = 180.0  # seconds; a long report converts in well under a minute
 # An encrypted .docx/.xlsx (and an old .doc/.xls) is an OLE compound file, not a zip.
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def find_soffice() -> str:

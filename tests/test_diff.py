@@ -71,3 +71,19 @@ def test_redline_opens_in_libreoffice_with_its_tracked_changes(two_builds, tmp_p
     flat = (tmp_path / "redline.fodt").read_text(encoding="utf-8")
     assert flat.count("<text:deletion>") == 3
     assert flat.count("<text:insertion>") >= 3
+
+
+def test_a_whole_table_added_or_removed_is_listed(sample_inputs, tmp_path, form):
+    from openpyxl import load_workbook
+
+    old = build(sample_inputs, tmp_path / "old").output
+    path = sample_inputs / "08-1_成果說明.xlsx"
+    book = load_workbook(path)
+    ws = book["成果說明"]
+    for row in range(ws.max_row, 1, -1):
+        if ws.cell(row=row, column=3).value == "公開揭示":
+            ws.delete_rows(row)
+    book.save(path)
+    new = build(sample_inputs, tmp_path / "new").output
+    removed = [c for c in diff_reports(old, new, form) if c.kind == "removed" and c.row is None]
+    assert [(c.table_id, c.old) for c in removed] == [("results.4", "（整個表格，2 列）")]
