@@ -374,10 +374,19 @@ def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
 def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
     """A 表格 block of the free-layout part names an existing sheet."""
     for sheet_id, record in _each(c, rule):
-        if record.get("kind") == "表格" and record.get("sheet") not in c.inputs.free_tables:
+        if record.get("kind") != "表格":
+            continue
+        table = c.inputs.free_tables.get(record.get("sheet") or "")
+        if table is None:
             sheets = "、".join(c.inputs.free_tables) or "（無）"
             yield c.finding(rule, f"找不到表格工作表「{record.get('sheet') or ''}」；"
                             f"此活頁簿的表格工作表有：{sheets}", sheet_id, record, "sheet")
+        elif not table.cells:
+            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格",
+                            sheet_id, record, "sheet")
+        elif (record.get("header_rows") or 0) > len(table.cells):
+            yield c.finding(rule, f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」"
+                            f"的列數 {len(table.cells)}", sheet_id, record, "header_rows")
 
 
 @kind("image_file")
@@ -431,12 +440,12 @@ def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
                     seen.append((part, sheet_id, record, key))
     reported: set[frozenset[str]] = set()
     for i, (a, sheet_a, rec_a, key_a) in enumerate(seen):
-        for b, sheet_b, rec_b, _ in seen[i + 1:]:
+        for b, sheet_b, rec_b, key_b in seen[i + 1:]:
             pair = frozenset((a, b))
             if pair in reported or not _one_apart(a, b):
                 continue
             reported.add(pair)
-            other = c.source(sheet_b, rec_b, key_a)
+            other = c.source(sheet_b, rec_b, key_b)
             yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
                             "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)
 

@@ -236,3 +236,18 @@ def test_a_shared_group_minimum_is_reported_once(make_inputs):
 def test_contacts_without_any_training_hours_are_pointed_out(make_inputs):
     no_hours = patch(S3, "性平聯絡人參訓時數", [])
     assert "names.contacts-trained" in rule_ids(make_inputs, no_hours, "nohours")
+
+
+def test_free_table_blocks_must_fit_their_sheet(make_inputs):
+    tall_header = both(patch("08-1_成果說明.xlsx", "成果說明", [BLOCK_TABLE | {"表頭列數": 5}]),
+                       patch("08-1_成果說明.xlsx", "附表", {"cells": [["甲", "乙"], ["1", "2"]]}))
+    assert "results.table-sheet" in rule_ids(make_inputs, tall_header, "tall")
+
+
+def test_a_nonexistent_item_does_not_count_toward_the_minimum(make_inputs):
+    measures = MINIMAL["08_推展策略.xlsx"]["具體措施"]
+    # D群 needs 5 items; four real ones plus (三)9, which the form does not have.
+    fake = patch("08_推展策略.xlsx", "具體措施", [*measures[:4], {
+        "類別": "三", "項目": 9, "政策方案措施或計畫名稱": "不存在", "已辦理": "V"}])
+    ids = rule_ids(make_inputs, fake, "fake")
+    assert "strategies.item-exists" in ids and "strategies.group-minimum" in ids
