@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -85,3 +86,27 @@ def chinese_numeral(n: int) -> str:
     tens, ones = divmod(n, 10)
     text = ("" if tens <= 1 else CHINESE_NUMERALS[tens - 1]) + ("十" if tens else "")
     return text + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+_DECIMALS = re.compile(r"\.(0+)")
+
+
+def excel_display(value: object, number_format: str | None, fmt: Formatter) -> str:
+    """A number or date the way its Excel number format shows it (free-layout tables):
+    0.2153 with 0.00% → 21.53%, 1234567 with #,##0 → 1,234,567, a date → 民國 date."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return fmt.date_long(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not number_format:
+        return str(value)
+    code = number_format.split(";")[0]
+    decimals = len(m.group(1)) if (m := _DECIMALS.search(code)) else 0
+    number = Decimal(str(value))
+    if "%" in code:
+        return f"{number * 100:.{decimals}f}%"
+    if "," in code:
+        return f"{number:,.{decimals}f}"
+    if "0" in code:
+        return f"{number:.{decimals}f}"
+    return str(value)

@@ -10,6 +10,7 @@ from . import values as V
 from .errors import InputError
 from .filecheck import check_workbook_file
 from .findings import Finding, Severity, Source
+from .fmt import Formatter, excel_display
 from .form import FieldSpec, Form, SheetSpec, WorkbookSpec
 from .outputs import lock_file
 from .records import FreeTable, Inputs, Record, SheetRecords, Value
@@ -59,7 +60,7 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
             sid = f"{wb_spec.id}.{sh.id}"
             sheets[sid] = _read_sheet(book, wb_spec, sh, sid, form, findings)
             if sh.free_tables:
-                free_tables.update(_read_free_tables(book, wb_spec, sh))
+                free_tables.update(_read_free_tables(book, wb_spec, sh, form))
     return Inputs(directory, sheets, free_tables, files), findings
 
 
@@ -235,14 +236,21 @@ _PARSERS: dict[str, Callable[[Any, FieldSpec, Form], Any]] = {
 }
 
 
-def _read_free_tables(book: Book, wb_spec: WorkbookSpec, sh: SheetSpec) -> dict[str, FreeTable]:
-    """Every sheet other than ``sh`` (and the instructions) is a free-layout table, with its merges."""
+def _read_free_tables(book: Book, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form) -> dict[str, FreeTable]:
+    """Every sheet other than ``sh`` (and the instructions) is a free-layout table, with its merges;
+    numbers and dates as their Excel number format shows them."""
+    shown = Formatter(form.formats)
     tables: dict[str, FreeTable] = {}
     skip = {fold_header(sh.name), fold_header(INSTRUCTIONS_SHEET)}
     for grid in book.grids:
         if fold_header(grid.title) in skip:
             continue
-        cells = [tuple("" if V.is_blank(v) else V.parse_text(v) for v in row) for row in grid.rows()]
+        cells = [
+            tuple("" if V.is_blank(v) else excel_display(v, grid.formats.get((r, c)), shown)
+                  if not isinstance(v, str) else V.parse_text(v)
+                  for c, v in enumerate(row, start=1))
+            for r, row in enumerate(grid.rows(), start=1)
+        ]
         while cells and not any(cells[-1]):
             cells.pop()
         merges = tuple((r1 - 1, c1 - 1, r2 - 1, c2 - 1) for r1, c1, r2, c2 in grid.merges)

@@ -48,6 +48,7 @@ class Grid:
     max_column: int
     merges: list[tuple[int, int, int, int]]  # 1-based min_row, min_col, max_row, max_col
     cell: Callable[[int, int], Any]  # the raw value of one (unmerged) cell; None when empty
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
     _anchors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +113,7 @@ def _calamine_book(path: Path) -> Book:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
+    formats = number_formats(path)
     grids = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
@@ -130,7 +132,7 @@ def _calamine_book(path: Path) -> Book:
                 return int(value)
             return value
 
-        grids.append(Grid(name, len(data), width, merges, cell))
+        grids.append(Grid(name, len(data), width, merges, cell, formats.get(name, {})))
     return Book(grids)
 
 
@@ -146,7 +148,9 @@ def _openpyxl_book(path: Path) -> Book:
     grids = []
     for ws in values.worksheets:
         merges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
-        grid = Grid(ws.title, ws.max_row, ws.max_column, merges, lambda r, c: None)
+        shown = {(c.row, c.column): c.number_format for row in ws.iter_rows() for c in row
+                 if c.number_format not in ("General", "@") and c.value is not None}
+        grid = Grid(ws.title, ws.max_row, ws.max_column, merges, lambda r, c: None, shown)
         grid.cell = _formula_cell(ws, formulas[ws.title], grid)
         grids.append(grid)
     values.close()
@@ -177,3 +181,59 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
             depth[0] -= 1
 
     return cell
+
+
+# Built-in Excel number formats (those a clerk picks from the toolbar).
+BUILTIN_FORMATS = {
+    1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
+    14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy/m/d h:mm",
+    37: "#,##0", 38: "#,##0", 39: "#,##0.00", 40: "#,##0.00",
+}
+_SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"[^>]*\br:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*\bId="([^"]*)"[^>]*\bTarget="([^"]*)"')
+_REL_REVERSED = re.compile(rb'<Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="([^"]*)"')
+_NUMFMT = re.compile(rb'<numFmt\b[^>]*\bnumFmtId="(\d+)"[^>]*\bformatCode="([^"]*)"')
+_XFS = re.compile(rb"<cellXfs\b.*?</cellXfs>", re.DOTALL)
+_XF = re.compile(rb"<xf\b[^>]*>")
+_XF_FMT = re.compile(rb'numFmtId="(\d+)"')
+_CELL_STYLE = re.compile(rb'<c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*\bs="(\d+)"')
+
+
+def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Each sheet's non-General number formats by (row, col), read from the workbook's XML
+    (calamine gives values without their formats)."""
+    from xml.sax.saxutils import unescape
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+
+        def read(name: str) -> bytes:
+            return archive.read(name) if name in names else b""
+
+        styles = read("xl/styles.xml")
+        custom = {int(i): unescape(code.decode("utf-8"), {"&quot;": '"'})
+                  for i, code in _NUMFMT.findall(styles)}
+        xfs_block = _XFS.search(styles)
+        xf_codes: list[str | None] = []
+        for xf in _XF.findall(xfs_block.group(0) if xfs_block else b""):
+            found = _XF_FMT.search(xf)
+            fmt_id = int(found.group(1)) if found else 0
+            xf_codes.append(custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id))
+        rels = read("xl/_rels/workbook.xml.rels")
+        targets = {rid: target for rid, target in _REL.findall(rels)}
+        targets.update({rid: target for target, rid in _REL_REVERSED.findall(rels)})
+        result: dict[str, dict[tuple[int, int], str]] = {}
+        for name, rid in _SHEET.findall(read("xl/workbook.xml")):
+            target = targets.get(rid, b"").decode("utf-8").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            shown = {}
+            for letters, row, style in _CELL_STYLE.findall(read(member)):
+                index = int(style)
+                code = xf_codes[index] if index < len(xf_codes) else None
+                if code:
+                    col = 0
+                    for ch in letters.decode():
+                        col = col * 26 + ord(ch) - 64
+                    shown[(int(row), col)] = code
+            result[unescape(name.decode("utf-8"), {"&quot;": '"'})] = shown
+    return result

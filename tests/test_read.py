@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.read import read_inputs
@@ -81,3 +82,23 @@ def test_fields_sheet_value_column_found_by_its_header(make_inputs, form):
     assert findings == []
     members = inputs.fields("s2.members")
     assert members["total"] == 9 and members.at("total").source.cell == "C2"
+
+
+@pytest.mark.parametrize("with_formula", [False, True], ids=["calamine", "openpyxl"])
+def test_free_tables_show_numbers_as_their_excel_format(make_inputs, form, with_formula):
+    from datetime import date
+
+    folder = make_inputs(MINIMAL | {"08-1_成果說明.xlsx": {"成果說明": [{"類型": "表格", "表格工作表": "統計"}]}})
+    path = folder / "08-1_成果說明.xlsx"
+    book = load_workbook(path)
+    ws = book.create_sheet("統計")
+    ws.append(["比率", "金額", "日期", "人數"])
+    ws.append([0.2153, 1234567, date(2020, 12, 17), 12])
+    ws["A2"].number_format = "0.00%"
+    ws["B2"].number_format = "#,##0"
+    ws["C2"].number_format = "yyyy/m/d"
+    if with_formula:
+        ws["D2"] = "=6+6"  # a workbook with formulas is read through openpyxl
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert inputs.free_tables["統計"].cells[1] == ("21.53%", "1,234,567", "109年12月17日", "12")
