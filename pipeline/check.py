@@ -425,9 +425,17 @@ def _one_apart(a: str, b: str) -> bool:
 
 @kind("near_duplicates")
 def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
-    """Two values across tables that differ in one character: a name spelled two ways."""
+    """Two values across tables that differ in one character: a name spelled two ways.
+
+    Long values (a title and a name, ``min_length`` characters or more) are always compared.
+    Short ones (a bare name, ``short_length`` or more) only when one spelling is repeated
+    (``repeats`` times or more) and the other is not: 黃煥榮 in two meetings and 黃煥蓉 in
+    a third is a slip; two different people with similar names are not flagged.
+    """
     seen: list[tuple[str, str, Record, str]] = []
-    min_length = int(rule.param("min_length", 3))
+    min_length = int(rule.param("min_length", 6))
+    short_length = int(rule.param("short_length", min_length))
+    repeats = int(rule.param("repeats", 2))
     for qualified in rule.param("fields"):
         sheet_id, key = qualified.rsplit(".", 1)
         for record in c.records(sheet_id):
@@ -436,15 +444,25 @@ def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
                 continue
             for part in re.split(r"[、，,；;]", str(value)):
                 part = part.strip()
-                if len(part) >= min_length:
+                if len(part) >= short_length:
                     seen.append((part, sheet_id, record, key))
+    counts: dict[str, int] = {}
+    for text, *_ in seen:
+        counts[text] = counts.get(text, 0) + 1
     reported: set[frozenset[str]] = set()
     for i, (a, sheet_a, rec_a, key_a) in enumerate(seen):
         for b, sheet_b, rec_b, key_b in seen[i + 1:]:
             pair = frozenset((a, b))
             if pair in reported or not _one_apart(a, b):
                 continue
+            if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats
+                                            and min(counts[a], counts[b]) == 1):
+                continue
             reported.add(pair)
+            # Point at the rarer spelling: that is the one to correct.
+            if counts[a] > counts[b]:
+                (a, sheet_a, rec_a, key_a), (b, sheet_b, rec_b, key_b) = \
+                    (b, sheet_b, rec_b, key_b), (a, sheet_a, rec_a, key_a)
             other = c.source(sheet_b, rec_b, key_b)
             yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
                             "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)

@@ -251,3 +251,18 @@ def test_a_nonexistent_item_does_not_count_toward_the_minimum(make_inputs):
         "類別": "三", "項目": 9, "政策方案措施或計畫名稱": "不存在", "已辦理": "V"}])
     ids = rule_ids(make_inputs, fake, "fake")
     assert "strategies.item-exists" in ids and "strategies.group-minimum" in ids
+
+
+def test_a_short_name_spelled_differently_once_is_a_slip(make_inputs):
+    def meeting(n, experts):
+        return MEETING | {"會議場次": f"112-{n}", "專家學者委員出席者": experts}
+
+    slip = patch(S2, "會議", [meeting(1, "黃煥榮、吳嘉麗"), meeting(2, "黃煥榮、吳嘉麗"),
+                            meeting(3, "黃煥蓉、吳嘉麗")])
+    data = copy.deepcopy(MINIMAL)
+    slip(data)
+    [finding] = [f for f in run_check(make_inputs(data, name="slip")).findings
+                 if f.rule == "names.spelled-two-ways"]
+    assert "黃煥蓉" in finding.message.split("與")[0] and finding.source.cell == "I4"
+    two_people = patch(S2, "會議", [meeting(1, "李大明、吳嘉麗"), meeting(2, "李大同、吳嘉麗")])
+    assert "names.spelled-two-ways" not in rule_ids(make_inputs, two_people, "two")
