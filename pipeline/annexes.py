@@ -162,6 +162,10 @@ def match_annex_files(annexes: tuple[Annex, ...], folder: Path) -> AnnexFiles:
     unexpected: list[tuple[Path, str]] = []
     candidates = sorted(folder.iterdir()) if folder.is_dir() else []
     for path in candidates:
+        if path.is_dir() and not path.name.startswith("."):
+            unexpected.append((path, "是資料夾：資料夾內的檔案不會被讀取，請將附件檔直接放在 "
+                                     f"{ANNEX_FOLDER}/ 中"))
+            continue
         if not path.is_file() or not is_annex_name(path):
             continue
         number = file_number(path)

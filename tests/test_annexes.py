@@ -190,3 +190,12 @@ def test_the_generator_tool_remakes_the_sample_annexes(tmp_path):
     shipped = sorted(p.name for p in (SAMPLE_INPUTS / ANNEX_FOLDER).glob("附件*"))
     assert made == shipped
     assert annex_findings(inputs) == []
+
+
+def test_a_folder_inside_attachments_is_pointed_out(make_inputs):
+    from pipeline import verify
+
+    folder = make_inputs()
+    (folder / "attachments" / "附件3 自辦訓練").mkdir()
+    hits = [f for f in verify(folder).findings if f.rule == "annexes.unexpected-file"]
+    assert len(hits) == 1 and "資料夾" in hits[0].message
