@@ -9,7 +9,6 @@ to be computed or reported.  Neither library's objects leave this module.
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -21,12 +20,9 @@ from typing import Any
 from .errors import InputError
 from .filecheck import check_workbook_file
 from .formulas import FormulaError, evaluate
+from .values import fold
 
-
-def fold_header(text: object) -> str:
-    """A header as compared: width-folded, no spaces or line breaks, 「（」 = 「(」."""
-    folded = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"\s+", "", folded).lower()
+fold_header = fold  # a header, sheet name or label, as compared (「（」 = 「(」, no spaces)
 
 
 class Uncomputed:

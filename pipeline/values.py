@@ -163,15 +163,18 @@ def parse_checkbox(raw: object) -> bool:
 
 def parse_choice(raw: object, choices: tuple[str, ...]) -> str:
     """One of the form's choices (spaces and full/half width forgiven)."""
-    text = _fold(str(raw))
+    text = fold(raw)
     for choice in choices:
-        if _fold(choice) == text:
+        if fold(choice) == text:
             return choice
     raise BadValue("應為下列其中之一：" + "、".join(choices))
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", _halfwidth(text)).lower()
+def fold(text: object) -> str:
+    """Text as compared: width-folded (NFKC), no spaces or line breaks, lower case.
+
+    Headers, sheet names and choices are all matched this way."""
+    return re.sub(r"\s+", "", _halfwidth(str(text or ""))).lower()
 
 
 def parse_groups(raw: object, codes: tuple[str, ...]) -> tuple[str, ...]:
