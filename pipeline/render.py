@@ -162,8 +162,11 @@ class CachingEnvironment(Environment):
         return bucket.code
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+def _cache_dir() -> Path | None:
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home folder: compile in memory only
+        return None
     return Path(base) / "tpe-gender-report" / "jinja"
 
 
