@@ -1,0 +1,66 @@
+"""The form definition: loaded, validated, and a clear FormError when it is broken."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from pipeline.check import load_rules
+from pipeline.errors import FormError
+from pipeline.form import DEFAULT_FORM_DIR, load_form
+
+
+@pytest.fixture
+def form_dir(tmp_path):
+    target = tmp_path / "form"
+    shutil.copytree(DEFAULT_FORM_DIR, target)
+    return target
+
+
+def edit_form(form_dir, change):
+    path = form_dir / "form.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_the_shipped_form_loads(form):
+    assert form.id == "tpe-gender-report" and len(form.workbooks) == 12
+    assert form.group_rule("C2組").categories == 3 and form.group_rule("Z群") is None
+    assert form.strategy_row("四", 2) == 4 + 5 + 4 + 1 and form.strategy_row("三", 9) is None
+    assert set(form.tables) >= {f"{wb.id}.{sh.id}" for wb in form.workbooks for sh in wb.sheets
+                                if sh.table and f"{wb.id}.{sh.id}" == sh.table}
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.pop("groups"), "groups"),
+    (lambda d: d["workbooks"][0]["sheets"][0]["fields"][0].update(type="colour"), "type"),
+    (lambda d: d["workbooks"][0]["sheets"][0].update(unknown_key=1), "unknown_key"),
+    (lambda d: d["workbooks"][4]["sheets"][1]["columns"][2].pop("choices"), "choices"),
+    (lambda d: d["groups"][0].update(categories=-1), "categories"),
+], ids=["missing-key", "unknown-type", "unknown-key", "choice-without-choices", "negative-minimum"])
+def test_a_broken_form_is_a_form_error_naming_the_problem(form_dir, change, words):
+    edit_form(form_dir, change)
+    with pytest.raises(FormError, match=words):
+        load_form(form_dir)
+
+
+def test_missing_or_unreadable_files_are_form_errors(form_dir, tmp_path):
+    (form_dir / "report.docx").unlink()
+    with pytest.raises(FormError, match="Word 範本"):
+        load_form(form_dir)
+    (form_dir / "form.yaml").write_text("groups: [unclosed", encoding="utf-8")
+    with pytest.raises(FormError, match="格式錯誤"):
+        load_form(form_dir)
+    with pytest.raises(FormError, match="找不到表單定義檔"):
+        load_form(tmp_path / "nowhere")
+
+
+def test_a_rule_of_an_unknown_kind_is_a_form_error(form_dir):
+    path = form_dir / "rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "  - {id: x, kind: telepathy, severity: error}\n",
+                    encoding="utf-8")
+    with pytest.raises(FormError, match="telepathy"):
+        load_rules(form_dir)
