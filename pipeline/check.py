@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from . import annexes as annex_list
 from .compute import Report, budget_total
@@ -35,25 +34,18 @@ SECTION_OF_WORKBOOK = {
 }  # fmt: skip
 
 
-class Rule(BaseModel):
+@dataclass(frozen=True)
+class Rule:
     """One rule instance: id, kind, severity and the kind's parameters."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     kind: str
     severity: Severity
-
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        if kind not in KINDS:
-            raise ValueError(f"unknown rule kind {kind!r}; known: {', '.join(sorted(KINDS))}")
-        return kind
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def param(self, name: str, default: Any = None) -> Any:
         """A parameter of the rule (``default`` when absent)."""
-        return (self.model_extra or {}).get(name, default)
+        return self.params.get(name, default)
 
     @property
     def sheets(self) -> list[str]:
@@ -62,15 +54,32 @@ class Rule(BaseModel):
         return list(many) if many else [self.param("sheet")]
 
 
+def _rule(item: Any, index: int) -> Rule:
+    if not isinstance(item, dict):
+        raise ValueError(f"rules[{index}]：應為「名稱: 值」的對應表")
+    params = dict(item)
+    missing = [key for key in ("id", "kind", "severity") if key not in params]
+    if missing:
+        raise ValueError(f"rules[{index}]：缺少欄位 {', '.join(missing)}")
+    rule_id, kind, severity = params.pop("id"), params.pop("kind"), params.pop("severity")
+    if kind not in KINDS:
+        raise ValueError(f"rules[{index}] {rule_id}：unknown rule kind {kind!r}; "
+                         f"known: {', '.join(sorted(KINDS))}")
+    try:
+        return Rule(str(rule_id), kind, Severity(severity), params)
+    except ValueError as exc:
+        raise ValueError(f"rules[{index}] {rule_id}：severity 應為 error、warning 或 info") from exc
+
+
 def load_rules(form_dir: Path) -> list[Rule]:
     """Load and validate ``rules.yaml`` next to the form."""
     path = Path(form_dir) / "rules.yaml"
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-        return [Rule(**item) for item in data.get("rules", [])]
+        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
     except FileNotFoundError as exc:
         raise FormError(f"找不到規則檔：{path}") from exc
-    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
         raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import FormError
+from .schema import SchemaError, build
 
 FieldType = Literal[
     "text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"
@@ -21,11 +22,8 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent / "templates" / "tpe-gender-report"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldSpec(_Model):
+@dataclass(frozen=True)
+class FieldSpec:
     """One input value: a labelled field or a table column."""
 
     key: str
@@ -35,14 +33,13 @@ class FieldSpec(_Model):
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _choices_only_for_choice(self) -> FieldSpec:
+    def __post_init__(self) -> None:
         if (self.type == "choice") != bool(self.choices):
             raise ValueError(f"{self.key}: 'choices' goes with type 'choice' only")
-        return self
 
 
-class SheetSpec(_Model):
+@dataclass(frozen=True)
+class SheetSpec:
     """One sheet of a workbook: a list of labelled fields, or a table."""
 
     id: str
@@ -57,13 +54,11 @@ class SheetSpec(_Model):
     free_tables: bool = False
     required: bool = True
 
-    @model_validator(mode="after")
-    def _kind_matches(self) -> SheetSpec:
+    def __post_init__(self) -> None:
         if self.kind == "fields" and (not self.fields or self.columns):
             raise ValueError(f"sheet {self.id}: a 'fields' sheet lists fields")
         if self.kind == "table" and (not self.columns or self.fields):
             raise ValueError(f"sheet {self.id}: a 'table' sheet lists columns")
-        return self
 
     @property
     def specs(self) -> tuple[FieldSpec, ...]:
@@ -71,7 +66,8 @@ class SheetSpec(_Model):
         return self.fields if self.kind == "fields" else self.columns
 
 
-class WorkbookSpec(_Model):
+@dataclass(frozen=True)
+class WorkbookSpec:
     """One section workbook."""
 
     id: str
@@ -82,7 +78,8 @@ class WorkbookSpec(_Model):
     instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
 
 
-class Formats(_Model):
+@dataclass(frozen=True)
+class Formats:
     """How figures are printed."""
 
     percent: dict[str, str | int | bool]
@@ -98,15 +95,21 @@ class Formats(_Model):
     none: str
 
 
-class GroupRule(_Model):
+@dataclass(frozen=True)
+class GroupRule:
     """Section 八 minimums shared by one or more groups."""
 
     codes: tuple[str, ...]
-    categories: int = Field(ge=0)
-    items: int = Field(ge=0)
+    categories: int
+    items: int
+
+    def __post_init__(self) -> None:
+        if self.categories < 0 or self.items < 0:
+            raise ValueError("categories and items are minimums: 0 or more")
 
 
-class AnnexSpec(_Model):
+@dataclass(frozen=True)
+class AnnexSpec:
     """One annex of the form."""
 
     number: str
@@ -117,7 +120,8 @@ class AnnexSpec(_Model):
     listed: bool = True
 
 
-class Category(_Model):
+@dataclass(frozen=True)
+class Category:
     """A section 八 strategy category with its official items."""
 
     number: str
@@ -125,12 +129,17 @@ class Category(_Model):
     items: tuple[str, ...]
 
 
-class TableSpec(_Model):
+@dataclass(frozen=True)
+class TableSpec:
     """An official table of the Word template: header rows and where fields land."""
 
+    header_rows: int
     title: str = ""
-    header_rows: int = Field(ge=0)
-    columns: dict[str, int | tuple[int, int]] = {}
+    columns: dict[str, int | tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.header_rows < 0:
+            raise ValueError("header_rows: 0 or more")
 
     def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:
         """(body row, column) where ``key`` of body row ``row`` lands; column 0 if unknown."""
@@ -140,7 +149,8 @@ class TableSpec(_Model):
         return row, place
 
 
-class Form(_Model):
+@dataclass(frozen=True)
+class Form:
     """The whole form definition."""
 
     id: str
@@ -155,7 +165,7 @@ class Form(_Model):
     strategies: tuple[Category, ...]
     workbooks: tuple[WorkbookSpec, ...]
     tables: dict[str, TableSpec]
-    directory: Path = Path(".")
+    directory: Path = field(default=Path("."), compare=False)
 
     @cached_property
     def sheets(self) -> dict[str, tuple[WorkbookSpec, SheetSpec]]:
@@ -198,10 +208,13 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
         raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
     if not isinstance(data, dict):
         raise FormError(f"表單定義檔格式錯誤：{path}")
+    if "directory" in data:
+        raise FormError(f"表單定義檔內容不正確：{path}\ndirectory 由程式設定，不可寫在檔案中")
     try:
-        form = Form(**data, directory=directory)
-    except ValidationError as exc:
+        form = build(Form, data)
+    except SchemaError as exc:
         raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
+    object.__setattr__(form, "directory", directory)  # where it was read from, not data
     if not form.template_path.is_file():
         raise FormError(f"找不到 Word 範本：{form.template_path}")
     return form

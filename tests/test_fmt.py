@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -20,9 +21,8 @@ def test_percent_truncates_to_two_decimals_as_the_form_prints(form):
 
 
 def test_rounding_rule_is_data(form):
-    formats = form.formats.model_copy(
-        update={"percent": {"decimals": 1, "rounding": "ROUND_HALF_UP", "drop_zero_decimals": False}}
-    )
+    formats = replace(form.formats,
+                      percent={"decimals": 1, "rounding": "ROUND_HALF_UP", "drop_zero_decimals": False})
     fmt = Formatter(formats)
     assert fmt.percent(Fraction(154, 715)) == "21.5%"
     assert fmt.percent(Fraction(2, 3)) == "66.7%"
