@@ -351,6 +351,9 @@ class _Generator:
         if "committee.share" in self.breaches:
             female = max(1, total // 3 - 2)
             male = total - female
+        elif "committee.total" in self.breaches:
+            female = total // 2  # balanced, so that the wrong total does not also break the share
+            male = total - female
         stated = total + 1 if "committee.total" in self.breaches else total
         chairs = ("chair_head", "chair_deputy", "chair_secretary")
         meetings = []

@@ -54,9 +54,10 @@ def test_breaches_are_rules_of_the_form(form):
     assert set(BREACHES) <= rule_ids
 
 
+@pytest.mark.parametrize("seed", [2, 4, 12])
 @pytest.mark.parametrize("breach", BREACHES)
-def test_each_breach_gives_findings_of_its_rule_only(tmp_path, form, breach):
-    agency = make_agency(tmp_path / "a", seed=2, breaches=(breach,), form=form)
+def test_each_breach_gives_findings_of_its_rule_only(tmp_path, form, breach, seed):
+    agency = make_agency(tmp_path / "a", seed=seed, breaches=(breach,), form=form)
     rules = {f.rule for f in verify(agency.folder).findings}
     assert rules == {breach}
 
