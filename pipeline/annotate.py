@@ -34,13 +34,6 @@ def _top_left(ws, ref: str) -> str:
     return ref
 
 
-def clear_marked(out_dir: Path) -> None:
-    """Remove the marked copies of an earlier build: what is fixed must not stay red."""
-    if out_dir.is_dir():
-        for old in out_dir.glob("*.xlsx"):
-            old.unlink()
-
-
 def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> list[Path]:
     """Write a marked copy of every workbook that has findings into ``out_dir``."""
     by_file: dict[str, list[Finding]] = defaultdict(list)

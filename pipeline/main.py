@@ -15,6 +15,7 @@ from .form import DEFAULT_FORM_DIR, load_form
 from .outputs import (
     TEMP_PREFIX,
     check_not_open,
+    clear_marked,
     keep_if_edited,
     remove_stale_temporaries,
     replace_file,
@@ -117,13 +118,12 @@ def build(
     finally:
         staging.unlink(missing_ok=True)
     clock.lap("render")
+    clear_marked(out / MARKED_DIR)
     marked = []
-    if (out / MARKED_DIR).is_dir() or (mark and findings):
-        from .annotate import clear_marked, mark_workbooks  # openpyxl, only when needed
+    if mark and findings:
+        from .annotate import mark_workbooks  # openpyxl, only when there is something to mark
 
-        clear_marked(out / MARKED_DIR)
-        if mark and findings:
-            marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
+        marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")
     return BuildResult(output, findings, read, marked, clock.timings, kept, report)
 

@@ -63,6 +63,13 @@ def remove_stale_temporaries(folder: Path) -> None:
             pass
 
 
+def clear_marked(folder: Path) -> None:
+    """Remove the marked workbook copies of an earlier build: what is fixed must not stay red."""
+    if folder.is_dir():
+        for old in folder.glob("*.xlsx"):
+            old.unlink()
+
+
 def lock_file(path: Path) -> Path | None:
     """Word's (``~$…``) or LibreOffice's (``.~lock.…#``) lock file for ``path``, if present."""
     name = path.name

@@ -230,7 +230,7 @@ def apply_layout(doc: DocxDocument, layout: Layout) -> None:
         tc = physical_cells(table.rows[offset + nested.row])[nested.column]
         cell = _Cell(tc, table)
         inner = cell.add_table(rows=0, cols=len(nested.header))
-        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], 1, (), ids)
+        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], 1, ids)
     _place_blocks(doc, layout.blocks)
 
 
@@ -239,8 +239,7 @@ def style_ids(doc: DocxDocument) -> dict[str, str]:
     return {style.name: style.style_id for style in doc.styles}
 
 
-def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges,
-               ids: dict[str, str]) -> None:
+def _fill_grid(table: Table, caption: str, rows, header_rows: int, ids: dict[str, str]) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     set_table_caption(table, caption)
@@ -260,7 +259,6 @@ def _fill_grid(table: Table, caption: str, rows, header_rows: int, merges,
             paragraph.add_run(lines[0])
             for line in lines[1:]:
                 cell.add_paragraph(line)._p.style = style_id
-    _merge_cells(table, merges, width)
 
 
 def _merge_cells(table: Table, merges, width: int) -> None:
@@ -345,7 +343,7 @@ def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_r
     if not width:
         return
     table = doc.add_table(rows=0, cols=width)
-    _fill_grid(table, caption, free.cells, header_rows, (), ids)
+    _fill_grid(table, caption, free.cells, header_rows, ids)
     _proportional_widths(table, free.cells)
     _merge_cells(table, free.merges, width)
     set_table_description(table, free.name)  # the sheet it came from, for `report pull`

@@ -65,7 +65,7 @@ GENERAL_HELP = (
 )
 
 
-def _write_instructions(book, wb_spec: WorkbookSpec, form: Form) -> None:
+def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
     ws = book.create_sheet(INSTRUCTIONS_SHEET)
     ws.append([f"{wb_spec.title}：填寫說明"])
     ws["A1"].font = Font(bold=True, size=14)
@@ -158,7 +158,7 @@ def write_workbook(
     for name, extra in data.items():
         if name not in names and isinstance(extra, Mapping):
             _write_free_table(book.create_sheet(name), extra)
-    _write_instructions(book, wb_spec, form)
+    _write_instructions(book, wb_spec)
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path
