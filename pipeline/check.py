@@ -25,6 +25,7 @@ from .errors import FormError
 from .findings import Finding, Severity, Source, Target
 from .fmt import Formatter
 from .form import SAFE_LOADER
+from .pictures import picture_readable
 from .records import Record
 from .values import ROC_OFFSET
 
@@ -81,18 +82,6 @@ def load_rules(form_dir: Path) -> list[Rule]:
         raise FormError(f"找不到規則檔：{path}") from exc
     except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
         raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
-
-
-def image_readable(path: Path) -> bool:
-    """True when Word (through python-docx) can place the image file."""
-    from docx.image.exceptions import UnrecognizedImageError
-    from docx.image.image import Image
-
-    try:
-        Image.from_file(str(path))
-    except (UnrecognizedImageError, OSError, ValueError, IndexError, KeyError):
-        return False
-    return True
 
 
 def fraction(value: Any) -> Fraction:
@@ -408,7 +397,7 @@ def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
         if not name or not (c.inputs.directory / name).is_file():
             yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）",
                             sheet_id, record, "text")
-        elif not image_readable(c.inputs.directory / name):
+        elif not picture_readable(c.inputs.directory / name):
             yield c.finding(rule, f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF 或 BMP 格式）",
                             sheet_id, record, "text")
 

@@ -1,21 +1,27 @@
-"""Small python-docx/lxml helpers shared by the renderer and the template maker."""
+"""Small WordprocessingML helpers on lxml elements, shared by the renderer, the reader
+of reports (pull, diff) and the template maker.
+
+They take the elements themselves (``w:tbl``, ``w:tr``, ``w:tc``, ``w:rPr``), so they
+work the same on a tree python-docx parsed and on one the renderer parsed.
+"""
 
 from __future__ import annotations
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.table import Table, _Cell
+from .ooxml import element, qn
 
 SYMBOL_FONT = "Segoe UI Symbol"  # has ☑ ☐ ■ □; 標楷體 does not
 EAST_ASIA_FONT = "標楷體"
 LATIN_FONT = "Times New Roman"
+
+# w:tcPr children that come before w:vMerge (ECMA-376 CT_TcPr order).
+_BEFORE_VMERGE = ("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge")
 
 
 def set_run_fonts(rpr, east_asia: str, latin: str) -> None:
     """Set explicit fonts on an ``w:rPr`` (dropping theme fonts, which would win)."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
-        fonts = OxmlElement("w:rFonts")
+        fonts = element("w:rFonts")
         rpr.insert(0, fonts)
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
@@ -34,46 +40,62 @@ def caption_of(tbl) -> str | None:
     return None if caption is None else caption.get(qn("w:val"))
 
 
-def table_caption(table: Table) -> str | None:
-    """The table's id, kept in its Alt Text title."""
+def table_caption(table) -> str | None:
+    """The id of a python-docx ``Table`` (its Alt Text title)."""
     return caption_of(table._tbl)
 
 
-def _set_table_property(table: Table, tag: str, value: str) -> None:
-    tbl_pr = table._tbl.tblPr
-    element = tbl_pr.find(qn(tag))
-    if element is None:
-        element = OxmlElement(tag)
-        tbl_pr.append(element)  # w:tblCaption, then w:tblDescription: the last two of w:tblPr
-    element.set(qn("w:val"), value)
+def child(parent, tag: str, index: int | None = None):
+    """The first ``tag`` child of ``parent``, added (at ``index``, else last) if missing."""
+    found = parent.find(qn(tag))
+    if found is None:
+        found = element(tag)
+        if index is None:
+            parent.append(found)
+        else:
+            parent.insert(index, found)
+    return found
 
 
-def set_table_caption(table: Table, caption: str) -> None:
-    """Name a table by its Alt Text title, so that code can find it again."""
-    _set_table_property(table, "w:tblCaption", caption)
+def _set_table_property(tbl, tag: str, value: str) -> None:
+    # w:tblCaption, then w:tblDescription: the last two children of w:tblPr.
+    child(child(tbl, "w:tblPr", 0), tag).set(qn("w:val"), value)
 
 
-def set_table_description(table: Table, text: str) -> None:
+def set_table_caption(tbl, caption: str) -> None:
+    """Name a ``w:tbl`` by its Alt Text title, so that code can find it again."""
+    _set_table_property(tbl, "w:tblCaption", caption)
+
+
+def set_table_description(tbl, text: str) -> None:
     """Keep a note in the table's Alt Text description (after its title)."""
-    _set_table_property(table, "w:tblDescription", text)
+    _set_table_property(tbl, "w:tblDescription", text)
 
 
-def mark_header_row(row) -> None:
-    """Repeat this row at the top of every page the table runs onto."""
-    tr_pr = row._tr.get_or_add_trPr()
+def mark_header_row(tr) -> None:
+    """Repeat this ``w:tr`` at the top of every page the table runs onto."""
+    tr_pr = tr.find(qn("w:trPr"))
+    if tr_pr is None:
+        tr_pr = element("w:trPr")
+        # w:trPr follows w:tblPrEx, if any, and precedes the cells.
+        tr.insert(1 if len(tr) and tr[0].tag == qn("w:tblPrEx") else 0, tr_pr)
     if tr_pr.find(qn("w:tblHeader")) is None:
-        tr_pr.append(OxmlElement("w:tblHeader"))
+        tr_pr.append(element("w:tblHeader"))
 
 
-def set_vmerge(cell: _Cell, restart: bool) -> None:
-    """Mark a cell as the start (restart) or a continuation of a vertical merge."""
-    tc_pr = cell._tc.get_or_add_tcPr()
+def tc_properties(tc):
+    """The cell's ``w:tcPr`` (its first child), added if missing."""
+    return child(tc, "w:tcPr", 0)
+
+
+def set_vmerge(tc, restart: bool) -> None:
+    """Mark a ``w:tc`` as the start (restart) or a continuation of a vertical merge."""
+    tc_pr = tc_properties(tc)
     vmerge = tc_pr.find(qn("w:vMerge"))
     if vmerge is None:
-        vmerge = OxmlElement("w:vMerge")
-        # w:vMerge comes after w:gridSpan/w:hMerge and before w:tcBorders etc.
+        vmerge = element("w:vMerge")
         anchor = None
-        for tag in ("w:tcW", "w:gridSpan", "w:hMerge"):
+        for tag in _BEFORE_VMERGE:
             found = tc_pr.find(qn(tag))
             if found is not None:
                 anchor = found
@@ -87,20 +109,33 @@ def set_vmerge(cell: _Cell, restart: bool) -> None:
         vmerge.attrib.pop(qn("w:val"), None)
 
 
-def clear_cell(cell: _Cell) -> None:
-    """Leave a cell with one empty paragraph (keeping that paragraph's style)."""
-    paragraphs = cell._tc.findall(qn("w:p"))
-    for child in list(cell._tc):
-        if child.tag != qn("w:tcPr") and child is not (paragraphs[0] if paragraphs else None):
-            cell._tc.remove(child)
-    if paragraphs:
-        for child in list(paragraphs[0]):
-            if child.tag != qn("w:pPr"):
-                paragraphs[0].remove(child)
+def clear_cell(tc) -> None:
+    """Leave a ``w:tc`` with one empty paragraph (keeping that paragraph's style)."""
+    paragraphs = tc.findall(qn("w:p"))
+    first = paragraphs[0] if paragraphs else None
+    for node in list(tc):
+        if node.tag != qn("w:tcPr") and node is not first:
+            tc.remove(node)
+    if first is None:
+        tc.append(element("w:p"))
     else:
-        cell._tc.append(OxmlElement("w:p"))
+        for node in list(first):
+            if node.tag != qn("w:pPr"):
+                first.remove(node)
 
 
-def physical_cells(row) -> list:
-    """The ``w:tc`` elements of a row, in order (a spanned cell once)."""
-    return row._tr.findall(qn("w:tc"))
+def physical_cells(tr) -> list:
+    """The ``w:tc`` elements of a ``w:tr``, in order (a spanned cell once)."""
+    return tr.findall(qn("w:tc"))
+
+
+def grid_span(tc) -> int:
+    """How many grid columns a ``w:tc`` covers."""
+    tc_pr = tc.find(qn("w:tcPr"))
+    span = None if tc_pr is None else tc_pr.find(qn("w:gridSpan"))
+    return 1 if span is None else int(span.get(qn("w:val")))
+
+
+def text_of(node) -> str:
+    """The text of the ``w:t`` elements under ``node``."""
+    return "".join(t.text or "" for t in node.iter(qn("w:t")))

@@ -16,13 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from docx.document import Document as DocxDocument
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
-from docx.opc.part import Part
+from .ooxml import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package
 
-CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CUSTOM_URI = "/docProps/custom.xml"
+CUSTOM_PART = "docProps/custom.xml"
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 FINGERPRINT = "報告產生器:內容指紋"
 PREFIX = "報告產生器:"
@@ -45,13 +41,9 @@ def _fingerprint(blobs: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def document_fingerprint(doc: DocxDocument) -> str:
-    """The fingerprint of a document as python-docx will save it."""
-    try:
-        comments = doc.part.part_related_by(RT.COMMENTS).blob
-    except KeyError:
-        comments = b""
-    return _fingerprint([doc.part.blob, comments])
+def content_fingerprint(document: bytes, comments: bytes = b"") -> str:
+    """The fingerprint of a report's content: its document and comments parts as saved."""
+    return _fingerprint([document, comments])
 
 
 def file_fingerprint(path: Path) -> str:
@@ -61,13 +53,9 @@ def file_fingerprint(path: Path) -> str:
         return _fingerprint(z.read(n) if n in names else b"" for n in CONTENT_PARTS)
 
 
-def set_properties(doc: DocxDocument, properties: Mapping[str, str]) -> None:
-    """Write ``properties`` (plus the content fingerprint) as custom document properties.
-
-    Call last, right before saving: the fingerprint covers the content as it is now.
-    """
-    values = {**{PREFIX + k: v for k, v in properties.items()},
-              FINGERPRINT: document_fingerprint(doc)}
+def set_properties(package: Package, properties: Mapping[str, str], fingerprint: str) -> None:
+    """Write ``properties`` and the content ``fingerprint`` as custom document properties."""
+    values = {**{PREFIX + k: v for k, v in properties.items()}, FINGERPRINT: fingerprint}
     items = "".join(
         f'<property fmtid="{FMTID}" pid="{pid}" name="{escape(name, {chr(34): "&quot;"})}">'
         f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
@@ -79,13 +67,12 @@ def set_properties(doc: DocxDocument, properties: Mapping[str, str]) -> None:
         ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f"{items}</Properties>"
     ).encode()
-    package = doc.part.package
-    for rel in list(package.rels.values()):
-        if rel.reltype == RT.CUSTOM_PROPERTIES:
-            rel.target_part._blob = xml
+    for _rid, reltype, target in package.relationships(""):
+        if reltype == RT_CUSTOM_PROPERTIES:
+            package.parts[target] = xml
             return
-    part = Part(PackURI(CUSTOM_URI), CUSTOM_CT, xml, package)
-    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    package.add_part(CUSTOM_PART, xml, CT_CUSTOM_PROPERTIES)
+    package.relate("", RT_CUSTOM_PROPERTIES, CUSTOM_PART)
 
 
 _PROPERTY = re.compile(

@@ -1,46 +1,63 @@
-"""Rendering: docxtpl fills the Word template, then the layout plan is applied.
+"""Rendering: Jinja fills the prepared Word template, then the layout plan is applied.
 
-No docx object leaves this module.  The output is written atomically: a
-temporary file in the output folder, then a rename, so a failed or killed
-build never leaves a half-written report.
+docxtpl prepares the template once (:mod:`pipeline.template`).  Here Jinja renders
+it and docxtpl's after-steps follow (line breaks and tabs inside values, table
+grids that fit their rows, fresh drawing ids); then the layout plan: vertical
+merges, nested tables, the free-layout blocks, the findings as Word comments and
+the provenance properties.  All of it works on lxml elements; no document object
+leaves this module.  The output is written atomically: a temporary file in the
+output folder, then a rename, so a failed or killed build never leaves a
+half-written report.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
-import os
+import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.oxml.shape import CT_Inline
-from docx.shared import Cm
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
-from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemBytecodeCache, StrictUndefined, TemplateError
+from lxml import etree
 
+from . import cache
 from .context import Block, Layout
 from .docxml import (
+    child,
     clear_cell,
+    grid_span,
     mark_header_row,
     physical_cells,
     set_table_caption,
     set_table_description,
     set_vmerge,
-    table_caption,
+    tc_properties,
+    text_of,
 )
 from .errors import FormError
 from .findings import Finding
 from .form import TableSpec
+from .ooxml import (
+    CT_COMMENTS,
+    NS,
+    RT_COMMENTS,
+    RT_IMAGE,
+    Package,
+    element,
+    parse,
+    qn,
+    serialize,
+    sub,
+)
 from .outputs import atomic_write
-from .provenance import set_properties
+from .pictures import Picture, UnusablePicture, read_picture
+from .provenance import content_fingerprint, set_properties
 from .records import FreeTable
+from .template import PreparedTemplate, load_template
 
 RESULTS_BOOKMARK = "results"
 BLOCK_STYLES = {
@@ -50,8 +67,14 @@ BLOCK_STYLES = {
     "paragraph": "Normal",
     "list": "List Paragraph",
 }
-MAX_IMAGE_WIDTH = Cm(15)
-TEXT_WIDTH = Cm(17)
+EMU_PER_CM = 360000
+EMU_PER_TWIP = 635
+MAX_IMAGE_WIDTH = 15 * EMU_PER_CM
+TEXT_WIDTH = 17 * EMU_PER_CM
+FIRST_DRAWING_ID = 1000  # docxtpl numbers the template's drawings from 1001
+
+W_P, W_R, W_T, W_TC, W_TR, W_TBL = (qn(t) for t in ("w:p", "w:r", "w:t", "w:tc", "w:tr", "w:tbl"))
+XML_SPACE = qn("xml:space")
 
 
 def render_report(
@@ -66,62 +89,23 @@ def render_report(
     """Render ``template`` with ``context``, apply ``layout``, anchor each finding as a
     Word comment where it lands, record ``properties`` (provenance) and write ``out``
     atomically."""
-    doc = fill_template(template, context)
-    apply_layout(doc, layout)
+    prepared = load_template(template)
+    document = Document(prepared)
+    document.fill(context)
+    document.apply_layout(layout)
     if findings:
-        add_comments(doc, findings, tables or {})
-    set_properties(doc, properties or {})
-    write_atomically(doc, out)
+        document.add_comments(findings, tables or {})
+    document.save(out, properties or {})
     return out
-
-
-COMMENT_AUTHOR = "檢核程式"
-NUMERALS = "一二三四五六七八九十"
-
-
-def _anchor_paragraph(doc: DocxDocument, finding: Finding, tables: dict[str, TableSpec],
-                      found: dict[str, Table]) -> Paragraph:
-    """The paragraph a finding is shown at: its table cell, else its section heading."""
-    target = finding.target
-    table = found.get(target.table or "")
-    spec = tables.get(target.table or "")
-    if table is not None and spec is not None:
-        row, col = spec.cell_of(target.column, target.row)
-        body_rows = len(table.rows) - spec.header_rows
-        in_body = row is not None and row < body_rows
-        index = spec.header_rows + row if in_body else len(table.rows) - 1
-        cells = physical_cells(table.rows[index])
-        tc = cells[min(col, len(cells) - 1)]
-        return _Cell(tc, table).paragraphs[0]
-    paragraphs = doc.paragraphs
-    if target.section:
-        prefix = target.section + "、"
-        for p in paragraphs:
-            if p.style.name == "Heading 1" and p.text.startswith(prefix):
-                return p
-    return paragraphs[0]
-
-
-def add_comments(doc: DocxDocument, findings: list[Finding], tables: dict[str, TableSpec]) -> None:
-    """Each finding as a Word comment anchored at the cell or paragraph concerned."""
-    found = tables_by_caption(doc)
-    for finding in findings:
-        paragraph = _anchor_paragraph(doc, finding, tables, found)
-        runs = paragraph.runs or [paragraph.add_run("")]
-        text = f"[{finding.severity.label}] {finding.message}"
-        if finding.source is not None:
-            text += f"（來源：{finding.source}）"
-        text += f"〔規則 {finding.rule}〕"
-        doc.add_comment(runs, text=text, author=COMMENT_AUTHOR, initials="檢")
 
 
 class CachingEnvironment(Environment):
     """A Jinja environment that compiles each distinct template source once.
 
-    docxtpl compiles the template's XML on every render.  The compiled form is kept
-    in memory (a batch renders the same template for every agency) and in Jinja's
-    own bytecode cache on disk (a clerk's next build starts warm).  The disk cache
-    is a convenience: when its folder cannot be written, builds simply compile.
+    The compiled form is kept in memory (a batch renders the same template for
+    every agency) and in Jinja's own bytecode cache on disk (a clerk's next build
+    starts warm).  The disk cache is a convenience: when its folder cannot be
+    written, builds simply compile.
     """
 
     MAX_CACHED = 8
@@ -162,200 +146,427 @@ class CachingEnvironment(Environment):
         return bucket.code
 
 
-def _cache_dir() -> Path | None:
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    except (RuntimeError, KeyError):  # no home folder: compile in memory only
-        return None
-    return Path(base) / "tpe-gender-report" / "jinja"
-
-
 # Autoescaping (a clerk's & or < stays text) and StrictUndefined (a missing value is an
 # error, never a blank), shared so that compiled templates are reused.
-JINJA = CachingEnvironment(_cache_dir(), undefined=StrictUndefined, autoescape=True)
+JINJA = CachingEnvironment(cache.cache_dir("jinja"), undefined=StrictUndefined, autoescape=True)
 
 
-def fill_template(template: Path, context: dict[str, Any]) -> DocxDocument:
-    """Run docxtpl with autoescaping and StrictUndefined (a missing value is an error)."""
+def render_source(source: str, context: dict[str, Any]) -> str:
+    """Jinja on a prepared part, then docxtpl's clean-up of the result (as its
+    ``render_xml_part``; the line breaks and tabs in values are resolved on the tree)."""
     try:
-        tpl = DocxTemplate(str(template))
-        tpl.get_docx()  # docxtpl opens the file lazily
-    except Exception as exc:  # python-docx raises several kinds for a broken package
-        raise FormError(f"無法開啟 Word 範本 {template}：{exc}") from exc
-    try:
-        tpl.render(context, jinja_env=JINJA, autoescape=True)
+        xml = JINJA.from_string(source).render(context)
     except TemplateError as exc:
-        raise FormError(f"Word 範本 {template} 的標籤有錯誤：{exc}") from exc
-    return tpl.docx
+        raise FormError(f"Word 範本的標籤有錯誤：{exc}") from exc
+    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+    return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
-def tables_by_caption(doc: DocxDocument) -> dict[str, Table]:
-    """Every table (nested ones too) that carries an id in its Alt Text title."""
-    found: dict[str, Table] = {}
-    for tbl in doc.element.body.iter(qn("w:tbl")):
-        table = Table(tbl, doc._body)
-        caption = table_caption(table)
-        if caption:
-            found[caption] = table
-    return found
+def parse_rendered(xml: str):
+    """The rendered XML as a tree; a template whose tags break the XML is a form error."""
+    try:
+        return parse(xml)
+    except etree.XMLSyntaxError as exc:
+        raise FormError(f"Word 範本填入資料後不是正確的 XML：{exc}") from exc
 
 
-def ensure_cell_paragraphs(doc: DocxDocument) -> None:
-    """Give every cell a paragraph: a paragraph loop that ran zero times leaves none,
-    and Word and LibreOffice then drop or reject the cell."""
-    for tc in doc.element.body.iter(qn("w:tc")):
-        if len(tc) == 0 or tc[-1].tag != qn("w:p"):
-            tc.append(OxmlElement("w:p"))
+def resolve_listing(root) -> None:
+    """Line breaks and tabs inside a value become Word breaks and tabs, as docxtpl does.
+
+    (docxtpl also turns \\a and \\f into paragraphs and page breaks; neither can
+    reach here, since both are characters XML forbids and the context removes.)"""
+    for t in list(root.iter(W_T)):
+        text = t.text
+        if not text or ("\n" not in text and "\t" not in text):
+            continue
+        run = t.getparent()
+        rpr = run.find(qn("w:rPr"))
+        pieces = text.split("\t")
+        last = _break_lines(t, pieces[0])
+        for piece in pieces[1:]:
+            tab_run = element("w:r")
+            next_run = element("w:r")
+            for target in (tab_run, next_run):
+                if rpr is not None:
+                    target.append(copy.deepcopy(rpr))
+            sub(tab_run, "w:tab")
+            first = sub(next_run, "w:t", {"xml:space": "preserve"})
+            for rest in list(last.itersiblings()):
+                next_run.append(rest)  # what followed the tab moves to the run after it
+            run.addnext(tab_run)
+            tab_run.addnext(next_run)
+            run = next_run
+            last = _break_lines(first, piece)
 
 
-def apply_layout(doc: DocxDocument, layout: Layout) -> None:
-    """Vertical merges, nested tables and the free-layout blocks."""
-    ensure_cell_paragraphs(doc)
-    ids = style_ids(doc)
-    tables = tables_by_caption(doc)
-    for merge in layout.merges:
-        table = tables.get(merge.table)
-        if table is None:
-            raise FormError(f"Word 範本中找不到表格「{merge.table}」（表格替代文字標題）")
-        offset = layout.header_rows.get(merge.table, 1)
-        for index in range(merge.first, merge.last + 1):
-            tc = physical_cells(table.rows[offset + index])[merge.column]
-            cell = _Cell(tc, table)
-            set_vmerge(cell, restart=index == merge.first)
-            if index != merge.first:
-                clear_cell(cell)
-    for nested in layout.nested:
-        table = tables[nested.table]
-        offset = layout.header_rows.get(nested.table, 1)
-        tc = physical_cells(table.rows[offset + nested.row])[nested.column]
-        cell = _Cell(tc, table)
-        inner = cell.add_table(rows=0, cols=len(nested.header))
-        _fill_grid(inner, nested.caption, [nested.header, *nested.rows], 1, ids)
-    _place_blocks(doc, layout.blocks)
+def _break_lines(t, text: str):
+    """Put ``text`` in ``t``, with a w:br and a new w:t for each line after the first."""
+    lines = text.split("\n")
+    t.text = lines[0]
+    last = t
+    for line in lines[1:]:
+        br = element("w:br")
+        nxt = element("w:t", {"xml:space": "preserve"}, line)
+        last.addnext(br)
+        br.addnext(nxt)
+        last = nxt
+    return last
 
 
-def style_ids(doc: DocxDocument) -> dict[str, str]:
-    """Style name → style id, read once (python-docx scans every style on each lookup)."""
-    return {style.name: style.style_id for style in doc.styles}
+def fit_table_grids(root) -> None:
+    """Grid columns that match the rows, keeping the table's width (docxtpl's fix_tables:
+    a column loop can leave more or fewer cells than the template's grid)."""
+    for tbl in root.iter(W_TBL):
+        grid = tbl.find(qn("w:tblGrid"))
+        if grid is None:
+            continue
+        columns = grid.findall(qn("w:gridCol"))
+        rows = list(tbl.iter(W_TR))
+        most = max((len(physical_cells(tr)) for tr in rows), default=0)
+        to_add = most - len(columns)
+        width = sum(float(c.get(qn("w:w"))) for c in columns if c.get(qn("w:w")) is not None)
+        if to_add > 0 and width > 0:
+            old, new = width / len(columns), width / (len(columns) + to_add)
+            for c in columns:
+                c.set(qn("w:w"), str(int(float(c.get(qn("w:w"))) * new / old)))
+            for _ in range(to_add):
+                sub(grid, "w:gridCol", {"w:w": str(int(new))})
+            columns = grid.findall(qn("w:gridCol"))
+        spanned = max((sum(grid_span(tc) for tc in physical_cells(tr)) for tr in rows),
+                      default=0)
+        to_remove = len(columns) - spanned
+        if to_remove > 0:
+            removed = 0.0
+            for c in columns[-to_remove:]:
+                removed += float(c.get(qn("w:w")))
+                grid.remove(c)
+            left = grid.findall(qn("w:gridCol"))
+            extra = int(removed / len(left)) if left else 0
+            for c in left:
+                c.set(qn("w:w"), str(int(float(c.get(qn("w:w"))) + extra)))
 
 
-def _fill_grid(table: Table, caption: str, rows, header_rows: int, ids: dict[str, str]) -> None:
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    set_table_caption(table, caption)
-    width = max((len(r) for r in rows), default=0)
-    for r, values in enumerate(rows):
-        row = table.add_row()
-        if r < header_rows:
-            mark_header_row(row)
-        style_id = ids["Table Heading" if r < header_rows else "Table Text"]
-        # The row's own cells: row.cells would recompute the whole table's grid each time.
-        for c, tc in enumerate(row._tr.tc_lst[:width]):
-            text = values[c] if c < len(values) else ""
-            cell = _Cell(tc, table)
-            paragraph = cell.paragraphs[0]
-            paragraph._p.style = style_id
-            lines = str(text).split("\n")
-            paragraph.add_run(lines[0])
-            for line in lines[1:]:
-                cell.add_paragraph(line)._p.style = style_id
+def renumber_drawings(root) -> None:
+    """Fresh ids for the template's drawings (docxtpl's fix_docpr_ids: a loop copies them)."""
+    for number, doc_pr in enumerate(root.iter(qn("wp:docPr")), start=FIRST_DRAWING_ID + 1):
+        doc_pr.set("id", str(number))
 
 
-def _merge_cells(table: Table, merges, width: int) -> None:
-    rows = table._tbl.tr_lst
-    for r1, c1, r2, c2 in merges:
-        if r2 < len(rows) and c2 < width:
-            merged = _tc_at(rows[r1], c1).merge(_tc_at(rows[r2], c2))
-            _drop_empty_paragraphs(_Cell(merged, table))
+class Document:
+    """One report being rendered: the package, the document tree and the body."""
+
+    def __init__(self, prepared: PreparedTemplate):
+        self.prepared = prepared
+        self.package = Package(prepared.parts)
+        self.part = prepared.document
+        self.root = parse(prepared.parts[prepared.document])
+        self.body = self.root.find(qn("w:body"))
+        self.comments = None
+
+    # -- filling -------------------------------------------------------------------------
+
+    def fill(self, context: dict[str, Any]) -> None:
+        """Jinja on the body and on every other part with tags, then docxtpl's after-steps."""
+        body = parse_rendered(render_source(self.prepared.body, context))
+        resolve_listing(body)
+        fit_table_grids(body)
+        renumber_drawings(body)
+        self.root.replace(self.body, body)
+        self.body = body
+        for name, source in self.prepared.stories.items():
+            story = parse_rendered(render_source(source, context))
+            resolve_listing(story)
+            self.package.parts[name] = serialize(story)
+        for name, source in self.prepared.plain.items():
+            self.package.parts[name] = serialize(parse_rendered(render_source(source, context)))
+
+    # -- layout --------------------------------------------------------------------------
+
+    def style_id(self, name: str) -> str | None:
+        """The id of a style by the name Word shows."""
+        return self.prepared.style_id(name)
+
+    def tables_by_caption(self) -> dict[str, Any]:
+        """Every table (nested ones too) that carries an id in its Alt Text title."""
+        found = {}
+        for tbl in self.body.iter(W_TBL):
+            caption = tbl.find(qn("w:tblPr") + "/" + qn("w:tblCaption"))
+            if caption is not None:
+                found[caption.get(qn("w:val"))] = tbl
+        return found
+
+    def apply_layout(self, layout: Layout) -> None:
+        """Vertical merges, nested tables and the free-layout blocks."""
+        for tc in self.body.iter(W_TC):
+            # A paragraph loop that ran zero times leaves a cell without a paragraph,
+            # and Word and LibreOffice then drop or reject the cell.
+            if len(tc) == 0 or tc[-1].tag != W_P:
+                sub(tc, "w:p")
+        tables = self.tables_by_caption()
+        for merge in layout.merges:
+            tbl = tables.get(merge.table)
+            if tbl is None:
+                raise FormError(f"Word 範本中找不到表格「{merge.table}」（表格替代文字標題）")
+            rows = tbl.findall(W_TR)
+            offset = layout.header_rows.get(merge.table, 1)
+            for index in range(merge.first, merge.last + 1):
+                tc = physical_cells(rows[offset + index])[merge.column]
+                set_vmerge(tc, restart=index == merge.first)
+                if index != merge.first:
+                    clear_cell(tc)
+        for nested in layout.nested:
+            tbl = tables[nested.table]
+            offset = layout.header_rows.get(nested.table, 1)
+            tc = physical_cells(tbl.findall(W_TR)[offset + nested.row])[nested.column]
+            tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1,
+                                 _cell_width(tc)))
+            sub(tc, "w:p")  # a cell must end with a paragraph
+        self._place_blocks(layout.blocks)
+
+    def _paragraph(self, text: str = "", style: str | None = None):
+        """A new ``w:p`` with ``text`` in one run (line breaks and tabs as Word's)."""
+        p = element("w:p")
+        style_id = self.style_id(style) if style else None
+        if style_id:
+            sub(sub(p, "w:pPr"), "w:pStyle", {"w:val": style_id})
+        if text:
+            _add_text_run(p, text)
+        return p
+
+    def _grid(self, caption: str, rows, header_rows: int, width: int,
+              widths: list[int] | None = None):
+        """A centred 'Table Grid' table of text cells, its first rows repeated as headers.
+
+        ``width`` (EMU) is shared evenly unless ``widths`` gives each column's."""
+        columns = max((len(r) for r in rows), default=0)
+        fixed = widths is not None
+        widths = widths or [width // columns] * columns
+        tbl = element("w:tbl")
+        tbl_pr = sub(tbl, "w:tblPr")
+        grid_style = self.style_id("Table Grid")
+        if grid_style:
+            sub(tbl_pr, "w:tblStyle", {"w:val": grid_style})
+        sub(tbl_pr, "w:tblW", {"w:type": "auto", "w:w": "0"})
+        sub(tbl_pr, "w:jc", {"w:val": "center"})
+        if fixed:
+            sub(tbl_pr, "w:tblLayout", {"w:type": "fixed"})
+        sub(tbl_pr, "w:tblLook", {"w:firstColumn": "1", "w:firstRow": "1", "w:lastColumn": "0",
+                                  "w:lastRow": "0", "w:noHBand": "0", "w:noVBand": "1",
+                                  "w:val": "04A0"})
+        set_table_caption(tbl, caption)
+        grid = sub(tbl, "w:tblGrid")
+        twips = [str(w // EMU_PER_TWIP) for w in widths]
+        for w in twips:
+            sub(grid, "w:gridCol", {"w:w": w})
+        styles = (self.style_id("Table Heading"), self.style_id("Table Text"))
+        for r, values in enumerate(rows):
+            tr = sub(tbl, "w:tr")
+            if r < header_rows:
+                mark_header_row(tr)
+            style_id = styles[0] if r < header_rows else styles[1]
+            for c in range(columns):
+                tc = sub(tr, "w:tc")
+                sub(sub(tc, "w:tcPr"), "w:tcW", {"w:type": "dxa", "w:w": twips[c]})
+                text = str(values[c]) if c < len(values) else ""
+                for line in text.split("\n"):
+                    p = sub(tc, "w:p")
+                    if style_id:
+                        sub(sub(p, "w:pPr"), "w:pStyle", {"w:val": style_id})
+                    if line:
+                        _add_text_run(p, line)
+        return tbl
+
+    def _results_anchor(self):
+        for start in self.body.iter(qn("w:bookmarkStart")):
+            if start.get(qn("w:name")) == RESULTS_BOOKMARK and start.getparent().tag == W_P:
+                return start.getparent()
+        return None
+
+    def _place_blocks(self, blocks: tuple[Block, ...]) -> None:
+        anchor = self._results_anchor()
+        if anchor is None:
+            if blocks:
+                raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
+            return
+        drawing_ids = self._drawing_ids()
+        for block in blocks:
+            if block.kind == "table" and block.table is not None:
+                self._place_table(anchor, block.table, block.header_rows, block.caption)
+            elif block.kind == "image":
+                if block.image is not None and block.image.is_file():
+                    anchor.addprevious(self._picture_paragraph(block.image, drawing_ids))
+            else:
+                style = BLOCK_STYLES.get(block.kind, "Normal")
+                for text in block.paragraphs:
+                    anchor.addprevious(self._paragraph(text, style))
+
+    def _place_table(self, anchor, free: FreeTable, header_rows: int, caption: str) -> None:
+        if not max((len(r) for r in free.cells), default=0):
+            return
+        tbl = self._grid(caption, free.cells, header_rows, TEXT_WIDTH,
+                         _proportional_widths(free.cells))
+        _merge_cells(tbl, free.merges)
+        set_table_description(tbl, free.name)  # the sheet it came from, for `report pull`
+        anchor.addprevious(tbl)
+        anchor.addprevious(element("w:p"))
+
+    def _drawing_ids(self) -> Iterator[int]:
+        """Fresh drawing ids, after every numeric id already in the document."""
+        used = [int(v) for v in self.body.xpath("//@id") if str(v).isdigit()]
+        return itertools.count(max(used, default=FIRST_DRAWING_ID) + 1)
+
+    def _picture_paragraph(self, path: Path, drawing_ids: Iterator[int]):
+        """A paragraph with the picture, no wider than the text; an unusable file is
+        named in its place (the checks report it)."""
+        try:
+            picture = read_picture(path)
+        except UnusablePicture:
+            return self._paragraph(f"〔圖片無法放入：{path.name}〕")
+        rid = self._add_media(picture)
+        p = element("w:p")
+        sub(sub(p, "w:r"), "w:drawing").append(
+            _inline_picture(next(drawing_ids), rid, path.name, picture))
+        return p
+
+    def _add_media(self, picture: Picture) -> str:
+        """The picture as a media part related to the document (one part per distinct image)."""
+        digest = hashlib.sha1(picture.blob).digest()
+        for rid, reltype, target in self.package.relationships(self.part):
+            if reltype == RT_IMAGE and hashlib.sha1(self.package.parts.get(target, b"")).digest() \
+                    == digest:
+                return rid
+        name = self.package.unused_name("word/media/image%d." + picture.extension)
+        self.package.add_media(name, picture.blob, picture.content_type)
+        return self.package.relate(self.part, RT_IMAGE, name)
+
+    # -- comments ------------------------------------------------------------------------
+
+    def add_comments(self, findings: list[Finding], tables: dict[str, TableSpec]) -> None:
+        """Each finding as a Word comment anchored at the cell or paragraph concerned."""
+        found = self.tables_by_caption()
+        comments = self._comments_root()
+        used = [int(c.get(qn("w:id"))) for c in comments.findall(qn("w:comment"))]
+        ids = itertools.count(max(used, default=-1) + 1)
+        date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for finding in findings:
+            paragraph = self._anchor_paragraph(finding, tables, found)
+            text = f"[{finding.severity.label}] {finding.message}"
+            if finding.source is not None:
+                text += f"（來源：{finding.source}）"
+            text += f"〔規則 {finding.rule}〕"
+            comment_id = str(next(ids))
+            comments.append(self._comment(comment_id, text, date))
+            runs = paragraph.findall(W_R) or [sub(paragraph, "w:r")]
+            runs[0].addprevious(element("w:commentRangeStart", {"w:id": comment_id}))
+            reference = element("w:r")
+            sub(sub(reference, "w:rPr"), "w:rStyle", {"w:val": "CommentReference"})
+            sub(reference, "w:commentReference", {"w:id": comment_id})
+            runs[-1].addnext(reference)
+            runs[-1].addnext(element("w:commentRangeEnd", {"w:id": comment_id}))
+
+    def _comments_root(self):
+        if self.comments is None:
+            for _rid, reltype, target in self.package.relationships(self.part):
+                if reltype == RT_COMMENTS and target in self.package.parts:
+                    self.comments = (target, parse(self.package.parts[target]))
+                    break
+            else:
+                name = "word/comments.xml"
+                if name in self.package.parts:  # a stray part no relationship points to
+                    name = self.package.unused_name("word/comments%d.xml")
+                root = etree.Element(qn("w:comments"), nsmap={"w": NS["w"]})
+                self.package.add_part(name, b"", CT_COMMENTS)
+                self.package.relate(self.part, RT_COMMENTS, name)
+                self.comments = (name, root)
+        return self.comments[1]
+
+    def _comment(self, comment_id: str, text: str, date: str):
+        comment = element("w:comment", {"w:id": comment_id, "w:author": COMMENT_AUTHOR,
+                                        "w:date": date, "w:initials": COMMENT_INITIALS})
+        for number, line in enumerate(text.split("\n")):
+            p = sub(comment, "w:p")
+            sub(sub(p, "w:pPr"), "w:pStyle", {"w:val": "CommentText"})
+            if number == 0:
+                mark = sub(p, "w:r")
+                sub(sub(mark, "w:rPr"), "w:rStyle", {"w:val": "CommentReference"})
+                sub(mark, "w:annotationRef")
+            if line:
+                _add_text_run(p, line)
+        return comment
+
+    def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec],
+                          found: dict[str, Any]):
+        """The paragraph a finding is shown at: its table cell, else its section heading."""
+        target = finding.target
+        tbl = found.get(target.table or "")
+        spec = tables.get(target.table or "")
+        if tbl is not None and spec is not None:
+            rows = tbl.findall(W_TR)
+            row, col = spec.cell_of(target.column, target.row)
+            body_rows = len(rows) - spec.header_rows
+            in_body = row is not None and row < body_rows
+            index = spec.header_rows + row if in_body else len(rows) - 1
+            cells = physical_cells(rows[index])
+            tc = cells[min(col, len(cells) - 1)]
+            return tc.find(W_P)
+        paragraphs = self.body.findall(W_P)
+        if target.section:
+            prefix = target.section + "、"
+            heading = self.style_id("Heading 1")
+            for p in paragraphs:
+                style = p.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+                if style is not None and style.get(qn("w:val")) == heading \
+                        and text_of(p).startswith(prefix):
+                    return p
+        return paragraphs[0]
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save(self, out: Path, properties: dict[str, str]) -> None:
+        """Record the provenance (with the content fingerprint) and write ``out`` atomically."""
+        document = serialize(self.root)
+        self.package.parts[self.part] = document
+        comments = b""
+        if self.comments is not None:
+            comments = serialize(self.comments[1])
+            self.package.parts[self.comments[0]] = comments
+        set_properties(self.package, properties, content_fingerprint(document, comments))
+        with atomic_write(out) as tmp:
+            self.package.save(tmp)
 
 
-def _tc_at(tr, col: int):
-    """The cell of a row that covers grid column ``col`` (table.cell() would redo the grid)."""
-    start = 0
-    for tc in tr.tc_lst:
-        if start <= col < start + tc.grid_span:
-            return tc
-        start += tc.grid_span
-    raise IndexError(col)
+COMMENT_AUTHOR = "檢核程式"
+COMMENT_INITIALS = "檢"
 
 
-def _drop_empty_paragraphs(cell) -> None:
-    """A merge concatenates the cells' paragraphs; keep only the ones with text."""
-    paragraphs = cell.paragraphs
-    keep = [p for p in paragraphs if p.text.strip()] or paragraphs[:1]
-    for p in paragraphs:
-        if p not in keep:
-            p._p.getparent().remove(p._p)
+def _add_text_run(p, text: str) -> None:
+    """A run with ``text``: tabs and line breaks as Word's own elements."""
+    run = sub(p, "w:r")
+    for line_number, line in enumerate(text.split("\n")):
+        if line_number:
+            sub(run, "w:br")
+        for tab_number, piece in enumerate(line.split("\t")):
+            if tab_number:
+                sub(run, "w:tab")
+            if piece:
+                t = sub(run, "w:t", text=piece)
+                if piece != piece.strip():
+                    t.set(XML_SPACE, "preserve")
 
 
-def _results_anchor(doc: DocxDocument) -> Paragraph | None:
-    for start in doc.element.body.iter(qn("w:bookmarkStart")):
-        if start.get(qn("w:name")) == RESULTS_BOOKMARK:
-            p = start.getparent()
-            if p.tag == qn("w:p"):
-                return Paragraph(p, doc._body)
-    return None
+def _cell_width(tc) -> int:
+    """A cell's width in EMU from its w:tcW (one inch when it does not say)."""
+    tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
+    if tc_w is not None and tc_w.get(qn("w:type")) in (None, "dxa"):
+        try:
+            return int(tc_w.get(qn("w:w"))) * EMU_PER_TWIP
+        except (TypeError, ValueError):
+            pass
+    return 914400
 
 
-def _place_blocks(doc: DocxDocument, blocks: tuple[Block, ...]) -> None:
-    anchor = _results_anchor(doc)
-    if anchor is None:
-        if blocks:
-            raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
-        return
-    ids = style_ids(doc)
-    shape_ids = _shape_ids(doc)
-    for block in blocks:
-        if block.kind == "table" and block.table is not None:
-            _place_table(doc, anchor, block.table, block.header_rows, block.caption, ids)
-        elif block.kind == "image":
-            if block.image is not None and block.image.is_file():
-                paragraph = doc.add_paragraph()
-                try:
-                    paragraph.add_run()._r.add_drawing(_picture(doc, block.image, shape_ids))
-                except Exception:  # an unusable image: the checks report it; say so in place
-                    paragraph.add_run(f"〔圖片無法放入：{block.image.name}〕")
-                anchor._p.addprevious(paragraph._p)
-        else:
-            style_id = ids.get(BLOCK_STYLES.get(block.kind, "Normal"), "Normal")
-            for text in block.paragraphs:
-                paragraph = doc.add_paragraph(text)
-                paragraph._p.style = style_id
-                anchor._p.addprevious(paragraph._p)
-
-
-def _shape_ids(doc: DocxDocument) -> Iterator[int]:
-    """Fresh drawing ids: python-docx would scan the whole document for each picture."""
-    used = [int(v) for v in doc.element.body.xpath("//@id") if str(v).isdigit()]
-    return itertools.count(max(used, default=0) + 1)
-
-
-def _picture(doc: DocxDocument, path: Path, shape_ids: Iterator[int]):
-    """An inline picture no wider than the text, with its own drawing id."""
-    rid, image = doc.part.get_or_add_image(str(path))
-    cx, cy = image.scaled_dimensions(MAX_IMAGE_WIDTH, None)
-    return CT_Inline.new_pic_inline(next(shape_ids), rid, image.filename, cx, cy)
-
-
-def _place_table(doc: DocxDocument, anchor: Paragraph, free: FreeTable, header_rows: int,
-                 caption: str, ids: dict[str, str]) -> None:
-    width = max((len(r) for r in free.cells), default=0)
-    if not width:
-        return
-    table = doc.add_table(rows=0, cols=width)
-    _fill_grid(table, caption, free.cells, header_rows, ids)
-    _proportional_widths(table, free.cells)
-    _merge_cells(table, free.merges, width)
-    set_table_description(table, free.name)  # the sheet it came from, for `report pull`
-    anchor._p.addprevious(table._tbl)
-    spacer = doc.add_paragraph()
-    anchor._p.addprevious(spacer._p)
-
-
-def _proportional_widths(table: Table, cells: tuple[tuple[str, ...], ...]) -> None:
-    """Column widths in proportion to their longest line (bounded), across the text width.
-
-    Call before merging: every row then still has one cell per grid column."""
+def _proportional_widths(cells: tuple[tuple[str, ...], ...]) -> list[int]:
+    """Column widths (EMU) in proportion to their longest line (bounded), across the text."""
     width = max(len(r) for r in cells)
     weights = []
     for c in range(width):
@@ -363,16 +574,87 @@ def _proportional_widths(table: Table, cells: tuple[tuple[str, ...], ...]) -> No
                       default=1)
         weights.append(min(max(longest, 4), 24))
     total = sum(weights)
-    widths = [int(TEXT_WIDTH * w / total) for w in weights]
-    table.autofit = False
-    for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=False):
-        grid_col.w = w
-    for tr in table._tbl.tr_lst:
-        for tc, w in zip(tr.tc_lst, widths, strict=False):
-            tc.width = w
+    return [int(TEXT_WIDTH * w / total) for w in weights]
 
 
-def write_atomically(doc: DocxDocument, out: Path) -> None:
-    """Save to a temporary file beside ``out``, then rename it into place."""
-    with atomic_write(out) as tmp:
-        doc.save(str(tmp))
+def _tc_at(tr, col: int):
+    """The cell of a row that covers grid column ``col``."""
+    start = 0
+    for tc in physical_cells(tr):
+        span = grid_span(tc)
+        if start <= col < start + span:
+            return tc
+        start += span
+    raise IndexError(col)
+
+
+def _merge_cells(tbl, merges) -> None:
+    """Merge each (r1, c1, r2, c2) rectangle: the top-left cell spans it and keeps the text
+    of all its cells; the rows below continue a vertical merge."""
+    rows = tbl.findall(W_TR)
+    width = len(tbl.findall(qn("w:tblGrid") + "/" + qn("w:gridCol")))
+    for r1, c1, r2, c2 in merges:
+        if r2 >= len(rows) or c2 >= width:
+            continue
+        kept = []
+        for r in range(r1, r2 + 1):
+            first = _tc_at(rows[r], c1)
+            span_cells = [first]
+            while sum(grid_span(tc) for tc in span_cells) < c2 - c1 + 1:
+                span_cells.append(span_cells[-1].getnext())
+            kept += [p for tc in span_cells for p in tc.findall(W_P) if text_of(p).strip()]
+            total = sum(_tc_width(tc) for tc in span_cells)
+            for extra in span_cells[1:]:
+                rows[r].remove(extra)
+            tc_pr = tc_properties(first)
+            tc_w = child(tc_pr, "w:tcW", 0)
+            tc_w.set(qn("w:type"), "dxa")
+            tc_w.set(qn("w:w"), str(total))
+            span = tc_pr.find(qn("w:gridSpan"))
+            if c2 > c1:
+                if span is None:
+                    span = element("w:gridSpan")
+                    tc_w.addnext(span)
+                span.set(qn("w:val"), str(c2 - c1 + 1))
+            if r2 > r1:
+                set_vmerge(first, restart=r == r1)
+            for p in first.findall(W_P):
+                first.remove(p)
+        top = _tc_at(rows[r1], c1)
+        for p in kept or [element("w:p")]:
+            top.append(p)
+        for r in range(r1 + 1, r2 + 1):
+            below = _tc_at(rows[r], c1)
+            if below.find(W_P) is None:
+                sub(below, "w:p")
+
+
+def _tc_width(tc) -> int:
+    tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
+    try:
+        return int(tc_w.get(qn("w:w"))) if tc_w is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture):
+    """A ``wp:inline`` picture MAX_IMAGE_WIDTH wide, as python-docx and Word write it."""
+    cx, cy = MAX_IMAGE_WIDTH, picture.height_for(MAX_IMAGE_WIDTH)
+    inline = element("wp:inline")
+    sub(inline, "wp:extent", {"cx": str(cx), "cy": str(cy)})
+    sub(inline, "wp:docPr", {"id": str(drawing_id), "name": f"Picture {drawing_id}"})
+    sub(sub(inline, "wp:cNvGraphicFramePr"), "a:graphicFrameLocks", {"noChangeAspect": "1"})
+    data = sub(sub(inline, "a:graphic"), "a:graphicData", {"uri": NS["pic"]})
+    pic = sub(data, "pic:pic")
+    nv = sub(pic, "pic:nvPicPr")
+    sub(nv, "pic:cNvPr", {"id": "0", "name": filename})
+    sub(nv, "pic:cNvPicPr")
+    fill = sub(pic, "pic:blipFill")
+    sub(fill, "a:blip", {"r:embed": rid})
+    sub(sub(fill, "a:stretch"), "a:fillRect")
+    shape = sub(pic, "pic:spPr")
+    xfrm = sub(shape, "a:xfrm")
+    sub(xfrm, "a:off", {"x": "0", "y": "0"})
+    sub(xfrm, "a:ext", {"cx": str(cx), "cy": str(cy)})
+    sub(shape, "a:prstGeom", {"prst": "rect"}).append(element("a:avLst"))
+    return inline

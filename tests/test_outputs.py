@@ -67,14 +67,14 @@ def test_killed_build_leaves_the_previous_output_intact(sample_inputs, tmp_path)
     started = tmp_path / "saving-started"
     # A build whose save writes half a file, then hangs until it is killed.
     script = textwrap.dedent(f"""
-        import time, docx.document
+        import time, pipeline.ooxml
         def slow_save(self, path):
             with open(path, "wb") as f:
                 f.write(b"PK half a file")
                 f.flush()
             open({str(started)!r}, "w").close()
             time.sleep(60)
-        docx.document.Document.save = slow_save
+        pipeline.ooxml.Package.save = slow_save
         from pipeline import build
         build({str(sample_inputs)!r}, {str(tmp_path)!r})
     """)

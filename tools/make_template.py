@@ -171,7 +171,7 @@ def add_table(doc, caption: str, widths: list[float], header: list[list[str]], b
     table = doc.add_table(rows=0, cols=cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    set_table_caption(table, caption)
+    set_table_caption(table._tbl, caption)
     total = sum(widths)
     grid = [Cm(TEXT_WIDTH_CM * w / total) for w in widths]
 
@@ -188,7 +188,7 @@ def add_table(doc, caption: str, widths: list[float], header: list[list[str]], b
     header_rows = []
     for values in header:
         row = new_row(values, "Table Heading")
-        mark_header_row(row)
+        mark_header_row(row._tr)
         header_rows.append((row, values))
     _merge(table, header_rows)
 

@@ -1,0 +1,124 @@
+"""The Word template, prepared once by docxtpl and kept between builds.
+
+docxtpl turns a Word document into Jinja source (its ``patch_xml``): tags that
+Word split across runs are joined, ``{%tr %}``-style tags take their row,
+paragraph or run with them, cell spans and merges become Jinja, and so on.  That
+work depends only on the template file, so it is done here once per template and
+cached on disk (see :mod:`pipeline.cache`), keyed by the template's bytes,
+docxtpl's version and this module's code.  A build then runs Jinja on the
+prepared source; the steps docxtpl applies after Jinja are in
+:mod:`pipeline.render`, and a test renders the same context through both and
+compares the documents.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from . import cache
+from .errors import FormError
+from .ooxml import (
+    RT_FOOTER,
+    RT_FOOTNOTES,
+    RT_HEADER,
+    RT_OFFICE_DOCUMENT,
+    RT_STYLES,
+    Package,
+    parse,
+    qn,
+)
+
+TAG_MARKS = (b"{{", b"{%", b"{#")
+
+
+@dataclass(frozen=True)
+class PreparedTemplate:
+    """A template ready for Jinja: its parts, and the Jinja source of the parts with tags."""
+
+    parts: dict[str, bytes]  # the template package, part name → bytes as stored
+    document: str  # the main document part
+    body: str  # Jinja source of the document's w:body (docxtpl-patched)
+    stories: dict[str, str]  # header, footer and footnotes parts with tags → Jinja source
+    plain: dict[str, str]  # other XML parts with tags (core properties) → Jinja source
+    style_ids: dict[str, str]  # style name, lower case (as Word shows it) → style id
+
+    def style_id(self, name: str) -> str | None:
+        """The id of the style Word shows as ``name`` (None when the template lacks it)."""
+        return self.style_ids.get(name.lower())
+
+
+_MEMORY: dict[str, PreparedTemplate] = {}
+
+
+def load_template(path: Path) -> PreparedTemplate:
+    """The prepared template for ``path``: from memory, the disk cache, or docxtpl."""
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    entry = cache.key(blob, cache.code_of(__file__), version("docxtpl").encode())
+    prepared = _MEMORY.get(entry)
+    if prepared is None:
+        prepared = cache.load("templates", entry)
+        if not isinstance(prepared, PreparedTemplate):
+            prepared = prepare(path)
+            cache.store("templates", entry, prepared)
+        _MEMORY.clear()  # one template per process is the norm; keep memory flat
+        _MEMORY[entry] = prepared
+    return prepared
+
+
+def _main_document(package: Package) -> str:
+    for _rid, reltype, target in package.relationships(""):  # the package's own relationships
+        if reltype == RT_OFFICE_DOCUMENT:
+            return target
+    raise FormError("Word 範本中找不到主文件（word/document.xml）")
+
+
+def prepare(path: Path) -> PreparedTemplate:
+    """Run docxtpl's clean-up on the document body and on every other part with tags."""
+    from docxtpl import DocxTemplate  # only when the template is new or has changed
+
+    try:
+        package = Package.read(path)
+        document = _main_document(package)
+        tpl = DocxTemplate(str(path))
+        tpl.init_docx()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    except Exception as exc:  # python-docx raises several kinds for a broken package
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
+    story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)
+    story_parts = {target for _rid, reltype, target in package.relationships(document)
+                   if reltype in story_types}
+    stories, plain = {}, {}
+    for name, blob in package.parts.items():
+        if name == document or not name.endswith(".xml") or not any(m in blob for m in TAG_MARKS):
+            continue
+        text = blob.decode("utf-8")
+        if name in story_parts:
+            stories[name] = _for_jinja(tpl.patch_xml(text))
+        else:
+            plain[name] = text
+    return PreparedTemplate(package.parts, document, body, stories, plain,
+                            _style_ids(package, document))
+
+
+def _style_ids(package: Package, document: str) -> dict[str, str]:
+    for _rid, reltype, target in package.relationships(document):
+        if reltype == RT_STYLES and target in package.parts:
+            root = parse(package.parts[target])
+            return {name.get(qn("w:val")).lower(): style.get(qn("w:styleId"))
+                    for style in root.iter(qn("w:style"))
+                    if (name := style.find(qn("w:name"))) is not None}
+    return {}
+
+
+def _for_jinja(source: str) -> str:
+    """docxtpl's last step before Jinja: each paragraph on its own line (for error lines)."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
