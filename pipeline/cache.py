@@ -15,8 +15,11 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 APP = "tpe-gender-report"
 
@@ -76,3 +79,13 @@ def store(kind: str, entry: str, value: Any) -> None:
             os.unlink(name)
         except (OSError, UnboundLocalError):
             pass
+
+
+def remember(kind: str, entry: str, expected: type[T], make: Callable[[], T]) -> T:
+    """The cached value for ``entry`` if there is one of the ``expected`` type, else
+    ``make()``, kept for next time."""
+    value = load(kind, entry)
+    if not isinstance(value, expected):
+        value = make()
+        store(kind, entry, value)
+    return value

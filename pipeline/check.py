@@ -17,14 +17,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import annexes as annex_list
+from . import cache
 from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
 from .fmt import Formatter
-from .form import SAFE_LOADER
+from .form import load_yaml, yaml_error
 from .pictures import picture_readable
 from .records import Record
 from .values import ROC_OFFSET
@@ -73,14 +72,23 @@ def _rule(item: Any, index: int) -> Rule:
 
 
 def load_rules(form_dir: Path) -> list[Rule]:
-    """Load and validate ``rules.yaml`` next to the form."""
+    """Load and validate ``rules.yaml`` next to the form (cached: see pipeline.cache)."""
     path = Path(form_dir) / "rules.yaml"
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
+        blob = path.read_bytes()
     except FileNotFoundError as exc:
         raise FormError(f"找不到規則檔：{path}") from exc
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
+    except OSError as exc:
+        raise FormError(f"無法讀取規則檔：{path}\n{exc}") from exc
+    entry = cache.key(blob, cache.code_of(__file__))
+    return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
+
+
+def _read_rules(path: Path, blob: bytes) -> list[Rule]:
+    try:
+        data = load_yaml(blob.decode("utf-8")) or {}
+        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
+    except (yaml_error(), UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
         raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
 
 

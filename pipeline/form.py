@@ -5,19 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import yaml
-
+from . import cache, schema
 from .errors import FormError
 from .schema import SchemaError, build
 
 FieldType = Literal[
     "text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"
 ]
-
-# libyaml's C loader when it is there: about ten times faster on the form files.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent / "templates" / "tpe-gender-report"
 
@@ -196,15 +192,45 @@ class Form:
         return next((rule for rule in self.groups if code in rule.codes), None)
 
 
+def load_yaml(text: str) -> Any:
+    """YAML data, read safely (libyaml's C loader when it is there: ten times faster).
+
+    Raises ``yaml.YAMLError``; yaml is imported only when a form file is actually read."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def yaml_error() -> type[Exception]:
+    """The exception class of YAML syntax errors."""
+    import yaml
+
+    return yaml.YAMLError
+
+
 def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
-    """Load and validate the form definition in ``directory``."""
+    """Load and validate the form definition in ``directory`` (cached: see pipeline.cache)."""
     directory = Path(directory)
     path = directory / "form.yaml"
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        blob = path.read_bytes()
     except FileNotFoundError as exc:
         raise FormError(f"找不到表單定義檔：{path}") from exc
-    except yaml.YAMLError as exc:
+    except OSError as exc:
+        raise FormError(f"無法讀取表單定義檔：{path}\n{exc}") from exc
+    entry = cache.key(blob, str(directory.resolve()).encode(),
+                      cache.code_of(__file__, schema.__file__))
+    form = cache.remember("forms", entry, Form, lambda: _read_form(path, blob))
+    object.__setattr__(form, "directory", directory)  # where it was read from, not data
+    if not form.template_path.is_file():
+        raise FormError(f"找不到 Word 範本：{form.template_path}")
+    return form
+
+
+def _read_form(path: Path, blob: bytes) -> Form:
+    try:
+        data = load_yaml(blob.decode("utf-8"))
+    except (yaml_error(), UnicodeDecodeError) as exc:
         raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
     if not isinstance(data, dict):
         raise FormError(f"表單定義檔格式錯誤：{path}")
@@ -214,7 +240,5 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
         form = build(Form, data)
     except SchemaError as exc:
         raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
-    object.__setattr__(form, "directory", directory)  # where it was read from, not data
-    if not form.template_path.is_file():
-        raise FormError(f"找不到 Word 範本：{form.template_path}")
+    object.__setattr__(form, "directory", path.parent)
     return form

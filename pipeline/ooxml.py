@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -48,17 +49,21 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
                          remove_blank_text=True)
 
 
+@cache
 def qn(tag: str) -> str:
     """Clark notation for a prefixed name: ``w:p`` → ``{http://…/main}p``."""
     prefix, local = tag.split(":")
     return f"{{{NS[prefix]}}}{local}"
 
 
+def _attributes(attrs: dict[str, str] | None) -> dict[str, str]:
+    return {qn(name) if ":" in name else name: value for name, value in (attrs or {}).items()}
+
+
 def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = None):
-    """A new element; attribute names may be prefixed (``w:val``)."""
-    node = etree.Element(qn(tag))  # takes the prefix its parent declares once placed
-    for name, value in (attrs or {}).items():
-        node.set(qn(name) if ":" in name else name, value)
+    """A new element; attribute names may be prefixed (``w:val``).  It takes the
+    namespace prefixes of the tree it is placed in."""
+    node = etree.Element(qn(tag), _attributes(attrs))
     if text is not None:
         node.text = text
     return node
@@ -66,8 +71,9 @@ def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = No
 
 def sub(parent, tag: str, attrs: dict[str, str] | None = None, text: str | None = None):
     """A new last child of ``parent``."""
-    node = element(tag, attrs, text)
-    parent.append(node)
+    node = etree.SubElement(parent, qn(tag), _attributes(attrs))
+    if text is not None:
+        node.text = text
     return node
 
 

@@ -10,15 +10,17 @@ kept instead of being silently overwritten.
 from __future__ import annotations
 
 import hashlib
-import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from .ooxml import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package
+from lxml import etree
+
+from .ooxml import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package, parse, serialize
 
 CUSTOM_PART = "docProps/custom.xml"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 FINGERPRINT = "報告產生器:內容指紋"
 PREFIX = "報告產生器:"
@@ -56,17 +58,12 @@ def file_fingerprint(path: Path) -> str:
 def set_properties(package: Package, properties: Mapping[str, str], fingerprint: str) -> None:
     """Write ``properties`` and the content ``fingerprint`` as custom document properties."""
     values = {**{PREFIX + k: v for k, v in properties.items()}, FINGERPRINT: fingerprint}
-    items = "".join(
-        f'<property fmtid="{FMTID}" pid="{pid}" name="{escape(name, {chr(34): "&quot;"})}">'
-        f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
-        for pid, (name, value) in enumerate(values.items(), start=2)
-    )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
-        ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-        f"{items}</Properties>"
-    ).encode()
+    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
+    for pid, (name, value) in enumerate(values.items(), start=2):
+        prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property",
+                                {"fmtid": FMTID, "pid": str(pid), "name": name})
+        etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
+    xml = serialize(root)
     for _rid, reltype, target in package.relationships(""):
         if reltype == RT_CUSTOM_PROPERTIES:
             package.parts[target] = xml
@@ -75,26 +72,20 @@ def set_properties(package: Package, properties: Mapping[str, str], fingerprint:
     package.relate("", RT_CUSTOM_PROPERTIES, CUSTOM_PART)
 
 
-_PROPERTY = re.compile(
-    r'<property[^>]*\bname="([^"]*)"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>', re.DOTALL
-)
-
-
 def read_properties(path: Path) -> dict[str, str]:
     """The generator's custom properties of a .docx (empty when it has none)."""
-    from xml.sax.saxutils import unescape
-
     try:
         with zipfile.ZipFile(path) as z:
-            xml = z.read("docProps/custom.xml").decode("utf-8")
-    except (KeyError, zipfile.BadZipFile, OSError):
+            root = parse(z.read(CUSTOM_PART))
+    except (KeyError, zipfile.BadZipFile, OSError, etree.XMLSyntaxError):
         return {}
-    unquote = {"&quot;": '"'}
-    return {
-        unescape(name, unquote)[len(PREFIX):]: unescape(value)
-        for name, value in _PROPERTY.findall(xml)
-        if unescape(name, unquote).startswith(PREFIX)
-    }
+    found = {}
+    for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
+        name = prop.get("name") or ""
+        value = prop.find(f"{{{VT_NS}}}lpwstr")
+        if name.startswith(PREFIX) and value is not None:
+            found[name[len(PREFIX):]] = value.text or ""
+    return found
 
 
 def was_edited(path: Path) -> bool:

@@ -259,20 +259,21 @@ class Document:
         self.prepared = prepared
         self.package = Package(prepared.parts)
         self.part = prepared.document
-        self.root = parse(prepared.parts[prepared.document])
-        self.body = self.root.find(qn("w:body"))
+        self.root = self.body = None
         self.comments = None
 
     # -- filling -------------------------------------------------------------------------
 
     def fill(self, context: dict[str, Any]) -> None:
         """Jinja on the body and on every other part with tags, then docxtpl's after-steps."""
-        body = parse_rendered(render_source(self.prepared.body, context))
-        resolve_listing(body)
-        fit_table_grids(body)
-        renumber_drawings(body)
-        self.root.replace(self.body, body)
-        self.body = body
+        # The rendered body goes back between the document's own head and tail as text:
+        # parsed once, rather than moved into the document tree node by node.
+        body = render_source(self.prepared.body, context)
+        self.root = parse_rendered(self.prepared.head + body + self.prepared.tail)
+        self.body = self.root.find(qn("w:body"))
+        resolve_listing(self.body)
+        fit_table_grids(self.body)
+        renumber_drawings(self.body)
         for name, source in self.prepared.stories.items():
             story = parse_rendered(render_source(source, context))
             resolve_listing(story)
@@ -355,7 +356,7 @@ class Document:
                                   "w:val": "04A0"})
         set_table_caption(tbl, caption)
         grid = sub(tbl, "w:tblGrid")
-        twips = [str(w // EMU_PER_TWIP) for w in widths]
+        twips = [str(round(w / EMU_PER_TWIP)) for w in widths]
         for w in twips:
             sub(grid, "w:gridCol", {"w:w": w})
         styles = (self.style_id("Table Heading"), self.style_id("Table Text"))

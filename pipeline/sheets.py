@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import unescape  # XML character references, as in attribute values
 from pathlib import Path
 from typing import Any
 
@@ -198,8 +199,6 @@ _CELL_STYLE = re.compile(rb'<c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*\bs="(\d+)"')
 def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Each sheet's non-General number formats by (row, col), read from the workbook's XML
     (calamine gives values without their formats)."""
-    from xml.sax.saxutils import unescape
-
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
 
@@ -207,7 +206,7 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
             return archive.read(name) if name in names else b""
 
         styles = read("xl/styles.xml")
-        custom = {int(i): unescape(code.decode("utf-8"), {"&quot;": '"'})
+        custom = {int(i): unescape(code.decode("utf-8"))
                   for i, code in _NUMFMT.findall(styles)}
         xfs_block = _XFS.search(styles)
         xf_codes: list[str | None] = []
@@ -231,5 +230,5 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                     for ch in letters.decode():
                         col = col * 26 + ord(ch) - 64
                     shown[(int(row), col)] = code
-            result[unescape(name.decode("utf-8"), {"&quot;": '"'})] = shown
+            result[unescape(name.decode("utf-8"))] = shown
     return result

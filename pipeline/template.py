@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
+
+from lxml import etree
 
 from . import cache
 from .errors import FormError
@@ -33,6 +35,7 @@ from .ooxml import (
 )
 
 TAG_MARKS = (b"{{", b"{%", b"{#")
+MARK = "body"  # a stand-in for the cleared body while the document is cut in two
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class PreparedTemplate:
     parts: dict[str, bytes]  # the template package, part name → bytes as stored
     document: str  # the main document part
     body: str  # Jinja source of the document's w:body (docxtpl-patched)
+    head: str  # the document part's XML before its w:body …
+    tail: str  # … and after it: a build parses head + rendered body + tail once
     stories: dict[str, str]  # header, footer and footnotes parts with tags → Jinja source
     plain: dict[str, str]  # other XML parts with tags (core properties) → Jinja source
     style_ids: dict[str, str]  # style name, lower case (as Word shows it) → style id
@@ -60,7 +65,7 @@ def load_template(path: Path) -> PreparedTemplate:
         blob = path.read_bytes()
     except OSError as exc:
         raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
-    entry = cache.key(blob, cache.code_of(__file__), version("docxtpl").encode())
+    entry = cache.key(blob, cache.code_of(__file__, *_docxtpl_files()))
     prepared = _MEMORY.get(entry)
     if prepared is None:
         prepared = cache.load("templates", entry)
@@ -70,6 +75,14 @@ def load_template(path: Path) -> PreparedTemplate:
         _MEMORY.clear()  # one template per process is the norm; keep memory flat
         _MEMORY[entry] = prepared
     return prepared
+
+
+def _docxtpl_files() -> list[str]:
+    """docxtpl's own code (found without importing it): a new docxtpl prepares anew."""
+    spec = find_spec("docxtpl")
+    if spec is None or not spec.submodule_search_locations:
+        raise FormError("找不到 docxtpl 套件，請先執行 make report 安裝")
+    return [str(Path(spec.submodule_search_locations[0]) / "template.py")]
 
 
 def _main_document(package: Package) -> str:
@@ -93,6 +106,7 @@ def prepare(path: Path) -> PreparedTemplate:
     except Exception as exc:  # python-docx raises several kinds for a broken package
         raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
     body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
+    head, tail = _around_body(package.parts[document])
     story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)
     story_parts = {target for _rid, reltype, target in package.relationships(document)
                    if reltype in story_types}
@@ -105,8 +119,20 @@ def prepare(path: Path) -> PreparedTemplate:
             stories[name] = _for_jinja(tpl.patch_xml(text))
         else:
             plain[name] = text
-    return PreparedTemplate(package.parts, document, body, stories, plain,
+    return PreparedTemplate(package.parts, document, body, head, tail, stories, plain,
                             _style_ids(package, document))
+
+
+def _around_body(blob: bytes) -> tuple[str, str]:
+    """The document part's XML with its body cut out: (before, after)."""
+    root = parse(blob)
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise FormError("Word 範本的主文件沒有本文（w:body）")
+    body.clear()
+    body.text = MARK
+    head, tail = etree.tostring(root, encoding="unicode").split(f"<w:body>{MARK}</w:body>")
+    return head, tail
 
 
 def _style_ids(package: Package, document: str) -> dict[str, str]:

@@ -64,3 +64,43 @@ def test_a_rule_of_an_unknown_kind_is_a_form_error(form_dir):
                     encoding="utf-8")
     with pytest.raises(FormError, match="telepathy"):
         load_rules(form_dir)
+
+
+def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeypatch):
+    from pipeline import form as form_module
+
+    monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
+    first, first_rules = load_form(form_dir), load_rules(form_dir)
+    assert {p.parent.name for p in (tmp_path / "cache").rglob("*.pickle")} == {"forms", "rules"}
+
+    def no_yaml(text):
+        raise AssertionError("a cached form must not be parsed again")
+
+    monkeypatch.setattr(form_module, "load_yaml", no_yaml)
+    monkeypatch.setattr("pipeline.check.load_yaml", no_yaml)
+    assert load_form(form_dir) == first and load_rules(form_dir) == first_rules
+    assert load_form(form_dir).directory == form_dir
+
+
+def test_an_edited_form_is_read_again_not_taken_from_the_cache(form_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
+    before = load_form(form_dir)
+    edit_form(form_dir, lambda data: data.update(edition="110"))
+    assert before.edition != "110" and load_form(form_dir).edition == "110"
+
+
+def test_a_broken_cache_entry_is_ignored(form_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
+    expected = load_form(form_dir)
+    for entry in (tmp_path / "cache").rglob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert load_form(form_dir) == expected
+
+
+def test_without_a_usable_cache_folder_the_form_still_loads(form_dir, tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("TPE_REPORT_CACHE", str(blocked))
+    assert load_form(form_dir).id == "tpe-gender-report"
+    monkeypatch.setenv("TPE_REPORT_CACHE", "off")
+    assert load_form(form_dir).id == "tpe-gender-report"
