@@ -121,7 +121,7 @@ def build(
     clear_marked(out / MARKED_DIR)
     marked = []
     if mark and findings:
-        from .annotate import mark_workbooks  # openpyxl, only when there is something to mark
+        from .annotate import mark_workbooks  # only when there is something to mark
 
         marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")

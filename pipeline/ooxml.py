@@ -98,7 +98,7 @@ def rels_name(part: str) -> str:
 def resolve(source: str, target: str) -> str:
     """A relationship target as a part name, relative to its source part's folder."""
     if target.startswith("/"):
-        return target[1:]
+        return posixpath.normpath(target).lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
