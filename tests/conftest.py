@@ -5,19 +5,26 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
-from pypdf import PdfWriter
 
-from pipeline import build
-from pipeline.form import Form, load_form
-from pipeline.read import fold_header
-from pipeline.workbooks import write_workbook
+# The program's disk cache (prepared template, form, compiled Jinja) lives in a folder of
+# this test run: the suite starts cold on every machine and leaves ~/.cache alone.
+_CACHE = tempfile.mkdtemp(prefix="report-test-cache-")
+os.environ.setdefault("TPE_REPORT_CACHE", _CACHE)
+
+from openpyxl import load_workbook  # noqa: E402
+from pypdf import PdfWriter  # noqa: E402
+
+from pipeline import build  # noqa: E402
+from pipeline.form import Form, load_form  # noqa: E402
+from pipeline.read import fold_header  # noqa: E402
+from pipeline.workbooks import write_workbook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"
@@ -169,3 +176,7 @@ def run_cli(args: list[str], monkeypatch) -> int:
     with pytest.raises(SystemExit) as exc:
         main()
     return exc.value.code
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE, ignore_errors=True)
