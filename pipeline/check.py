@@ -9,6 +9,7 @@ report table cell it lands in.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -453,25 +454,37 @@ def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
                 if len(part) >= short_length:
                     seen.append((part, sheet_id, record, key))
     counts: dict[str, int] = {}
-    for text, *_ in seen:
+    first: dict[str, int] = {}  # each distinct value → where it is first seen
+    for index, (text, *_) in enumerate(seen):
         counts[text] = counts.get(text, 0) + 1
-    reported: set[frozenset[str]] = set()
-    for i, (a, sheet_a, rec_a, key_a) in enumerate(seen):
-        for b, sheet_b, rec_b, key_b in seen[i + 1:]:
-            pair = frozenset((a, b))
-            if pair in reported or not _one_apart(a, b):
-                continue
-            if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats
-                                            and min(counts[a], counts[b]) == 1):
-                continue
-            reported.add(pair)
-            # Point at the rarer spelling: that is the one to correct.
-            if counts[a] > counts[b]:
-                (a, sheet_a, rec_a, key_a), (b, sheet_b, rec_b, key_b) = \
-                    (b, sheet_b, rec_b, key_b), (a, sheet_a, rec_a, key_a)
-            other = c.source(sheet_b, rec_b, key_b)
-            yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
-                            "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)
+        first.setdefault(text, index)
+    for a, b in _one_apart_pairs(first):
+        if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats
+                                        and min(counts[a], counts[b]) == 1):
+            continue
+        (_, sheet_a, rec_a, key_a), (_, sheet_b, rec_b, key_b) = seen[first[a]], seen[first[b]]
+        # Point at the rarer spelling: that is the one to correct.
+        if counts[a] > counts[b]:
+            a, b = b, a
+            (sheet_a, rec_a, key_a), (sheet_b, rec_b, key_b) = \
+                (sheet_b, rec_b, key_b), (sheet_a, rec_a, key_a)
+        other = c.source(sheet_b, rec_b, key_b)
+        yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
+                        "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)
+
+
+def _one_apart_pairs(texts: dict[str, int]) -> list[tuple[str, str]]:
+    """Every pair of the distinct ``texts`` (value → order) that differ in exactly one
+    character, in order.  Two such strings share exactly one key "position + the rest",
+    so bucketing by it finds them without comparing every pair (a long table stays fast)."""
+    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for text in texts:
+        for k in range(len(text)):
+            buckets[(k, text[:k] + text[k + 1:])].append(text)
+    pairs = {(x, y) if texts[x] < texts[y] else (y, x)
+             for group in buckets.values() if len(group) > 1
+             for i, x in enumerate(group) for y in group[i + 1:]}
+    return sorted(pairs, key=lambda pair: (texts[pair[0]], texts[pair[1]]))
 
 
 def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import verify as run_check
 from pipeline.check import load_rules
@@ -266,3 +268,16 @@ def test_a_short_name_spelled_differently_once_is_a_slip(make_inputs):
     assert "黃煥蓉" in finding.message.split("與")[0] and finding.source.cell == "I4"
     two_people = patch(S2, "會議", [meeting(1, "李大明、吳嘉麗"), meeting(2, "李大同、吳嘉麗")])
     assert "names.spelled-two-ways" not in rule_ids(make_inputs, two_people, "two")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="陳艾勳懃王小明ab", min_size=1, max_size=5), max_size=30))
+def test_one_apart_pairs_are_every_pair_a_full_comparison_finds(values):
+    from pipeline.check import _one_apart, _one_apart_pairs
+
+    order: dict[str, int] = {}
+    for value in values:
+        order.setdefault(value, len(order))
+    distinct = list(order)
+    brute = [(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:] if _one_apart(a, b)]
+    assert _one_apart_pairs(order) == brute
