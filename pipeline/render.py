@@ -446,7 +446,9 @@ class Document:
         """Each finding as a Word comment anchored at the cell or paragraph concerned."""
         found = self.tables_by_caption()
         comments = self._comments_root()
-        used = [int(c.get(qn("w:id"))) for c in comments.findall(qn("w:comment"))]
+        # Comments share their ids with the other annotations (bookmarks, tracked changes).
+        used = [int(v) for v in self.body.xpath("//@w:id", namespaces=NS) if str(v).isdigit()]
+        used += [int(c.get(qn("w:id"))) for c in comments.findall(qn("w:comment"))]
         ids = itertools.count(max(used, default=-1) + 1)
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         for finding in findings:

@@ -99,3 +99,20 @@ def test_sample_has_no_errors_only_the_explained_warning(sample_inputs):
 
     findings = verify(sample_inputs).findings
     assert [(f.severity.value, f.rule) for f in findings] == [("warning", "names.spelled-two-ways")]
+
+
+def test_comment_ids_do_not_reuse_other_annotation_ids(broken, tmp_path):
+    import zipfile
+
+    from lxml import etree
+
+    inputs, _ = broken
+    result = build(inputs, tmp_path / "out")
+    with zipfile.ZipFile(result.output) as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+        comments = etree.fromstring(archive.read("word/comments.xml"))
+    bookmarks = {e.get(qn("w:id")) for e in body.iter(qn("w:bookmarkStart"))}
+    anchored = {e.get(qn("w:id")) for e in body.iter(qn("w:commentRangeStart"))}
+    listed = {e.get(qn("w:id")) for e in comments.iter(qn("w:comment"))}
+    assert bookmarks and anchored and anchored == listed
+    assert not anchored & bookmarks
