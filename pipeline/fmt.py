@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -77,6 +78,19 @@ class Formatter:
         if amount < 0:
             return self.formats.difference_down.format(amount=self.number(-amount))
         return self.formats.difference_none
+
+
+def date_pattern(pattern: str) -> re.Pattern[str]:
+    """The regex that reads back a date printed with ``pattern`` (its {y}, {m} and {d}
+    fields, e.g. 「{y}年{m}月{d}日」) at the start of a text: groups y, m and d."""
+    parts = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(pattern):
+        parts.append(re.escape(literal))
+        if name in ("y", "m", "d"):
+            parts.append(rf"(?P<{name}>\d{{2,3}})" if name == "y" else rf"(?P<{name}>\d{{1,2}})")
+        elif name is not None:
+            raise ValueError(f"日期格式只能使用 {{y}}、{{m}}、{{d}}：{pattern}")
+    return re.compile("".join(parts))
 
 
 def chinese_numeral(n: int) -> str:

@@ -26,6 +26,7 @@ from .diff import _open
 from .docxml import caption_of
 from .errors import InputError, OutputError
 from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
+from .fmt import date_pattern
 from .form import Form
 from .workbooks import write_workbook
 
@@ -35,7 +36,6 @@ UNTICK = "否"
 BOXES = ("☑", "☐")
 DONE = ("■", "□")
 HEADCOUNT = r"^{}：\s*([\d,]+)\s*{}：\s*([\d,]+)\s*{}：\s*([\d,]+)"
-DATE_LONG = re.compile(r"^(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 PIC_NS = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
 R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
@@ -90,15 +90,11 @@ def _cell(row: list[str], columns: dict[str, Any], key: str) -> str:
     return row[col] if isinstance(col, int) and col < len(row) else ""
 
 
-def _roc_date(text: str) -> str | None:
-    m = DATE_LONG.match(text.strip())
-    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
-
-
 class _Reader:
     def __init__(self, doc: DocxDocument, form: Form):
         self.doc = doc
         self.form = form
+        self.long_date = date_pattern(form.formats.date_long)  # as the report prints dates
         self.blocks: list[_Block] = []
         self.tables: dict[str, Any] = {}
         self.notes: list[str] = []
@@ -139,6 +135,11 @@ class _Reader:
                 out.append(block)
         return out
 
+    def roc_date(self, text: str) -> str | None:
+        """A printed 民國 date at the start of ``text`` as the workbooks take it (109-07-10)."""
+        m = self.long_date.match(text.strip())
+        return f"{m['y']}-{int(m['m']):02d}-{int(m['d']):02d}" if m else None
+
     def heading(self, numeral: str) -> str:
         blocks = self.section(numeral)
         return blocks[0].text if blocks else ""
@@ -167,10 +168,11 @@ class _Reader:
             info["機關名稱"], info["年度(民國)"] = m.group("agency"), int(m.group("year"))
         else:
             self.notes.append(f"無法由標題「{title}」讀出機關名稱及年度")
-        approval = next((b.text for b in self.blocks[1:4] if DATE_LONG.match(b.text.strip())), "")
+        approval = next((b.text for b in self.blocks[1:4]
+                         if self.long_date.match(b.text.strip())), "")
         if approval:
-            date = DATE_LONG.match(approval.strip())
-            info["性平小組決議日期"] = _roc_date(approval)
+            date = self.long_date.match(approval.strip())
+            info["性平小組決議日期"] = self.roc_date(approval)
             info["決議通過說明"] = approval.strip()[date.end():]
         group = self.find(r"^■組別.*：(.+)$")
         if group:
@@ -309,7 +311,7 @@ class _Reader:
         rows = []
         for r in self.rows("s5.analyses"):
             lines = _lines(r[3])
-            date = _roc_date(lines[0]) if lines else None
+            date = self.roc_date(lines[0]) if lines else None
             meeting = lines[1:] if date else lines
             rows.append({"分析專題名稱": r[1], "辦理科室或受委託辦理單位名稱": r[2],
                          "提送性平小組日期": date, "提送性平小組會議": "\n".join(meeting) or None})

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+
 from pipeline.fmt import Formatter, chinese_numeral
 
 
@@ -43,3 +45,21 @@ def test_numbers_dates_and_wording(form):
 
 def test_chinese_numerals():
     assert [chinese_numeral(n) for n in (1, 5, 10, 11, 20, 23)] == ["一", "五", "十", "十一", "二十", "二十三"]
+
+
+@pytest.mark.parametrize("pattern", ["{y}年{m}月{d}日", "民國{y}年{m:02d}月{d:02d}日", "{y}.{m}.{d}",
+                                     "{y}-{m:02d}-{d:02d}"])
+def test_a_printed_date_reads_back_with_the_pattern_that_printed_it(pattern):
+    from pipeline.fmt import date_pattern
+
+    printed = Formatter._roc(pattern, date(2021, 2, 4)) + "通過"
+    m = date_pattern(pattern).match(printed)
+    assert m and (m["y"], int(m["m"]), int(m["d"])) == ("110", 2, 4)
+    assert printed[m.end():] == "通過"
+
+
+def test_a_date_pattern_with_an_unknown_field_is_refused():
+    from pipeline.fmt import date_pattern
+
+    with pytest.raises(ValueError, match="{y}"):
+        date_pattern("{year}年")

@@ -91,3 +91,25 @@ def test_pull_survives_cells_a_reviewer_merged(sample_report, tmp_path, form):
     rebuilt = read_tables(build(tmp_path / "pulled", tmp_path / "out").output)
     assert rebuilt["s10.future"][1][1] == "本處智能客服系統使用統計分析"
     assert "透過智能客服系統管理平台" in rebuilt["s10.future"][1][3]
+
+
+def test_dates_are_read_back_in_the_form_s_own_date_format(sample_inputs, tmp_path):
+    import shutil
+
+    import yaml
+
+    from pipeline.form import DEFAULT_FORM_DIR, load_form
+
+    form_dir = tmp_path / "form"
+    shutil.copytree(DEFAULT_FORM_DIR, form_dir)
+    path = form_dir / "form.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["formats"]["date_long"] = "民國{y}年{m:02d}月{d:02d}日"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    form = load_form(form_dir)
+    report = build(sample_inputs, tmp_path / "out", form_dir).output
+    assert any(p.startswith("民國110年02月24日") for p in read_paragraphs(report))
+    pull_report(report, tmp_path / "pulled", form)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
+    assert read_paragraphs(rebuilt) == read_paragraphs(report)
+    assert read_tables(rebuilt) == read_tables(report)
