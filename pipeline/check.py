@@ -20,6 +20,7 @@ from typing import Any
 
 from . import annexes as annex_list
 from . import cache
+from . import findings as findings_module
 from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
@@ -81,7 +82,7 @@ def load_rules(form_dir: Path) -> list[Rule]:
         raise FormError(f"找不到規則檔：{path}") from exc
     except OSError as exc:
         raise FormError(f"無法讀取規則檔：{path}\n{exc}") from exc
-    entry = cache.key(blob, cache.code_of(__file__))
+    entry = cache.key(blob, cache.code_of(__file__, findings_module.__file__))
     return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
 
 
