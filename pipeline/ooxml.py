@@ -37,6 +37,7 @@ RT_FOOTNOTES = RT_OFFICE + "footnotes"
 RT_STYLES = RT_OFFICE + "styles"
 RT_CUSTOM_PROPERTIES = RT_OFFICE + "custom-properties"
 RT_OFFICE_DOCUMENT = RT_OFFICE + "officeDocument"
+RT_CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 CT_CUSTOM_PROPERTIES = "application/vnd.openxmlformats-officedocument.custom-properties+xml"

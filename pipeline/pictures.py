@@ -30,6 +30,13 @@ class Picture:
         """The height that keeps the aspect ratio at ``width`` (any unit)."""
         return round(width * self.height_in / self.width_in)
 
+    def fit(self, width: int, height: int) -> tuple[int, int]:
+        """The largest (width, height) within ``width`` × ``height`` that keeps the aspect
+        ratio; never below 1 (a side of 0 would hide the picture)."""
+        if self.height_for(width) <= height:
+            return width, max(1, self.height_for(width))
+        return max(1, round(height * self.width_in / self.height_in)), height
+
 
 class UnusablePicture(ValueError):
     """The file is not an image Word can place (unknown format, corrupt, empty)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -25,6 +26,8 @@ FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 FINGERPRINT = "報告產生器:內容指紋"
 PREFIX = "報告產生器:"
 CONTENT_PARTS = ("word/document.xml", "word/comments.xml")
+# What reading a damaged .docx raises: a bad zip, a cut-short or scrambled member.
+DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 
 
 def file_hash(path: Path) -> str:
@@ -43,9 +46,10 @@ def _fingerprint(blobs: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def content_fingerprint(document: bytes, comments: bytes = b"") -> str:
-    """The fingerprint of a report's content: its document and comments parts as saved."""
-    return _fingerprint([document, comments])
+def package_fingerprint(package: Package) -> str:
+    """The fingerprint of a report about to be saved: the same parts :func:`file_fingerprint`
+    reads back (the template's own comments too, when the build adds none)."""
+    return _fingerprint(package.parts.get(n, b"") for n in CONTENT_PARTS)
 
 
 def file_fingerprint(path: Path) -> str:
@@ -77,7 +81,7 @@ def read_properties(path: Path) -> dict[str, str]:
     try:
         with zipfile.ZipFile(path) as z:
             root = parse(z.read(CUSTOM_PART))
-    except (KeyError, zipfile.BadZipFile, OSError, etree.XMLSyntaxError):
+    except (KeyError, *DAMAGED, etree.XMLSyntaxError):
         return {}
     found = {}
     for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
@@ -93,5 +97,5 @@ def was_edited(path: Path) -> bool:
     recorded = read_properties(path).get(FINGERPRINT[len(PREFIX):])
     try:
         return recorded is None or recorded != file_fingerprint(path)
-    except (zipfile.BadZipFile, OSError):
+    except DAMAGED:
         return True

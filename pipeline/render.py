@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemBytecodeCache, StrictUndefined, TemplateError
+from jinja2.bccache import Bucket
 from lxml import etree
 
 from . import cache
@@ -55,7 +56,7 @@ from .ooxml import (
 )
 from .outputs import atomic_write
 from .pictures import Picture, UnusablePicture, read_picture
-from .provenance import content_fingerprint, set_properties
+from .provenance import package_fingerprint, set_properties
 from .records import FreeTable
 from .template import PreparedTemplate, load_template
 
@@ -70,6 +71,7 @@ BLOCK_STYLES = {
 EMU_PER_CM = 360000
 EMU_PER_TWIP = 635
 MAX_IMAGE_WIDTH = 15 * EMU_PER_CM
+MAX_IMAGE_HEIGHT = 22 * EMU_PER_CM  # within the form's A4 text area (25.7 cm), with a line to spare
 TEXT_WIDTH = 17 * EMU_PER_CM
 FIRST_DRAWING_ID = 1000  # docxtpl numbers the template's drawings from 1001
 
@@ -136,7 +138,11 @@ class CachingEnvironment(Environment):
         if self._disk is None:
             return self.compile(source)
         name = "docx-" + hashlib.sha256(source.encode("utf-8")).hexdigest()
-        bucket = self._disk.get_bucket(self, name, None, source)
+        try:
+            bucket = self._disk.get_bucket(self, name, None, source)
+        except Exception:  # a damaged entry (cut short, unpicklable): compile and replace it
+            bucket = Bucket(self, self._disk.get_cache_key(name),
+                            self._disk.get_source_checksum(source))
         if bucket.code is None:
             bucket.code = self.compile(source)
             try:
@@ -527,13 +533,10 @@ class Document:
 
     def save(self, out: Path, properties: dict[str, str]) -> None:
         """Record the provenance (with the content fingerprint) and write ``out`` atomically."""
-        document = serialize(self.root)
-        self.package.parts[self.part] = document
-        comments = b""
+        self.package.parts[self.part] = serialize(self.root)
         if self.comments is not None:
-            comments = serialize(self.comments[1])
-            self.package.parts[self.comments[0]] = comments
-        set_properties(self.package, properties, content_fingerprint(document, comments))
+            self.package.parts[self.comments[0]] = serialize(self.comments[1])
+        set_properties(self.package, properties, package_fingerprint(self.package))
         with atomic_write(out) as tmp:
             self.package.save(tmp)
 
@@ -591,14 +594,35 @@ def _tc_at(tr, col: int):
     raise IndexError(col)
 
 
+def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merges as disjoint rectangles of a ``height`` × ``width`` table: each one
+    clipped to the table (its blank last rows are not kept), and overlapping ones joined
+    into the rectangle around them, as Word's own merge (and python-docx's) does."""
+    areas: list[tuple[int, int, int, int]] = []  # pairwise disjoint
+    for r1, c1, r2, c2 in merges:
+        (r1, r2), (c1, c2) = sorted((r1, r2)), sorted((c1, c2))
+        if r1 >= height or c1 >= width:
+            continue
+        area = (r1, c1, min(r2, height - 1), min(c2, width - 1))
+        while True:
+            hit = next((i for i, b in enumerate(areas) if area[0] <= b[2] and b[0] <= area[2]
+                        and area[1] <= b[3] and b[1] <= area[3]), None)
+            if hit is None:
+                break
+            b = areas.pop(hit)  # the rectangle around both may meet yet another one
+            area = (min(area[0], b[0]), min(area[1], b[1]), max(area[2], b[2]), max(area[3], b[3]))
+        areas.append(area)
+    return [a for a in areas if a[:2] != a[2:]]
+
+
 def _merge_cells(tbl, merges) -> None:
     """Merge each (r1, c1, r2, c2) rectangle: the top-left cell spans it and keeps the text
     of all its cells; the rows below continue a vertical merge."""
     rows = tbl.findall(W_TR)
     width = len(tbl.findall(qn("w:tblGrid") + "/" + qn("w:gridCol")))
-    for r1, c1, r2, c2 in merges:
-        if r2 >= len(rows) or c2 >= width:
-            continue
+    for r1, c1, r2, c2 in _merge_areas(merges, len(rows), width):
+        # An area without text keeps its first paragraph, and so the table's paragraph style.
+        blank = _tc_at(rows[r1], c1).find(W_P)
         kept = []
         for r in range(r1, r2 + 1):
             first = _tc_at(rows[r], c1)
@@ -624,7 +648,7 @@ def _merge_cells(tbl, merges) -> None:
             for p in first.findall(W_P):
                 first.remove(p)
         top = _tc_at(rows[r1], c1)
-        for p in kept or [element("w:p")]:
+        for p in kept or [blank if blank is not None else element("w:p")]:
             top.append(p)
         for r in range(r1 + 1, r2 + 1):
             below = _tc_at(rows[r], c1)
@@ -641,9 +665,12 @@ def _tc_width(tc) -> int:
 
 
 def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture):
-    """A ``wp:inline`` picture MAX_IMAGE_WIDTH wide, as python-docx and Word write it."""
-    cx, cy = MAX_IMAGE_WIDTH, picture.height_for(MAX_IMAGE_WIDTH)
-    inline = element("wp:inline")
+    """A ``wp:inline`` picture MAX_IMAGE_WIDTH wide (less when it would be taller than
+    MAX_IMAGE_HEIGHT: Word cuts off what runs past the page), as python-docx and Word write it."""
+    cx, cy = picture.fit(MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT)
+    # The usual prefixes declared here: lxml would otherwise invent ns0, ns1, … for them.
+    inline = etree.Element(qn("wp:inline"),
+                           nsmap={p: NS[p] for p in ("wp", "a", "pic", "r")})
     sub(inline, "wp:extent", {"cx": str(cx), "cy": str(cy)})
     sub(inline, "wp:docPr", {"id": str(drawing_id), "name": f"Picture {drawing_id}"})
     sub(sub(inline, "wp:cNvGraphicFramePr"), "a:graphicFrameLocks", {"noChangeAspect": "1"})

@@ -4,11 +4,11 @@ docxtpl turns a Word document into Jinja source (its ``patch_xml``): tags that
 Word split across runs are joined, ``{%tr %}``-style tags take their row,
 paragraph or run with them, cell spans and merges become Jinja, and so on.  That
 work depends only on the template file, so it is done here once per template and
-cached on disk (see :mod:`pipeline.cache`), keyed by the template's bytes,
-docxtpl's version and this module's code.  A build then runs Jinja on the
-prepared source; the steps docxtpl applies after Jinja are in
-:mod:`pipeline.render`, and a test renders the same context through both and
-compares the documents.
+cached on disk (see :mod:`pipeline.cache`), keyed by the template's bytes, the
+code of docxtpl, of this module and of its package reader, and python-docx's
+version.  A build then runs Jinja on the prepared source; the steps docxtpl
+applies after Jinja are in :mod:`pipeline.render`, and a test renders the same
+context through both and compares the documents.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import cache
+from . import cache, ooxml
 from .errors import FormError
 from .ooxml import (
+    RT_CORE_PROPERTIES,
     RT_FOOTER,
     RT_FOOTNOTES,
     RT_HEADER,
@@ -65,7 +66,7 @@ def load_template(path: Path) -> PreparedTemplate:
         blob = path.read_bytes()
     except OSError as exc:
         raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
-    entry = cache.key(blob, cache.code_of(__file__, *_docxtpl_files()))
+    entry = cache.key(blob, cache.code_of(*_code_files()))
     prepared = _MEMORY.get(entry)
     if prepared is None:
         prepared = cache.load("templates", entry)
@@ -77,12 +78,16 @@ def load_template(path: Path) -> PreparedTemplate:
     return prepared
 
 
-def _docxtpl_files() -> list[str]:
-    """docxtpl's own code (found without importing it): a new docxtpl prepares anew."""
-    spec = find_spec("docxtpl")
-    if spec is None or not spec.submodule_search_locations:
-        raise FormError("找不到 docxtpl 套件，請先執行 make report 安裝")
-    return [str(Path(spec.submodule_search_locations[0]) / "template.py")]
+def _code_files() -> list[str]:
+    """The code a prepared template depends on: this module, the package reader, docxtpl's
+    own code and python-docx's version (found without importing them): new code prepares anew."""
+    files = [__file__, ooxml.__file__]
+    for package, module in (("docxtpl", "template.py"), ("docx", "__init__.py")):
+        spec = find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise FormError(f"找不到 {package} 套件，請先執行 make report 安裝")
+        files.append(str(Path(spec.submodule_search_locations[0]) / module))
+    return files
 
 
 def _main_document(package: Package) -> str:
@@ -110,9 +115,14 @@ def prepare(path: Path) -> PreparedTemplate:
     story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)
     story_parts = {target for _rid, reltype, target in package.relationships(document)
                    if reltype in story_types}
+    # The core properties (title, subject, …) take tags too; other parts are left as they
+    # are, as docxtpl leaves them.
+    core_parts = {target for _rid, reltype, target in package.relationships("")
+                  if reltype == RT_CORE_PROPERTIES}
     stories, plain = {}, {}
-    for name, blob in package.parts.items():
-        if name == document or not name.endswith(".xml") or not any(m in blob for m in TAG_MARKS):
+    for name in sorted(story_parts | core_parts):
+        blob = package.parts.get(name, b"")
+        if not any(m in blob for m in TAG_MARKS):
             continue
         text = blob.decode("utf-8")
         if name in story_parts:
@@ -131,8 +141,12 @@ def _around_body(blob: bytes) -> tuple[str, str]:
         raise FormError("Word 範本的主文件沒有本文（w:body）")
     body.clear()
     body.text = MARK
-    head, tail = etree.tostring(root, encoding="unicode").split(f"<w:body>{MARK}</w:body>")
-    return head, tail
+    prefix = body.prefix + ":" if body.prefix else ""
+    pieces = etree.tostring(root, encoding="unicode").split(
+        f"<{prefix}body>{MARK}</{prefix}body>")
+    if len(pieces) != 2:
+        raise FormError("Word 範本的主文件無法分出本文（w:body）")
+    return pieces[0], pieces[1]
 
 
 def _style_ids(package: Package, document: str) -> dict[str, str]:

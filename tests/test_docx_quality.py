@@ -121,3 +121,12 @@ def test_libreoffice_opens_and_converts_to_pdf(sample_report, tmp_path):
     data = pdfs[0].read_bytes()
     pages = re.findall(rb"/Type\s*/Page(?!s)", data)
     assert data.startswith(b"%PDF") and len(pages) > 10
+
+
+def test_parts_use_the_usual_namespace_prefixes(sample_report):
+    with zipfile.ZipFile(sample_report) as archive:
+        for name in ("word/document.xml", "docProps/custom.xml"):
+            xml = archive.read(name).decode("utf-8")
+            assert not re.search(r"<ns\d+:", xml), name  # no prefixes lxml had to invent
+        document = archive.read("word/document.xml").decode("utf-8")
+    assert "<pic:pic>" in document and "<a:blip " in document

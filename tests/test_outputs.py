@@ -93,3 +93,23 @@ def test_killed_build_leaves_the_previous_output_intact(sample_inputs, tmp_path)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".~build-")]
     assert len(leftovers) == 1  # hidden temp file, never the report's name
     Document(str(out))  # the report still opens
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "docProps/custom.xml"])
+def test_a_damaged_earlier_report_is_kept_not_a_crash(sample_report, tmp_path, part):
+    """A report half-copied from a USB stick: the next build keeps it aside and goes on."""
+    import shutil
+    import struct
+    import zipfile
+
+    damaged = tmp_path / "report.docx"
+    shutil.copy(sample_report, damaged)
+    with zipfile.ZipFile(damaged) as archive:
+        offset = archive.getinfo(part).header_offset
+    blob = bytearray(damaged.read_bytes())
+    name_length, extra_length = struct.unpack("<HH", blob[offset + 26:offset + 30])
+    start = offset + 30 + name_length + extra_length
+    blob[start:start + 200] = bytes(b ^ 0x5A for b in blob[start:start + 200])  # the compressed bytes
+    damaged.write_bytes(bytes(blob))
+    assert was_edited(damaged)  # so kept in history, never overwritten
+    assert isinstance(read_properties(damaged), dict)

@@ -79,3 +79,13 @@ def test_an_image_with_zero_size_is_refused(tmp_path):
 
 def test_a_missing_file_is_unusable(tmp_path):
     assert not picture_readable(tmp_path / "gone.png")
+
+
+@pytest.mark.parametrize("size,fitted", [
+    ((400, 100), (1000, 250)),  # wide: the full width
+    ((100, 400), (500, 2000)),  # tall: the full height
+    ((100000, 1), (1000, 1)),  # never a side of nothing
+])
+def test_fit_keeps_the_aspect_ratio_within_the_box(tmp_path, size, fitted):
+    picture = read_picture(write_image(tmp_path / "x.png", "PNG", size))
+    assert picture.fit(1000, 2000) == fitted

@@ -39,3 +39,23 @@ def test_a_tag_split_across_runs_by_word_still_renders(sample_inputs, tmp_path):
             z.writestr(name, data)
     output = build(sample_inputs, tmp_path / "out", form_dir).output
     assert read_tables(output)["s2.members"][1][4] == "36.11%"
+
+
+def test_tags_in_headers_and_footers_are_filled(tmp_path):
+    """docxtpl fills the page header and footer too; so does a build."""
+    from pipeline.render import Document as Rendering
+    from pipeline.template import load_template
+
+    made = Document()
+    made.sections[0].header.paragraphs[0].text = "{{ header.title }}"
+    made.sections[0].footer.paragraphs[0].text = "第 {{ header.edition }} 年版"
+    made.add_paragraph("{{ header.title }}")
+    made.save(tmp_path / "template.docx")
+    rendering = Rendering(load_template(tmp_path / "template.docx"))
+    rendering.fill({"header": {"title": "臺北市 A&B\n第二行", "edition": 109}})
+    rendering.save(tmp_path / "report.docx", {})
+    report = Document(str(tmp_path / "report.docx"))
+    header, footer = report.sections[0].header, report.sections[0].footer
+    assert [p.text for p in header.paragraphs] == ["臺北市 A&B\n第二行"]  # a line break
+    assert [p.text for p in footer.paragraphs] == ["第 109 年版"]
+    assert report.paragraphs[0].text == "臺北市 A&B\n第二行"
