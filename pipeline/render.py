@@ -226,15 +226,16 @@ def fit_table_grids(root) -> None:
         grid = tbl.find(qn("w:tblGrid"))
         if grid is None:
             continue
+        # A column without a width (Word never writes one, other tools may) counts as 0.
         columns = grid.findall(qn("w:gridCol"))
         rows = list(tbl.iter(W_TR))
         most = max((len(physical_cells(tr)) for tr in rows), default=0)
         to_add = most - len(columns)
-        width = sum(float(c.get(qn("w:w"))) for c in columns if c.get(qn("w:w")) is not None)
+        width = sum(_grid_width(c) for c in columns)
         if to_add > 0 and width > 0:
             old, new = width / len(columns), width / (len(columns) + to_add)
             for c in columns:
-                c.set(qn("w:w"), str(int(float(c.get(qn("w:w"))) * new / old)))
+                c.set(qn("w:w"), str(int(_grid_width(c) * new / old)))
             for _ in range(to_add):
                 sub(grid, "w:gridCol", {"w:w": str(int(new))})
             columns = grid.findall(qn("w:gridCol"))
@@ -244,12 +245,19 @@ def fit_table_grids(root) -> None:
         if to_remove > 0:
             removed = 0.0
             for c in columns[-to_remove:]:
-                removed += float(c.get(qn("w:w")))
+                removed += _grid_width(c)
                 grid.remove(c)
             left = grid.findall(qn("w:gridCol"))
             extra = int(removed / len(left)) if left else 0
             for c in left:
-                c.set(qn("w:w"), str(int(float(c.get(qn("w:w"))) + extra)))
+                c.set(qn("w:w"), str(int(_grid_width(c) + extra)))
+
+
+def _grid_width(grid_col) -> float:
+    try:
+        return float(grid_col.get(qn("w:w")) or 0)
+    except ValueError:
+        return 0.0
 
 
 def renumber_drawings(root) -> None:
@@ -310,11 +318,14 @@ class Document:
             if len(tc) == 0 or tc[-1].tag != W_P:
                 sub(tc, "w:p")
         tables = self.tables_by_caption()
+
+        def table(table_id: str):
+            if table_id not in tables:
+                raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）")
+            return tables[table_id]
+
         for merge in layout.merges:
-            tbl = tables.get(merge.table)
-            if tbl is None:
-                raise FormError(f"Word 範本中找不到表格「{merge.table}」（表格替代文字標題）")
-            rows = tbl.findall(W_TR)
+            rows = table(merge.table).findall(W_TR)
             offset = layout.header_rows.get(merge.table, 1)
             for index in range(merge.first, merge.last + 1):
                 tc = physical_cells(rows[offset + index])[merge.column]
@@ -322,7 +333,7 @@ class Document:
                 if index != merge.first:
                     clear_cell(tc)
         for nested in layout.nested:
-            tbl = tables[nested.table]
+            tbl = table(nested.table)
             offset = layout.header_rows.get(nested.table, 1)
             tc = physical_cells(tbl.findall(W_TR)[offset + nested.row])[nested.column]
             tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1,

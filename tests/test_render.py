@@ -14,7 +14,8 @@ from lxml import etree
 from pipeline import template as template_module
 from pipeline.errors import FormError
 from pipeline.form import DEFAULT_FORM_DIR
-from pipeline.render import JINJA, CachingEnvironment, Document, parse_rendered
+from pipeline.ooxml import NS, qn
+from pipeline.render import JINJA, CachingEnvironment, Document, fit_table_grids, parse_rendered
 from pipeline.template import load_template
 
 
@@ -294,3 +295,24 @@ def test_the_prepared_template_is_keyed_by_all_the_code_that_shapes_it(form, mon
     assert Path(ooxml.__file__).resolve() in used  # reads the package, cuts the body out
     assert Path(docxtpl.__file__).resolve().with_name("template.py") in used
     assert Path(docx.__file__).resolve() in used  # python-docx's version: docxtpl reads through it
+
+
+def test_grid_columns_without_a_width_do_not_stop_the_build():
+    body = parse_rendered(
+        f"<w:body xmlns:w='{NS['w']}'><w:tbl><w:tblGrid><w:gridCol/><w:gridCol w:w='2000'/>"
+        "<w:gridCol w:w='x'/></w:tblGrid><w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc></w:tr>"
+        "</w:tbl></w:body>")
+    fit_table_grids(body)
+    widths = [c.get(qn("w:w")) for c in body.iter(qn("w:gridCol"))]
+    assert len(widths) == 2  # one column per cell, the width of the removed one shared out
+
+
+def test_a_layout_naming_a_table_the_template_lacks_is_a_form_error(form):
+    from pipeline.context import Layout, NestedTable
+
+    context, _ = sample_context(form)
+    document = Document(load_template(form.template_path))
+    document.fill(context)
+    nested = NestedTable("no.such.table", 0, 0, "x", ("a",), (("b",),))
+    with pytest.raises(FormError, match="no.such.table"):
+        document.apply_layout(Layout({}, nested=(nested,)))
