@@ -6,7 +6,8 @@ keyed by a hash of the source bytes *and* of the code that made them, so an edit
 form, template or generator never meets a stale entry.  The cache is a
 convenience: when its folder cannot be read or written, the work is simply done
 again.  ``TPE_REPORT_CACHE`` names another folder; ``TPE_REPORT_CACHE=off`` turns
-the disk cache off.
+the disk cache off.  Entries are Python pickles, so the folder must be one that
+only the user running the builds can write (the default, under the home folder, is).
 """
 
 from __future__ import annotations
