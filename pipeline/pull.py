@@ -11,6 +11,7 @@ again from the pulled data.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from .errors import InputError, OutputError
 from .extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
 from .fmt import date_pattern
 from .form import Form
+from .template import load_template
 from .workbooks import write_workbook
 
 Data = dict[str, dict[str, Any]]
@@ -35,7 +37,6 @@ TICK = "V"
 UNTICK = "否"
 BOXES = ("☑", "☐")
 DONE = ("■", "□")
-HEADCOUNT = r"^{}：\s*([\d,]+)\s*{}：\s*([\d,]+)\s*{}：\s*([\d,]+)"
 A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 PIC_NS = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
 R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
@@ -90,11 +91,34 @@ def _cell(row: list[str], columns: dict[str, Any], key: str) -> str:
     return row[col] if isinstance(col, int) and col < len(row) else ""
 
 
+_TAG = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
+
+
+def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    """Each template paragraph that places figures in its own wording (「總人數：{{
+    s3.general.total }} 男性人數：…」) as a regex that reads them back from a report, with
+    the tag each group stands for.  The wording comes from the template, so a reworded
+    template is read back without a change here."""
+    patterns = []
+    for paragraph in re.findall(r"<w:p[ >].*?</w:p>", body_source, re.DOTALL):
+        text = html.unescape(re.sub(r"<[^>]+>", "", paragraph))
+        if "{%" in text or "{#" in text or "{{" not in text:
+            continue
+        tags = tuple(_TAG.findall(text))
+        literals = _TAG.split(text)[::2]
+        if text.count("{{") != len(tags) or not "".join(literals).strip():
+            continue  # an expression, not a plain value; or nothing to recognise it by
+        pieces = [r"\s*".join(re.escape(word) for word in literal.split()) for literal in literals]
+        patterns.append((re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags))
+    return patterns
+
+
 class _Reader:
     def __init__(self, doc: DocxDocument, form: Form):
         self.doc = doc
         self.form = form
         self.long_date = date_pattern(form.formats.date_long)  # as the report prints dates
+        self.patterns = placed_patterns(load_template(form.template_path).body)
         self.blocks: list[_Block] = []
         self.tables: dict[str, Any] = {}
         self.notes: list[str] = []
@@ -148,14 +172,21 @@ class _Reader:
         return [b for b in self.section(numeral)[1:] if b.kind == "p" and
                 (style is None or b.style == style)]
 
-    def find(self, pattern: str, blocks: list[_Block] | None = None) -> re.Match | None:
-        regex = re.compile(pattern)
-        for block in blocks if blocks is not None else self.blocks:
-            if block.kind == "p":
-                m = regex.search(block.text)
+    def placed(self, *tags: str) -> dict[str, str]:
+        """The values the report shows for ``tags``, read through the template paragraph
+        that places them (empty when no paragraph of the report matches it)."""
+        for regex, names in self.patterns:
+            if not all(tag in names for tag in tags):
+                continue
+            for block in self.blocks:
+                m = regex.fullmatch(block.text) if block.kind == "p" else None
                 if m:
-                    return m
-        return None
+                    found: dict[str, str] = {}
+                    for name, value in zip(names, m.groups(), strict=True):
+                        found.setdefault(name, value.strip())
+                    return found
+        self.notes.append(f"報告中找不到放置 {'、'.join(tags)} 的段落，未讀回")
+        return {}
 
     # -- sections --------------------------------------------------------------------
     def header(self) -> dict[str, Any]:
@@ -174,9 +205,9 @@ class _Reader:
             date = self.long_date.match(approval.strip())
             info["性平小組決議日期"] = self.roc_date(approval)
             info["決議通過說明"] = approval.strip()[date.end():]
-        group = self.find(r"^■組別.*：(.+)$")
+        group = self.placed("header.groups").get("header.groups")
         if group:
-            info["組別"] = group.group(1).strip()
+            info["組別"] = group
         contacts = self.rows("header.contacts")
         if contacts and contacts[0][4:]:
             info["性平聯絡人任務"] = contacts[0][4]
@@ -219,11 +250,11 @@ class _Reader:
             })
         return {"成員": fields, "會議": meetings}
 
-    def completion(self, table_id: str, pattern: str) -> dict[str, Any]:
+    def completion(self, table_id: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        m = self.find(pattern)
-        if m:
-            out.update({"總人數": m.group(1), "男性人數": m.group(2), "女性人數": m.group(3)})
+        keys = {f"{table_id}.total": "總人數", f"{table_id}.male": "男性人數",
+                f"{table_id}.female": "女性人數"}
+        out.update({keys[tag]: value for tag, value in self.placed(*keys).items() if tag in keys})
         rows = self.rows(table_id)
         if rows:
             r = rows[0]
@@ -272,15 +303,12 @@ class _Reader:
         for r in self.rows("s3.contact_hours"):
             role = r[0] or role
             hours.append({"身分": role, "姓名": r[1], "年度培力總時數": r[2], "進階課程時數": r[3]})
-        physical: dict[str, Any] = {}
-        m = self.find(r"一般公務員參訓者\s*([\d,]+)\s*/\s*機關一般公務員\s*([\d,]+)")
-        if m:
-            physical = {"一般公務員參訓者": m.group(1), "機關一般公務員": m.group(2)}
+        placed = self.placed("s3.physical_participants", "s3.physical_staff")
+        physical = {"一般公務員參訓者": placed["s3.physical_participants"],
+                    "機關一般公務員": placed["s3.physical_staff"]} if placed else {}
         return {
-            "一般公務員": self.completion(
-                "s3.general", HEADCOUNT.format("總人數", "男性人數", "女性人數")),
-            "主管人員": self.completion(
-                "s3.managers", HEADCOUNT.format("主管總數", "男性主管數", "女性主管數")),
+            "一般公務員": self.completion("s3.general"),
+            "主管人員": self.completion("s3.managers"),
             "性平聯絡人參訓時數": hours,
             "實體課程參訓率": physical,
             "自辦訓練": self.trainings("s3.self_training", "s3.self_training"),
@@ -344,12 +372,10 @@ class _Reader:
         current, current_total = rows("s7.budget_current")
         upcoming, next_total = rows("s7.budget_next")
         years = {}
-        m = self.find(r"本年度\((\d+)\)性別預算")
-        if m:
-            years["本年度"] = int(m.group(1))
-        m = self.find(r"下年度\((\d+)\)性別預算")
-        if m:
-            years["下年度"] = int(m.group(1))
+        for label, tag in (("本年度", "s7.current_year"), ("下年度", "s7.next_year")):
+            year = self.placed(tag).get(tag, "")
+            if year.isdigit():
+                years[label] = int(year)
         if current_total:
             years["本年度總計(填寫時核對)"] = current_total
         if next_total:

@@ -113,3 +113,30 @@ def test_dates_are_read_back_in_the_form_s_own_date_format(sample_inputs, tmp_pa
     rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
     assert read_paragraphs(rebuilt) == read_paragraphs(report)
     assert read_tables(rebuilt) == read_tables(report)
+
+
+def test_figures_in_reworded_template_paragraphs_are_still_read_back(sample_inputs, tmp_path):
+    import shutil
+
+    from pipeline.form import DEFAULT_FORM_DIR, load_form
+
+    form_dir = tmp_path / "form"
+    shutil.copytree(DEFAULT_FORM_DIR, form_dir)
+    template = Document(str(form_dir / "report.docx"))
+    reworded = 0
+    for paragraph in template.paragraphs:
+        for run in paragraph.runs:
+            for old, new in (("男性人數：", "其中男性 "), ("一般公務員參訓者", "參訓之一般公務員共 ")):
+                if old in run.text:
+                    run.text = run.text.replace(old, new)
+                    reworded += 1
+    assert reworded == 2
+    template.save(str(form_dir / "report.docx"))
+    form = load_form(form_dir)
+    report = build(sample_inputs, tmp_path / "out", form_dir).output
+    assert any("其中男性 " in p for p in read_paragraphs(report))
+    result = pull_report(report, tmp_path / "pulled", form)
+    assert result.notes == []
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
+    assert read_paragraphs(rebuilt) == read_paragraphs(report)
+    assert read_tables(rebuilt) == read_tables(report)
