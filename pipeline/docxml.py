@@ -40,11 +40,6 @@ def caption_of(tbl) -> str | None:
     return None if caption is None else caption.get(qn("w:val"))
 
 
-def table_caption(table) -> str | None:
-    """The id of a python-docx ``Table`` (its Alt Text title)."""
-    return caption_of(table._tbl)
-
-
 def child(parent, tag: str, index: int | None = None):
     """The first ``tag`` child of ``parent``, added (at ``index``, else last) if missing."""
     found = parent.find(qn(tag))

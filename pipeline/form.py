@@ -218,8 +218,10 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
         raise FormError(f"找不到表單定義檔：{path}") from exc
     except OSError as exc:
         raise FormError(f"無法讀取表單定義檔：{path}\n{exc}") from exc
+    from . import fmt  # it checks the date formats; fmt imports this module
+
     entry = cache.key(blob, str(directory.resolve()).encode(),
-                      cache.code_of(__file__, schema.__file__))
+                      cache.code_of(__file__, schema.__file__, fmt.__file__))
     form = cache.remember("forms", entry, Form, lambda: _read_form(path, blob))
     object.__setattr__(form, "directory", directory)  # where it was read from, not data
     if not form.template_path.is_file():
@@ -240,5 +242,20 @@ def _read_form(path: Path, blob: bytes) -> Form:
         form = build(Form, data)
     except SchemaError as exc:
         raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
+    _check_date_formats(form.formats, path)
     object.__setattr__(form, "directory", path.parent)
     return form
+
+
+def _check_date_formats(formats: Formats, path: Path) -> None:
+    """Each date format prints a date and reads back (``report pull``) with {y}, {m}, {d}:
+    a broken one is a form error here, not a traceback in a build or a pull."""
+    from .fmt import date_pattern
+
+    for name in ("date_short", "date_long"):
+        pattern = getattr(formats, name)
+        try:
+            date_pattern(pattern)
+            pattern.format(y=110, m=2, d=24)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise FormError(f"表單定義檔內容不正確：{path}\nformats.{name}：{exc}") from exc

@@ -28,6 +28,7 @@ from lxml import etree
 from . import cache
 from .context import Block, Layout
 from .docxml import (
+    caption_of,
     child,
     clear_cell,
     grid_span,
@@ -59,6 +60,7 @@ from .pictures import Picture, UnusablePicture, read_picture
 from .provenance import package_fingerprint, set_properties
 from .records import FreeTable
 from .template import PreparedTemplate, load_template
+from .values import strip_forbidden
 
 RESULTS_BOOKMARK = "results"
 BLOCK_STYLES = {
@@ -305,9 +307,9 @@ class Document:
         """Every table (nested ones too) that carries an id in its Alt Text title."""
         found = {}
         for tbl in self.body.iter(W_TBL):
-            caption = tbl.find(qn("w:tblPr") + "/" + qn("w:tblCaption"))
+            caption = caption_of(tbl)
             if caption is not None:
-                found[caption.get(qn("w:val"))] = tbl
+                found[caption] = tbl
         return found
 
     def apply_layout(self, layout: Layout) -> None:
@@ -324,18 +326,24 @@ class Document:
                 raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）")
             return tables[table_id]
 
+        def cell(table_id: str, row: int, column: int):
+            """A body cell of an official table (rows counted after its header rows)."""
+            rows = table(table_id).findall(W_TR)
+            try:
+                return physical_cells(rows[layout.header_rows.get(table_id, 1) + row])[column]
+            except IndexError as exc:
+                # The template's table lost a column or its loop row (edited in Word).
+                raise FormError(f"Word 範本的表格「{table_id}」沒有第 {row + 1} 列第 {column + 1} 欄"
+                                "，與表單的欄位不符（請檢查範本中此表的欄數及 {%tr %} 列）") from exc
+
         for merge in layout.merges:
-            rows = table(merge.table).findall(W_TR)
-            offset = layout.header_rows.get(merge.table, 1)
             for index in range(merge.first, merge.last + 1):
-                tc = physical_cells(rows[offset + index])[merge.column]
+                tc = cell(merge.table, index, merge.column)
                 set_vmerge(tc, restart=index == merge.first)
                 if index != merge.first:
                     clear_cell(tc)
         for nested in layout.nested:
-            tbl = table(nested.table)
-            offset = layout.header_rows.get(nested.table, 1)
-            tc = physical_cells(tbl.findall(W_TR)[offset + nested.row])[nested.column]
+            tc = cell(nested.table, nested.row, nested.column)
             tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1,
                                  _cell_width(tc)))
             sub(tc, "w:p")  # a cell must end with a paragraph
@@ -475,7 +483,8 @@ class Document:
                 text += f"（來源：{finding.source}）"
             text += f"〔規則 {finding.rule}〕"
             comment_id = str(next(ids))
-            comments.append(self._comment(comment_id, text, date))
+            # A message may quote a file name, which can hold characters XML cannot.
+            comments.append(self._comment(comment_id, strip_forbidden(text), date))
             runs = paragraph.findall(W_R) or [sub(paragraph, "w:r")]
             runs[0].addprevious(element("w:commentRangeStart", {"w:id": comment_id}))
             reference = element("w:r")

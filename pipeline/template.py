@@ -14,7 +14,6 @@ context through both and compares the documents.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -69,10 +68,7 @@ def load_template(path: Path) -> PreparedTemplate:
     entry = cache.key(blob, cache.code_of(*_code_files()))
     prepared = _MEMORY.get(entry)
     if prepared is None:
-        prepared = cache.load("templates", entry)
-        if not isinstance(prepared, PreparedTemplate):
-            prepared = prepare(path)
-            cache.store("templates", entry, prepared)
+        prepared = cache.remember("templates", entry, PreparedTemplate, lambda: prepare(path))
         _MEMORY.clear()  # one template per process is the norm; keep memory flat
         _MEMORY[entry] = prepared
     return prepared
@@ -106,9 +102,7 @@ def prepare(path: Path) -> PreparedTemplate:
         document = _main_document(package)
         tpl = DocxTemplate(str(path))
         tpl.init_docx()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
-    except Exception as exc:  # python-docx raises several kinds for a broken package
+    except Exception as exc:  # a bad zip, a missing part, bad XML: python-docx raises many kinds
         raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
     body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
     head, tail = _around_body(package.parts[document])

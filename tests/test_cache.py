@@ -43,4 +43,15 @@ def test_off_or_unwritable_means_no_disk_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TPE_REPORT_CACHE", str(blocked))
     cache.store("kind", "entry", 1)
     assert cache.load("kind", "entry") is None
-    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_a_write_that_fails_midway_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path))
+
+    def disk_full(value, handle, protocol):
+        handle.write(b"\x80\x05 half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache.pickle, "dump", disk_full)
+    cache.store("kind", "entry", 1)  # silently nothing
+    assert list((tmp_path / "kind").iterdir()) == []

@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from pipeline.docxml import table_caption
+from pipeline.docxml import caption_of
 from pipeline.extract import read_tables
 
 from .conftest import needs_soffice
@@ -92,7 +92,7 @@ def test_checkbox_glyphs_use_a_symbol_font(sample_report):
 
 def test_body_merges_follow_the_data(sample_report):
     doc = Document(str(sample_report))
-    contacts_tbl = next(t for t in doc.tables if table_caption(t) == "header.contacts")
+    contacts_tbl = next(t for t in doc.tables if caption_of(t._tbl) == "header.contacts")
     first, second = contacts_tbl._tbl.tr_lst[1], contacts_tbl._tbl.tr_lst[2]
     assert first.tc_lst[0].vMerge == "restart" and second.tc_lst[0].vMerge == "continue"
     assert first.tc_lst[4].vMerge == "restart" and second.tc_lst[4].vMerge == "continue"

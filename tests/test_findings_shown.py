@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from pipeline import build
-from pipeline.docxml import table_caption
+from pipeline.docxml import caption_of
 
 from .conftest import run_cli, set_cell
 
@@ -28,7 +28,7 @@ def commented_cells(path):
     comments = {c.comment_id: c.text for c in doc.comments}
     found = {}
     for table in doc.tables:
-        caption = table_caption(table)
+        caption = caption_of(table._tbl)
         for r, tr in enumerate(table._tbl.tr_lst):
             for c, tc in enumerate(tr.tc_lst):
                 for start in tc.iter(qn("w:commentRangeStart")):

@@ -40,7 +40,12 @@ def test_the_shipped_form_loads(form):
     (lambda d: d["workbooks"][0]["sheets"][0].update(unknown_key=1), "unknown_key"),
     (lambda d: d["workbooks"][4]["sheets"][1]["columns"][2].pop("choices"), "choices"),
     (lambda d: d["groups"][0].update(categories=-1), "categories"),
-], ids=["missing-key", "unknown-type", "unknown-key", "choice-without-choices", "negative-minimum"])
+    # A date format the program cannot print (or pull cannot read back) with {y}, {m}, {d}.
+    (lambda d: d["formats"].update(date_long="{year}年{m}月{d}日"), "date_long"),
+    (lambda d: d["formats"].update(date_short="{y}-{m:02d}-{d:q}"), "date_short"),
+    (lambda d: d["formats"].update(date_long="{y}年{m}月{d日"), "date_long"),
+], ids=["missing-key", "unknown-type", "unknown-key", "choice-without-choices", "negative-minimum",
+        "date-unknown-field", "date-bad-spec", "date-unclosed"])
 def test_a_broken_form_is_a_form_error_naming_the_problem(form_dir, change, words):
     edit_form(form_dir, change)
     with pytest.raises(FormError, match=words):

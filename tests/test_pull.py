@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 
 from pipeline import build
-from pipeline.docxml import table_caption
+from pipeline.docxml import caption_of
 from pipeline.errors import OutputError
 from pipeline.extract import read_paragraphs, read_tables
 from pipeline.pull import pull_report
@@ -25,7 +25,7 @@ def test_pulling_the_sample_report_and_rebuilding_reproduces_it(sample_report, t
 
 
 def set_cell_text(doc, caption, row, col, text):
-    table = next(t for t in doc.tables if table_caption(t) == caption)
+    table = next(t for t in doc.tables if caption_of(t._tbl) == caption)
     cell = table.rows[row].cells[col]
     cell.paragraphs[0].runs[0].text = text
     for run in cell.paragraphs[0].runs[1:]:
@@ -84,7 +84,7 @@ def test_pull_refuses_a_document_that_is_not_a_report(tmp_path, form):
 def test_pull_survives_cells_a_reviewer_merged(sample_report, tmp_path, form):
     edited = tmp_path / "edited.docx"
     doc = Document(str(sample_report))
-    table = next(t for t in doc.tables if table_caption(t) == "s10.future")
+    table = next(t for t in doc.tables if caption_of(t._tbl) == "s10.future")
     table.cell(1, 3).merge(table.cell(1, 4))  # 具體策略 and 預期效益 merged into one cell
     doc.save(str(edited))
     pull_report(edited, tmp_path / "pulled", form)

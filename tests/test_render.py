@@ -316,3 +316,38 @@ def test_a_layout_naming_a_table_the_template_lacks_is_a_form_error(form):
     nested = NestedTable("no.such.table", 0, 0, "x", ("a",), (("b",),))
     with pytest.raises(FormError, match="no.such.table"):
         document.apply_layout(Layout({}, nested=(nested,)))
+
+
+@pytest.mark.parametrize("layout", [
+    {"merges": ("header.contacts", 9, 0, 1)},  # a column the template's row no longer has
+    {"merges": ("header.contacts", 0, 0, 99)},  # rows past the table's end
+    {"nested": ("s2.members", 50, 0)},
+], ids=["merge-column", "merge-rows", "nested-row"])
+def test_a_layout_the_template_s_table_cannot_hold_is_a_form_error(form, layout):
+    """A maintainer removed a column or a loop row in Word: a message, not a traceback."""
+    from pipeline.context import Layout, Merge, NestedTable
+
+    context, _ = sample_context(form)
+    document = Document(load_template(form.template_path))
+    document.fill(context)
+    if "merges" in layout:
+        plan = Layout({}, merges=(Merge(*layout["merges"]),))
+    else:
+        plan = Layout({}, nested=(NestedTable(*layout["nested"], "x", ("a",), (("b",),)),))
+    table = (layout.get("merges") or layout["nested"])[0]
+    with pytest.raises(FormError, match=table):
+        document.apply_layout(plan)
+
+
+def test_a_finding_naming_a_file_with_control_characters_is_still_a_comment(form, tmp_path):
+    """A finding can quote a file name (an annex), and Linux names may hold what XML cannot."""
+    from pipeline.findings import Finding, Severity, Target
+
+    document = Document(load_template(form.template_path))
+    document.fill(sample_context(form)[0])
+    finding = Finding("annex.unknown", Severity.WARNING, "「附件9 a\x01b\x0b.pdf」不屬於任何附件",
+                      target=Target(section="一"))
+    document.add_comments([finding], {})
+    document.save(tmp_path / "report.docx", {})
+    with zipfile.ZipFile(tmp_path / "report.docx") as archive:
+        assert "「附件9 ab.pdf」不屬於任何附件" in archive.read("word/comments.xml").decode("utf-8")

@@ -9,14 +9,14 @@ import zipfile
 from docx import Document
 
 from pipeline import build
-from pipeline.docxml import table_caption
+from pipeline.docxml import caption_of
 from pipeline.extract import read_tables
 from pipeline.form import DEFAULT_FORM_DIR
 
 
 def test_every_official_table_carries_its_id(form):
     doc = Document(str(form.template_path))
-    captions = {table_caption(t) for t in doc.tables}
+    captions = {caption_of(t._tbl) for t in doc.tables}
     assert set(form.tables) - {"s8.venues"} <= captions  # s8.venues is made at render time
 
 
