@@ -408,7 +408,7 @@ def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
             yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）",
                             sheet_id, record, "text")
         elif not picture_readable(c.inputs.directory / name):
-            yield c.finding(rule, f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF 或 BMP 格式）",
+            yield c.finding(rule, f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
                             sheet_id, record, "text")
 
 

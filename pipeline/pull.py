@@ -94,11 +94,11 @@ def _cell(row: list[str], columns: dict[str, Any], key: str) -> str:
 _TAG = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
 
 
-def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, ...], str]]:
     """Each template paragraph that places figures in its own wording (「總人數：{{
     s3.general.total }} 男性人數：…」) as a regex that reads them back from a report, with
-    the tag each group stands for.  The wording comes from the template, so a reworded
-    template is read back without a change here."""
+    the tag each group stands for and the wording (for messages).  The wording comes from
+    the template, so a reworded template is read back without a change here."""
     patterns = []
     for paragraph in re.findall(r"<w:p[ >].*?</w:p>", body_source, re.DOTALL):
         text = html.unescape(re.sub(r"<[^>]+>", "", paragraph))
@@ -109,7 +109,8 @@ def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, 
         if text.count("{{") != len(tags) or not "".join(literals).strip():
             continue  # an expression, not a plain value; or nothing to recognise it by
         pieces = [r"\s*".join(re.escape(word) for word in literal.split()) for literal in literals]
-        patterns.append((re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags))
+        patterns.append((re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags,
+                         " ".join(_TAG.sub("…", text).split())))
     return patterns
 
 
@@ -175,9 +176,11 @@ class _Reader:
     def placed(self, *tags: str) -> dict[str, str]:
         """The values the report shows for ``tags``, read through the template paragraph
         that places them (empty when no paragraph of the report matches it)."""
-        for regex, names in self.patterns:
+        wording = ""
+        for regex, names, text in self.patterns:
             if not all(tag in names for tag in tags):
                 continue
+            wording = wording or text
             for block in self.blocks:
                 m = regex.fullmatch(block.text) if block.kind == "p" else None
                 if m:
@@ -185,7 +188,8 @@ class _Reader:
                     for name, value in zip(names, m.groups(), strict=True):
                         found.setdefault(name, value.strip())
                     return found
-        self.notes.append(f"報告中找不到放置 {'、'.join(tags)} 的段落，未讀回")
+        self.notes.append(f"報告中找不到「{wording}」這一段，其中的數字未讀回" if wording else
+                          f"Word 範本中沒有放置 {'、'.join(tags)} 的段落，未讀回")
         return {}
 
     # -- sections --------------------------------------------------------------------

@@ -140,3 +140,14 @@ def test_figures_in_reworded_template_paragraphs_are_still_read_back(sample_inpu
     rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
     assert read_paragraphs(rebuilt) == read_paragraphs(report)
     assert read_tables(rebuilt) == read_tables(report)
+
+
+def test_a_paragraph_missing_from_the_report_is_named_by_its_wording(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    for paragraph in doc.paragraphs:
+        if paragraph.text.startswith("主管總數："):
+            paragraph._p.getparent().remove(paragraph._p)  # a reviewer deleted the line
+    doc.save(str(edited))
+    result = pull_report(edited, tmp_path / "pulled", form)
+    assert result.notes == ["報告中找不到「主管總數：… 男性主管數：… 女性主管數：…」這一段，其中的數字未讀回"]
