@@ -45,25 +45,33 @@ def _note_height(lines: int) -> int:
 Cell = tuple[str, str]  # sheet name, cell reference
 
 
-def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> list[Path]:
-    """Write a marked copy of every workbook that has findings into ``out_dir``."""
+def mark_workbooks(inputs_dir: Path, findings: list[Finding],
+                   out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write a marked copy of every workbook that has findings into ``out_dir``.
+
+    Returns the copies written and, for a workbook that could not be marked, why: the
+    copies are a convenience, so one that fails never stops the build."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.source is not None:
             by_file[finding.source.workbook].append(finding)
-    written = []
+    written, problems = [], []
     for name, items in sorted(by_file.items()):
         source = inputs_dir / name
         if not source.is_file():
             continue
         path = out_dir / name
-        with atomic_write(path) as tmp:
-            try:
-                _mark_package(source, items, tmp)
-            except (_Unhandled, etree.XMLSyntaxError, zipfile.BadZipFile, KeyError, ValueError):
-                _mark_with_openpyxl(source, items, tmp)
+        try:
+            with atomic_write(path) as tmp:
+                try:
+                    _mark_package(source, items, tmp)
+                except Exception:  # anything the direct path does not expect: openpyxl's way
+                    _mark_with_openpyxl(source, items, tmp)
+        except Exception as exc:  # neither could: the report stands, the copy is left out
+            problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
+            continue
         written.append(path)
-    return written
+    return written, problems
 
 
 def _group(items: list[Finding], sheetnames: list[str],

@@ -82,6 +82,8 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
         click.echo(f"寫入：{result.output}")
     for path in result.marked_workbooks:
         click.echo(f"標示：{path}")
+    for problem in result.unmarked:
+        click.echo(f"注意：{problem}", err=True)
     if as_pdf and result.output is not None:
         from .pdf import report_pdf
 

@@ -36,6 +36,7 @@ class BuildResult:
     findings: list[Finding]
     inputs_read: list[Path] = field(default_factory=list)
     marked_workbooks: list[Path] = field(default_factory=list)
+    unmarked: list[str] = field(default_factory=list)  # why a marked copy could not be written
     timings: dict[str, float] = field(default_factory=dict)
     kept_edit: Path | None = None  # where a reviewer-edited previous output was kept
     report: Report | None = None  # the report model (figures), e.g. for the city-wide summary
@@ -119,13 +120,13 @@ def build(
         staging.unlink(missing_ok=True)
     clock.lap("render")
     clear_marked(out / MARKED_DIR)
-    marked = []
+    marked, unmarked = [], []
     if mark and findings:
         from .annotate import mark_workbooks  # only when there is something to mark
 
-        marked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
+        marked, unmarked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")
-    return BuildResult(output, findings, read, marked, clock.timings, kept, report)
+    return BuildResult(output, findings, read, marked, unmarked, clock.timings, kept, report)
 
 
 def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:

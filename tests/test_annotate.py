@@ -112,7 +112,7 @@ def marked(source: Path, tmp_path: Path, monkeypatch) -> Path:
         raise AssertionError("the openpyxl fallback was used")
 
     monkeypatch.setattr(annotate, "_mark_with_openpyxl", no_fallback)
-    written = mark_workbooks(source.parent, FINDINGS, tmp_path / "out")
+    written, _ = mark_workbooks(source.parent, FINDINGS, tmp_path / "out")
     assert written == [tmp_path / "out" / BOOK]
     return written[0]
 
@@ -180,7 +180,7 @@ def test_unmarked_cells_have_no_comment_or_fill(marked, source):
 def test_every_value_is_unchanged_and_the_source_untouched(source, tmp_path):
     before = digest(source)
     original = values(source)
-    marked = mark_workbooks(source.parent, FINDINGS, tmp_path / "out")[0]
+    marked = mark_workbooks(source.parent, FINDINGS, tmp_path / "out")[0][0]
     assert digest(source) == before
     assert values(marked) == original
     assert load_workbook(marked)["甲"]["A1"].hyperlink.target == "https://example.org/"
@@ -264,13 +264,13 @@ def test_comments_follow_the_schema_order_and_match_their_vml_shapes(marked):
 
 
 def test_the_direct_path_and_the_openpyxl_fallback_mark_alike(source, tmp_path, monkeypatch):
-    direct = mark_workbooks(source.parent, FINDINGS, tmp_path / "direct")[0]
+    direct = mark_workbooks(source.parent, FINDINGS, tmp_path / "direct")[0][0]
 
     def unhandled(*args):
         raise annotate._Unhandled("forced")
 
     monkeypatch.setattr(annotate, "_mark_package", unhandled)
-    fallback = mark_workbooks(source.parent, FINDINGS, tmp_path / "fallback")[0]
+    fallback = mark_workbooks(source.parent, FINDINGS, tmp_path / "fallback")[0][0]
 
     def shown(path):
         return {(ws.title, c.coordinate): (fill(c), c.comment and (c.comment.text, c.comment.author),
@@ -294,7 +294,7 @@ def test_a_workbook_that_already_has_comments_goes_through_openpyxl_and_keeps_th
     calls = []
     original = annotate._mark_with_openpyxl
     monkeypatch.setattr(annotate, "_mark_with_openpyxl", lambda *a: calls.append(a) or original(*a))
-    marked = mark_workbooks(source.parent, [finding("甲", "B2")], tmp_path / "out")[0]
+    marked = mark_workbooks(source.parent, [finding("甲", "B2")], tmp_path / "out")[0][0]
     assert len(calls) == 1
     ws = load_workbook(marked)["甲"]
     assert (ws["A1"].comment.text, ws["A1"].comment.author) == ("承辦人的註解", "承辦人")
@@ -302,7 +302,7 @@ def test_a_workbook_that_already_has_comments_goes_through_openpyxl_and_keeps_th
 
 
 def test_a_book_without_a_findings_file_is_skipped(source, tmp_path):
-    written = mark_workbooks(source.parent, [finding("甲", "A1", book="沒有這本.xlsx"),
+    written, _ = mark_workbooks(source.parent, [finding("甲", "A1", book="沒有這本.xlsx"),
                                              Finding("no.source", Severity.ERROR, "無來源")], tmp_path / "out")
     assert written == [] and not (tmp_path / "out").exists()
 
@@ -314,7 +314,7 @@ def test_the_direct_path_does_not_import_openpyxl(source, tmp_path):
         from pipeline.annotate import mark_workbooks
         from pipeline.findings import Finding, Severity, Source
         found = [Finding("r", Severity.ERROR, "m", Source({BOOK!r}, "甲", "C8"))]
-        written = mark_workbooks(Path({str(source.parent)!r}), found, Path({str(tmp_path / "out")!r}))
+        written, _ = mark_workbooks(Path({str(source.parent)!r}), found, Path({str(tmp_path / "out")!r}))
         print(len(written), "openpyxl" in sys.modules)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
@@ -352,10 +352,27 @@ def test_a_workbook_libreoffice_saved_is_marked_directly(source, tmp_path, monke
     # Another writer's package: shared strings, relative targets, row attributes, a declaration.
     saved = libreoffice_copy(source, tmp_path / "saved", tmp_path / "profile")
     monkeypatch.setattr(annotate, "_mark_with_openpyxl", None)  # fails if the fallback is used
-    marked = mark_workbooks(saved.parent, FINDINGS, tmp_path / "out")[0]
+    marked = mark_workbooks(saved.parent, FINDINGS, tmp_path / "out")[0][0]
     assert values(marked) == values(saved)
     ws = load_workbook(marked)["甲"]
     assert (fill(ws["B2"]), fill(ws["C8"]), fill(ws["D2"]), fill(ws["F3"])) == (RED, YELLOW, RED, BLUE)
     assert ws["B2"].font.b is True and ws["F3"].font.i is True
     again = load_workbook(libreoffice_copy(marked, tmp_path / "again", tmp_path / "profile"))["甲"]
     assert again["C8"].comment.text == "[警告] 沒有這一列〔no.row〕" and fill(again["C8"]) == YELLOW
+
+
+def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_inputs, tmp_path,
+                                                                        monkeypatch):
+    from pipeline import build
+
+    def broken(*args):
+        raise OSError("磁碟已滿")
+
+    monkeypatch.setattr(annotate, "_mark_package", broken)
+    monkeypatch.setattr(annotate, "_mark_with_openpyxl", broken)
+    result = build(sample_inputs, tmp_path / "out")
+    assert result.output.is_file() and result.findings  # the sample's one warning
+    assert result.marked_workbooks == []
+    [problem] = result.unmarked
+    assert problem.startswith("無法寫出 06_性別影響評估.xlsx 的檢核標示副本：") and "磁碟已滿" in problem
+    assert not list((tmp_path / "out").rglob("*.xlsx"))  # no half-written copy
