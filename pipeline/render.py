@@ -580,15 +580,21 @@ def _add_text_run(p, text: str) -> None:
                     t.set(XML_SPACE, "preserve")
 
 
-def _cell_width(tc) -> int:
-    """A cell's width in EMU from its w:tcW (one inch when it does not say)."""
+def _tc_twips(tc) -> int | None:
+    """A cell's width in twips from its w:tcW (None when it gives none in twips)."""
     tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
-    if tc_w is not None and tc_w.get(qn("w:type")) in (None, "dxa"):
-        try:
-            return int(tc_w.get(qn("w:w"))) * EMU_PER_TWIP
-        except (TypeError, ValueError):
-            pass
-    return 914400
+    if tc_w is None or tc_w.get(qn("w:type")) not in (None, "dxa"):
+        return None
+    try:
+        return int(tc_w.get(qn("w:w")))
+    except (TypeError, ValueError):
+        return None
+
+
+def _cell_width(tc) -> int:
+    """A cell's width in EMU (one inch when it does not say, as python-docx assumed)."""
+    twips = _tc_twips(tc)
+    return 914400 if twips is None else twips * EMU_PER_TWIP
 
 
 def _proportional_widths(cells: tuple[tuple[str, ...], ...]) -> list[int]:
@@ -650,7 +656,7 @@ def _merge_cells(tbl, merges) -> None:
             while sum(grid_span(tc) for tc in span_cells) < c2 - c1 + 1:
                 span_cells.append(span_cells[-1].getnext())
             kept += [p for tc in span_cells for p in tc.findall(W_P) if text_of(p).strip()]
-            total = sum(_tc_width(tc) for tc in span_cells)
+            total = sum(_tc_twips(tc) or 0 for tc in span_cells)
             for extra in span_cells[1:]:
                 rows[r].remove(extra)
             tc_pr = tc_properties(first)
@@ -674,14 +680,6 @@ def _merge_cells(tbl, merges) -> None:
             below = _tc_at(rows[r], c1)
             if below.find(W_P) is None:
                 sub(below, "w:p")
-
-
-def _tc_width(tc) -> int:
-    tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
-    try:
-        return int(tc_w.get(qn("w:w"))) if tc_w is not None else 0
-    except (TypeError, ValueError):
-        return 0
 
 
 def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture):
