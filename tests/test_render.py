@@ -40,15 +40,15 @@ def test_an_unwritable_cache_folder_only_costs_the_compile(tmp_path):
 # -- the renderer against docxtpl itself ------------------------------------------------
 
 
-def sample_context(form):
-    """The context and layout the pipeline computes for the shipped sample."""
+def sample_context(form, inputs=None):
+    """The context and layout the pipeline computes for the shipped sample (or ``inputs``)."""
     from pipeline.compute import compute_report
     from pipeline.context import build_context
     from pipeline.read import read_inputs
 
     from .conftest import SAMPLE_INPUTS
 
-    records, _ = read_inputs(SAMPLE_INPUTS, form)
+    records, _ = read_inputs(inputs or SAMPLE_INPUTS, form)
     return build_context(compute_report(records, form))
 
 
@@ -92,6 +92,21 @@ def test_filling_gives_exactly_what_docxtpl_gives(form, text):
     theirs = shape(docxtpl_body(form.template_path, context))
     assert len(ours) > 1000
     assert ours == theirs
+
+
+@pytest.mark.parametrize("seed,options", [
+    (1, {"size": "small"}),
+    (2, {"size": "large", "scale": 3}),
+    (3, {"empty": ("s1", "s5", "s6", "s9", "s10", "results")}),
+    (4, {"groups": "A群、A1組"}),
+])
+def test_synthetic_agencies_fill_exactly_as_docxtpl_fills_them(form, tmp_path, seed, options):
+    from pipeline.synthetic import make_agency
+
+    make_agency(tmp_path / "agency", seed, form=form, breaches=(), **options)
+    context, _ = sample_context(form, tmp_path / "agency")
+    ours = shape(our_body(form.template_path, context))
+    assert ours == shape(docxtpl_body(form.template_path, context))
 
 
 def test_empty_loops_give_exactly_what_docxtpl_gives(form):
