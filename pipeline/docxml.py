@@ -128,7 +128,8 @@ def grid_span(tc) -> int:
     """How many grid columns a ``w:tc`` covers."""
     tc_pr = tc.find(qn("w:tcPr"))
     span = None if tc_pr is None else tc_pr.find(qn("w:gridSpan"))
-    return 1 if span is None else int(span.get(qn("w:val")))
+    value = None if span is None else span.get(qn("w:val"), "")
+    return int(value) if value and value.isdigit() and int(value) > 0 else 1
 
 
 def text_of(node) -> str:

@@ -147,9 +147,9 @@ def _style_ids(package: Package, document: str) -> dict[str, str]:
     for _rid, reltype, target in package.relationships(document):
         if reltype == RT_STYLES and target in package.parts:
             root = parse(package.parts[target])
-            return {name.get(qn("w:val")).lower(): style.get(qn("w:styleId"))
+            return {name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
                     for style in root.iter(qn("w:style"))
-                    if (name := style.find(qn("w:name"))) is not None}
+                    if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))}
     return {}
 
 
