@@ -7,7 +7,7 @@ work the same on a tree python-docx parsed and on one the renderer parsed.
 
 from __future__ import annotations
 
-from .ooxml import element, qn
+from .ooxml import Element, element, qn
 
 SYMBOL_FONT = "Segoe UI Symbol"  # has ☑ ☐ ■ □; 標楷體 does not
 EAST_ASIA_FONT = "標楷體"
@@ -17,7 +17,7 @@ LATIN_FONT = "Times New Roman"
 _BEFORE_VMERGE = ("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge")
 
 
-def set_run_fonts(rpr, east_asia: str, latin: str) -> None:
+def set_run_fonts(rpr: Element, east_asia: str, latin: str) -> None:
     """Set explicit fonts on an ``w:rPr`` (dropping theme fonts, which would win)."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -33,14 +33,14 @@ def set_run_fonts(rpr, east_asia: str, latin: str) -> None:
         fonts.set(qn("w:hint"), "eastAsia")
 
 
-def caption_of(tbl) -> str | None:
+def caption_of(tbl: Element) -> str | None:
     """The id a ``w:tbl`` element carries in its Alt Text title (``w:tblCaption``)."""
     tbl_pr = tbl.find(qn("w:tblPr"))
     caption = None if tbl_pr is None else tbl_pr.find(qn("w:tblCaption"))
     return None if caption is None else caption.get(qn("w:val"))
 
 
-def child(parent, tag: str, index: int | None = None):
+def child(parent: Element, tag: str, index: int | None = None) -> Element:
     """The first ``tag`` child of ``parent``, added (at ``index``, else last) if missing."""
     found = parent.find(qn(tag))
     if found is None:
@@ -52,22 +52,22 @@ def child(parent, tag: str, index: int | None = None):
     return found
 
 
-def _set_table_property(tbl, tag: str, value: str) -> None:
+def _set_table_property(tbl: Element, tag: str, value: str) -> None:
     # w:tblCaption, then w:tblDescription: the last two children of w:tblPr.
     child(child(tbl, "w:tblPr", 0), tag).set(qn("w:val"), value)
 
 
-def set_table_caption(tbl, caption: str) -> None:
+def set_table_caption(tbl: Element, caption: str) -> None:
     """Name a ``w:tbl`` by its Alt Text title, so that code can find it again."""
     _set_table_property(tbl, "w:tblCaption", caption)
 
 
-def set_table_description(tbl, text: str) -> None:
+def set_table_description(tbl: Element, text: str) -> None:
     """Keep a note in the table's Alt Text description (after its title)."""
     _set_table_property(tbl, "w:tblDescription", text)
 
 
-def mark_header_row(tr) -> None:
+def mark_header_row(tr: Element) -> None:
     """Repeat this ``w:tr`` at the top of every page the table runs onto."""
     tr_pr = tr.find(qn("w:trPr"))
     if tr_pr is None:
@@ -78,12 +78,12 @@ def mark_header_row(tr) -> None:
         tr_pr.append(element("w:tblHeader"))
 
 
-def tc_properties(tc):
+def tc_properties(tc: Element) -> Element:
     """The cell's ``w:tcPr`` (its first child), added if missing."""
     return child(tc, "w:tcPr", 0)
 
 
-def set_vmerge(tc, restart: bool) -> None:
+def set_vmerge(tc: Element, restart: bool) -> None:
     """Mark a ``w:tc`` as the start (restart) or a continuation of a vertical merge."""
     tc_pr = tc_properties(tc)
     vmerge = tc_pr.find(qn("w:vMerge"))
@@ -104,7 +104,7 @@ def set_vmerge(tc, restart: bool) -> None:
         vmerge.attrib.pop(qn("w:val"), None)
 
 
-def clear_cell(tc) -> None:
+def clear_cell(tc: Element) -> None:
     """Leave a ``w:tc`` with one empty paragraph (keeping that paragraph's style)."""
     paragraphs = tc.findall(qn("w:p"))
     first = paragraphs[0] if paragraphs else None
@@ -119,12 +119,12 @@ def clear_cell(tc) -> None:
                 first.remove(node)
 
 
-def physical_cells(tr) -> list:
+def physical_cells(tr: Element) -> list[Element]:
     """The ``w:tc`` elements of a ``w:tr``, in order (a spanned cell once)."""
     return tr.findall(qn("w:tc"))
 
 
-def grid_span(tc) -> int:
+def grid_span(tc: Element) -> int:
     """How many grid columns a ``w:tc`` covers."""
     tc_pr = tc.find(qn("w:tcPr"))
     span = None if tc_pr is None else tc_pr.find(qn("w:gridSpan"))
@@ -132,6 +132,6 @@ def grid_span(tc) -> int:
     return int(value) if value and value.isdigit() and int(value) > 0 else 1
 
 
-def text_of(node) -> str:
+def text_of(node: Element) -> str:
     """The text of the ``w:t`` elements under ``node``."""
     return "".join(t.text or "" for t in node.iter(qn("w:t")))

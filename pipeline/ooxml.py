@@ -17,6 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
+Element = etree._Element  # an XML element (for type hints)
+
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -61,7 +63,7 @@ def _attributes(attrs: dict[str, str] | None) -> dict[str, str]:
     return {qn(name) if ":" in name else name: value for name, value in (attrs or {}).items()}
 
 
-def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = None):
+def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Element:
     """A new element; attribute names may be prefixed (``w:val``).  It takes the
     namespace prefixes of the tree it is placed in."""
     node = etree.Element(qn(tag), _attributes(attrs))
@@ -70,7 +72,7 @@ def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = No
     return node
 
 
-def sub(parent, tag: str, attrs: dict[str, str] | None = None, text: str | None = None):
+def sub(parent: Element, tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Element:
     """A new last child of ``parent``."""
     node = etree.SubElement(parent, qn(tag), _attributes(attrs))
     if text is not None:
@@ -78,14 +80,14 @@ def sub(parent, tag: str, attrs: dict[str, str] | None = None, text: str | None 
     return node
 
 
-def parse(blob: bytes | str):
+def parse(blob: bytes | str) -> Element:
     """Parse a part (or a fragment) with the safe parser."""
     if isinstance(blob, str):
         blob = blob.encode("utf-8")
     return etree.fromstring(blob, PARSER)
 
 
-def serialize(root) -> bytes:
+def serialize(root: Element) -> bytes:
     """A part's bytes, as Word writes them: UTF-8 with a standalone declaration."""
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, standalone=True)
 

@@ -48,6 +48,7 @@ from .ooxml import (
     NS,
     RT_COMMENTS,
     RT_IMAGE,
+    Element,
     Package,
     element,
     parse,
@@ -170,7 +171,7 @@ def render_source(source: str, context: dict[str, Any]) -> str:
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
-def parse_rendered(xml: str):
+def parse_rendered(xml: str) -> Element:
     """The rendered XML as a tree; a template whose tags break the XML is a form error."""
     try:
         return parse(xml)
@@ -178,7 +179,7 @@ def parse_rendered(xml: str):
         raise FormError(f"Word 範本填入資料後不是正確的 XML：{exc}") from exc
 
 
-def resolve_listing(root) -> None:
+def resolve_listing(root: Element) -> None:
     """Line breaks and tabs inside a value become Word breaks and tabs, as docxtpl does.
 
     (docxtpl also turns \\a and \\f into paragraphs and page breaks; neither can
@@ -207,7 +208,7 @@ def resolve_listing(root) -> None:
             last = _break_lines(first, piece)
 
 
-def _break_lines(t, text: str):
+def _break_lines(t: Element, text: str) -> Element:
     """Put ``text`` in ``t``, with a w:br and a new w:t for each line after the first."""
     lines = text.split("\n")
     t.text = lines[0]
@@ -221,7 +222,7 @@ def _break_lines(t, text: str):
     return last
 
 
-def fit_table_grids(root) -> None:
+def fit_table_grids(root: Element) -> None:
     """Grid columns that match the rows, keeping the table's width (docxtpl's fix_tables:
     a column loop can leave more or fewer cells than the template's grid)."""
     for tbl in root.iter(W_TBL):
@@ -255,14 +256,14 @@ def fit_table_grids(root) -> None:
                 c.set(qn("w:w"), str(int(_grid_width(c) + extra)))
 
 
-def _grid_width(grid_col) -> float:
+def _grid_width(grid_col: Element) -> float:
     try:
         return float(grid_col.get(qn("w:w")) or 0)
     except ValueError:
         return 0.0
 
 
-def renumber_drawings(root) -> None:
+def renumber_drawings(root: Element) -> None:
     """Fresh ids for the template's drawings (docxtpl's fix_docpr_ids: a loop copies them)."""
     for number, doc_pr in enumerate(root.iter(qn("wp:docPr")), start=FIRST_DRAWING_ID + 1):
         doc_pr.set("id", str(number))
@@ -349,7 +350,7 @@ class Document:
             sub(tc, "w:p")  # a cell must end with a paragraph
         self._place_blocks(layout.blocks)
 
-    def _paragraph(self, text: str = "", style: str | None = None):
+    def _paragraph(self, text: str = "", style: str | None = None) -> Element:
         """A new ``w:p`` with ``text`` in one run (line breaks and tabs as Word's)."""
         p = element("w:p")
         style_id = self.style_id(style) if style else None
@@ -360,7 +361,7 @@ class Document:
         return p
 
     def _grid(self, caption: str, rows, header_rows: int, width: int,
-              widths: list[int] | None = None):
+              widths: list[int] | None = None) -> Element:
         """A centred 'Table Grid' table of text cells, its first rows repeated as headers.
 
         ``width`` (EMU) is shared evenly unless ``widths`` gives each column's."""
@@ -402,7 +403,7 @@ class Document:
                         _add_text_run(p, line)
         return tbl
 
-    def _results_anchor(self):
+    def _results_anchor(self) -> Element | None:
         for start in self.body.iter(qn("w:bookmarkStart")):
             if start.get(qn("w:name")) == RESULTS_BOOKMARK and start.getparent().tag == W_P:
                 return start.getparent()
@@ -426,7 +427,7 @@ class Document:
                 for text in block.paragraphs:
                     anchor.addprevious(self._paragraph(text, style))
 
-    def _place_table(self, anchor, free: FreeTable, header_rows: int, caption: str) -> None:
+    def _place_table(self, anchor: Element, free: FreeTable, header_rows: int, caption: str) -> None:
         if not max((len(r) for r in free.cells), default=0):
             return
         tbl = self._grid(caption, free.cells, header_rows, TEXT_WIDTH,
@@ -441,7 +442,7 @@ class Document:
         used = [int(v) for v in self.body.xpath("//@id") if str(v).isdigit()]
         return itertools.count(max(used, default=FIRST_DRAWING_ID) + 1)
 
-    def _picture_paragraph(self, path: Path, drawing_ids: Iterator[int]):
+    def _picture_paragraph(self, path: Path, drawing_ids: Iterator[int]) -> Element:
         """A paragraph with the picture, no wider than the text; an unusable file is
         named in its place (the checks report it)."""
         try:
@@ -493,7 +494,7 @@ class Document:
             runs[-1].addnext(reference)
             runs[-1].addnext(element("w:commentRangeEnd", {"w:id": comment_id}))
 
-    def _comments_root(self):
+    def _comments_root(self) -> Element:
         if self.comments is None:
             for _rid, reltype, target in self.package.relationships(self.part):
                 if reltype == RT_COMMENTS and target in self.package.parts:
@@ -509,7 +510,7 @@ class Document:
                 self.comments = (name, root)
         return self.comments[1]
 
-    def _comment(self, comment_id: str, text: str, date: str):
+    def _comment(self, comment_id: str, text: str, date: str) -> Element:
         comment = element("w:comment", {"w:id": comment_id, "w:author": COMMENT_AUTHOR,
                                         "w:date": date, "w:initials": COMMENT_INITIALS})
         for number, line in enumerate(text.split("\n")):
@@ -524,7 +525,7 @@ class Document:
         return comment
 
     def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec],
-                          found: dict[str, Any]):
+                          found: dict[str, Any]) -> Element:
         """The paragraph a finding is shown at: its table cell, else its section heading."""
         target = finding.target
         tbl = found.get(target.table or "")
@@ -565,7 +566,7 @@ COMMENT_AUTHOR = "檢核程式"
 COMMENT_INITIALS = "檢"
 
 
-def _add_text_run(p, text: str) -> None:
+def _add_text_run(p: Element, text: str) -> None:
     """A run with ``text``: tabs and line breaks as Word's own elements."""
     run = sub(p, "w:r")
     for line_number, line in enumerate(text.split("\n")):
@@ -580,7 +581,7 @@ def _add_text_run(p, text: str) -> None:
                     t.set(XML_SPACE, "preserve")
 
 
-def _tc_twips(tc) -> int | None:
+def _tc_twips(tc: Element) -> int | None:
     """A cell's width in twips from its w:tcW (None when it gives none in twips)."""
     tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
     if tc_w is None or tc_w.get(qn("w:type")) not in (None, "dxa"):
@@ -591,7 +592,7 @@ def _tc_twips(tc) -> int | None:
         return None
 
 
-def _cell_width(tc) -> int:
+def _cell_width(tc: Element) -> int:
     """A cell's width in EMU (one inch when it does not say, as python-docx assumed)."""
     twips = _tc_twips(tc)
     return 914400 if twips is None else twips * EMU_PER_TWIP
@@ -609,7 +610,7 @@ def _proportional_widths(cells: tuple[tuple[str, ...], ...]) -> list[int]:
     return [int(TEXT_WIDTH * w / total) for w in weights]
 
 
-def _tc_at(tr, col: int):
+def _tc_at(tr: Element, col: int) -> Element:
     """The cell of a row that covers grid column ``col``."""
     start = 0
     for tc in physical_cells(tr):
@@ -641,7 +642,7 @@ def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, i
     return [a for a in areas if a[:2] != a[2:]]
 
 
-def _merge_cells(tbl, merges) -> None:
+def _merge_cells(tbl: Element, merges) -> None:
     """Merge each (r1, c1, r2, c2) rectangle: the top-left cell spans it and keeps the text
     of all its cells; the rows below continue a vertical merge."""
     rows = tbl.findall(W_TR)
@@ -682,7 +683,7 @@ def _merge_cells(tbl, merges) -> None:
                 sub(below, "w:p")
 
 
-def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture):
+def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture) -> Element:
     """A ``wp:inline`` picture MAX_IMAGE_WIDTH wide (less when it would be taller than
     MAX_IMAGE_HEIGHT: Word cuts off what runs past the page), as python-docx and Word write it."""
     cx, cy = picture.fit(MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT)
