@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
+	@# Bytecode for the (editable) package, as pip compiles an installed one: a build then
+	@# starts without compiling every module, also where PYTHONDONTWRITEBYTECODE is set.
+	@$(BIN)/python -m compileall -q pipeline
 	$(BIN)/report build --inputs inputs --out outputs
 
 test: $(STAMP)
