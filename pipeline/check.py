@@ -25,7 +25,7 @@ from .compute import Report, budget_total
 from .errors import FormError
 from .findings import Finding, Severity, Source, Target
 from .fmt import Formatter
-from .form import load_yaml, yaml_error
+from .form import load_yaml, read_form_file, yaml_error
 from .pictures import picture_readable
 from .records import Record
 from .values import ROC_OFFSET
@@ -76,12 +76,7 @@ def _rule(item: Any, index: int) -> Rule:
 def load_rules(form_dir: Path) -> list[Rule]:
     """Load and validate ``rules.yaml`` next to the form (cached: see pipeline.cache)."""
     path = Path(form_dir) / "rules.yaml"
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise FormError(f"找不到規則檔：{path}") from exc
-    except OSError as exc:
-        raise FormError(f"無法讀取規則檔：{path}\n{exc}") from exc
+    blob = read_form_file(path, "規則檔")
     entry = cache.key(blob, cache.code_of(__file__, findings_module.__file__))
     return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
 

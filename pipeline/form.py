@@ -208,16 +208,22 @@ def yaml_error() -> type[Exception]:
     return yaml.YAMLError
 
 
+def read_form_file(path: Path, what: str) -> bytes:
+    """The bytes of one of the form's files; a missing or unreadable one is a FormError
+    naming ``what`` it is (表單定義檔, 規則檔)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FormError(f"找不到{what}：{path}") from exc
+    except OSError as exc:
+        raise FormError(f"無法讀取{what}：{path}\n{exc}") from exc
+
+
 def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
     """Load and validate the form definition in ``directory`` (cached: see pipeline.cache)."""
     directory = Path(directory)
     path = directory / "form.yaml"
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise FormError(f"找不到表單定義檔：{path}") from exc
-    except OSError as exc:
-        raise FormError(f"無法讀取表單定義檔：{path}\n{exc}") from exc
+    blob = read_form_file(path, "表單定義檔")
     from . import fmt  # it checks the date formats; fmt imports this module
 
     entry = cache.key(blob, str(directory.resolve()).encode(),
