@@ -12,6 +12,7 @@ only the user running the builds can write (the default, under the home folder, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -47,8 +48,11 @@ def key(*blobs: bytes) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def code_of(*files: str) -> bytes:
-    """The source of the modules whose code shapes a cached value (pass their __file__)."""
+    """The source of the modules whose code shapes a cached value (pass their __file__).
+
+    Read once per process: a batch builds many reports with the same code."""
     return b"".join(Path(f).read_bytes() for f in files)
 
 
