@@ -1,7 +1,7 @@
 """Builds the Taipei City gender-equality achievement report from section workbooks.
 
-    from pipeline import build
-    result = build("inputs", "outputs")
+from pipeline import build
+result = build("inputs", "outputs")
 """
 
 from __future__ import annotations

@@ -111,8 +111,7 @@ def expected_annexes(form: Form, inputs: Inputs) -> tuple[Annex, ...]:
             if number is None or number in seen:
                 continue
             seen.add(number)
-            subs.append(Annex(number, record.get("title") or "", spec.section, spec.number,
-                              record.at("number").source))
+            subs.append(Annex(number, record.get("title") or "", spec.section, spec.number, record.at("number").source))
         subs.sort(key=lambda annex: number_key(annex.number))
         annexes.append(Annex(spec.number, spec.title, spec.section, subs=tuple(subs)))
     return tuple(annexes)
@@ -163,20 +162,19 @@ def match_annex_files(annexes: tuple[Annex, ...], folder: Path) -> AnnexFiles:
     candidates = sorted(folder.iterdir()) if folder.is_dir() else []
     for path in candidates:
         if path.is_dir() and not path.name.startswith("."):
-            unexpected.append((path, "是資料夾：資料夾內的檔案不會被讀取，請將附件檔直接放在 "
-                                     f"{ANNEX_FOLDER}/ 中"))
+            unexpected.append((path, f"是資料夾：資料夾內的檔案不會被讀取，請將附件檔直接放在 {ANNEX_FOLDER}/ 中"))
             continue
         if not path.is_file() or not is_annex_name(path):
             continue
         number = file_number(path)
         extension = path.suffix.lower()
         if number is None:
-            unexpected.append((path, "檔名看不出附件編號，應以「附件編號」開頭，後接空格及名稱"
-                                     "（例：附件3-1 研習班.pdf）"))
+            unexpected.append(
+                (path, "檔名看不出附件編號，應以「附件編號」開頭，後接空格及名稱（例：附件3-1 研習班.pdf）")
+            )
         elif extension not in EXTENSIONS:
             shown = "、".join(EXTENSIONS)
-            unexpected.append((path, f"不支援的檔案格式「{extension or '（無副檔名）'}」，"
-                                     f"可用 {shown}"))
+            unexpected.append((path, f"不支援的檔案格式「{extension or '（無副檔名）'}」，可用 {shown}"))
         elif number not in known:
             listed = "、".join(sorted(known, key=number_key))
             unexpected.append((path, f"附件清單中沒有附件{number}（清單：{listed}）"))

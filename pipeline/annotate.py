@@ -45,8 +45,7 @@ def _note_height(lines: int) -> int:
 Cell = tuple[str, str]  # sheet name, cell reference
 
 
-def mark_workbooks(inputs_dir: Path, findings: list[Finding],
-                   out_dir: Path) -> tuple[list[Path], list[str]]:
+def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> tuple[list[Path], list[str]]:
     """Write a marked copy of every workbook that has findings into ``out_dir``.
 
     Returns the copies written and, for a workbook that could not be marked, why: the
@@ -74,8 +73,9 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding],
     return written, problems
 
 
-def _group(items: list[Finding], sheetnames: list[str],
-           top_left: Callable[[str, str], str]) -> dict[Cell, list[Finding]]:
+def _group(
+    items: list[Finding], sheetnames: list[str], top_left: Callable[[str, str], str]
+) -> dict[Cell, list[Finding]]:
     """Findings by the cell that shows them: unknown sheet → first sheet, no or bad cell → A1."""
     notes: dict[Cell, list[Finding]] = defaultdict(list)
     for finding in items:
@@ -149,11 +149,36 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 # Worksheet children that come before <legacyDrawing> (CT_Worksheet's sequence).
 _BEFORE_LEGACY_DRAWING = {
-    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
-    "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
-    "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
-    "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks",
-    "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
 }
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -220,8 +245,13 @@ class _Package:
         while f"rId{number}" in used:
             number += 1
         rid = f"rId{number}"
-        etree.SubElement(rels, _q("Relationship", PKG_REL), Id=rid, Type=rel_type,
-                         Target=posixpath.relpath(target, posixpath.dirname(part) or "."))
+        etree.SubElement(
+            rels,
+            _q("Relationship", PKG_REL),
+            Id=rid,
+            Type=rel_type,
+            Target=posixpath.relpath(target, posixpath.dirname(part) or "."),
+        )
         return rid
 
     def free_name(self, pattern: str, start: int = 1) -> int:
@@ -257,8 +287,9 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
     """Write the marked copy of ``source`` to ``target`` by editing its XML parts directly."""
     with zipfile.ZipFile(source) as archive:
         package = _Package(archive)
-        workbook = next((part for rel_type, part in package.targets("").values()
-                         if rel_type == RT_OFFICE_DOCUMENT), None)
+        workbook = next(
+            (part for rel_type, part in package.targets("").values() if rel_type == RT_OFFICE_DOCUMENT), None
+        )
         if workbook is None:
             raise _Unhandled("no workbook part")
         related = package.targets(workbook)
@@ -365,7 +396,8 @@ class _SheetGrid:
         self.column_px = int(float(fmt.get("defaultColWidth", 0)) * 7 + 0.5) or 64
         self.row_px = round(float(fmt.get("defaultRowHeight", 15)) * 4 / 3)
         self.columns: list[tuple[int, int, etree._Element]] = [
-            (int(col.get("min")), int(col.get("max")), col) for col in root.findall(f"{_q('cols')}/{_q('col')}")]
+            (int(col.get("min")), int(col.get("max")), col) for col in root.findall(f"{_q('cols')}/{_q('col')}")
+        ]
 
     def cell(self, row: int, column: int) -> etree._Element:
         """The ``<c>`` at (row, column), created (with its row) in order when absent."""
@@ -482,8 +514,9 @@ o:insetmode="auto">
 """
 
 
-def _add_comments(package: _Package, part: str, grid: _SheetGrid,
-                  placed: list[tuple[int, int, list[Finding]]], data_id: int) -> int:
+def _add_comments(
+    package: _Package, part: str, grid: _SheetGrid, placed: list[tuple[int, int, list[Finding]]], data_id: int
+) -> int:
     """Give the sheet a comments part and its VML drawing; the next free VML id block."""
     comments = etree.Element(_q("comments"), nsmap={None: MAIN})
     etree.SubElement(etree.SubElement(comments, _q("authors")), _q("author")).text = AUTHOR
@@ -498,11 +531,14 @@ def _add_comments(package: _Package, part: str, grid: _SheetGrid,
         text.set(XML_SPACE, "preserve")
         height = _note_height(len(group))
         left, top, anchor = _note_box(grid, row, column, NOTE_WIDTH, height)
-        style = (f"position:absolute;margin-left:{left * 0.75:g}pt;margin-top:{top * 0.75:g}pt;"
-                 f"width:{NOTE_WIDTH * 0.75:g}pt;height:{height * 0.75:g}pt;z-index:{index};"
-                 "visibility:hidden")
-        vml.append(_VML_SHAPE.format(id=1024 * data_id + index, style=style, anchor=anchor,
-                                     row=row - 1, column=column - 1))
+        style = (
+            f"position:absolute;margin-left:{left * 0.75:g}pt;margin-top:{top * 0.75:g}pt;"
+            f"width:{NOTE_WIDTH * 0.75:g}pt;height:{height * 0.75:g}pt;z-index:{index};"
+            "visibility:hidden"
+        )
+        vml.append(
+            _VML_SHAPE.format(id=1024 * data_id + index, style=style, anchor=anchor, row=row - 1, column=column - 1)
+        )
     vml.append("</xml>")
     number = package.free_name("xl/comments{}.xml")
     while f"xl/drawings/vmlDrawing{number}.vml" in package.names | set(package.new):
@@ -515,9 +551,13 @@ def _add_comments(package: _Package, part: str, grid: _SheetGrid,
     sheet = grid.root
     drawing = etree.Element(_q("legacyDrawing"), nsmap={"r": REL_NS})
     drawing.set(_q("id", REL_NS), rid)
-    earlier = [child for child in sheet if isinstance(child.tag, str)
-               and etree.QName(child).namespace == MAIN
-               and etree.QName(child).localname in _BEFORE_LEGACY_DRAWING]
+    earlier = [
+        child
+        for child in sheet
+        if isinstance(child.tag, str)
+        and etree.QName(child).namespace == MAIN
+        and etree.QName(child).localname in _BEFORE_LEGACY_DRAWING
+    ]
     if earlier:
         earlier[-1].addnext(drawing)
     else:

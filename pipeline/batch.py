@@ -80,8 +80,7 @@ class AgencyRow:
         """Section 八: categories and items done reach the group minimum (None: unknown)."""
         if self.categories_required is None or self.categories_done is None:
             return None
-        return (self.categories_done >= self.categories_required
-                and (self.items_done or 0) >= (self.items_required or 0))
+        return self.categories_done >= self.categories_required and (self.items_done or 0) >= (self.items_required or 0)
 
 
 @dataclass
@@ -118,8 +117,7 @@ def find_agencies(root: Path | str, out: Path | str | None = None) -> list[Path]
         raise InputError(f"找不到各機關資料夾：{root}")
     skip = Path(out).resolve() if out is not None else None
     folders = sorted(
-        p for p in root.iterdir()
-        if p.is_dir() and not p.name.startswith((".", "~")) and p.resolve() != skip
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "~")) and p.resolve() != skip
     )
     if not folders:
         raise InputError(f"{root} 中沒有任何機關子資料夾（每個機關一個子資料夾，內含各章節活頁簿）")
@@ -147,8 +145,7 @@ def build_all(
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
     rows: dict[str, AgencyRow] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up) as pool:
-        futures = {pool.submit(build_agency, folder, out / folder.name): folder
-                   for folder in folders}
+        futures = {pool.submit(build_agency, folder, out / folder.name): folder for folder in folders}
         for future in as_completed(futures):
             folder = futures[future]
             try:
@@ -165,8 +162,7 @@ def build_all(
     summary = write_summary(ordered, out / SUMMARY_NAME, form, threshold)
     chart = write_chart(ordered, out / CHART_NAME, threshold)
     end = time.perf_counter()
-    return BatchResult(ordered, summary, chart, end - start, workers,
-                       {"build": built - start, "summary": end - built})
+    return BatchResult(ordered, summary, chart, end - start, workers, {"build": built - start, "summary": end - built})
 
 
 def _warm_up() -> None:
@@ -182,12 +178,11 @@ def build_agency(folder: Path, out: Path) -> AgencyRow:
     try:
         result = build(folder, out)
     except PipelineError as exc:
-        return AgencyRow(folder.name, Status.FAILED, str(exc),
-                         seconds=time.perf_counter() - start)
+        return AgencyRow(folder.name, Status.FAILED, str(exc), seconds=time.perf_counter() - start)
     except Exception as exc:  # an unexpected fault in one agency must not stop the city
-        return AgencyRow(folder.name, Status.FAILED,
-                         f"內部錯誤（{type(exc).__name__}）：{exc}",
-                         seconds=time.perf_counter() - start)
+        return AgencyRow(
+            folder.name, Status.FAILED, f"內部錯誤（{type(exc).__name__}）：{exc}", seconds=time.perf_counter() - start
+        )
     return summarize(folder.name, result, result.report, time.perf_counter() - start)
 
 
@@ -268,27 +263,40 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else "是" if value else "否"
 
 
-def summary_values(row: AgencyRow, form: Form | None = None,
-                   threshold: Fraction = Fraction(1, 3)) -> list[object]:
+def summary_values(row: AgencyRow, form: Form | None = None, threshold: Fraction = Fraction(1, 3)) -> list[object]:
     """One summary line, in the order of COLUMNS."""
-    difference = (row.budget_next - row.budget_current
-                  if row.budget_next is not None and row.budget_current is not None else None)
+    difference = (
+        row.budget_next - row.budget_current if row.budget_next is not None and row.budget_current is not None else None
+    )
     share_ok = None if row.committee_share is None else row.committee_share >= threshold
     note = row.message if row.failed else (row.output.name if row.output else "")
     return [
-        row.folder, row.agency, row.year, "、".join(row.groups), row.committee_total,
-        _percent_value(row.committee_share, form), _yes_no(share_ok),
-        _percent_value(row.general_rate, form), _percent_value(row.managers_rate, form),
-        _percent_value(row.physical_rate, form), row.budget_current, row.budget_next,
-        difference, row.categories_done, row.categories_required, row.items_done,
-        row.items_required, _yes_no(row.meets_minimum),
-        None if row.failed else row.errors, None if row.failed else row.warnings,
-        row.status, note,
+        row.folder,
+        row.agency,
+        row.year,
+        "、".join(row.groups),
+        row.committee_total,
+        _percent_value(row.committee_share, form),
+        _yes_no(share_ok),
+        _percent_value(row.general_rate, form),
+        _percent_value(row.managers_rate, form),
+        _percent_value(row.physical_rate, form),
+        row.budget_current,
+        row.budget_next,
+        difference,
+        row.categories_done,
+        row.categories_required,
+        row.items_done,
+        row.items_required,
+        _yes_no(row.meets_minimum),
+        None if row.failed else row.errors,
+        None if row.failed else row.warnings,
+        row.status,
+        note,
     ]
 
 
-def write_summary(rows: list[AgencyRow], path: Path, form: Form,
-                  threshold: Fraction = Fraction(1, 3)) -> Path:
+def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Fraction = Fraction(1, 3)) -> Path:
     """The city-wide summary workbook: one row per agency, failed ones included."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -337,8 +345,7 @@ FONT_FILES = (
     "C:/Windows/Fonts/msjh.ttc",
     "/System/Library/Fonts/PingFang.ttc",
 )
-BLUE, RED, GREEN, PURPLE, ORANGE, GREY = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2",
-                                          "#f79646", "#7f7f7f")
+BLUE, RED, GREEN, PURPLE, ORANGE, GREY = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#7f7f7f")
 
 
 def _font(size: int):
@@ -376,12 +383,23 @@ def write_chart(rows: list[AgencyRow], path: Path, threshold: Fraction = Fractio
         return float(value) if value is not None else 0.0
 
     panels = [
-        ("單一性別比例(較低者)", lambda r: pct(r.committee_share) / 0.5, float(threshold) / 0.5,
-         lambda r: RED if r.committee_share is None or r.committee_share < threshold else BLUE,
-         "0%", "50%"),
+        (
+            "單一性別比例(較低者)",
+            lambda r: pct(r.committee_share) / 0.5,
+            float(threshold) / 0.5,
+            lambda r: RED if r.committee_share is None or r.committee_share < threshold else BLUE,
+            "0%",
+            "50%",
+        ),
         ("一般公務員完成率", lambda r: pct(r.general_rate), None, lambda r: GREEN, "0%", "100%"),
-        ("八 辦理項目／最低項目", lambda r: min((r.items_done or 0) / max(r.items_required or 1, 1) / 2, 1),
-         0.5, lambda r: BLUE if r.meets_minimum else RED, "0", "2×最低"),
+        (
+            "八 辦理項目／最低項目",
+            lambda r: min((r.items_done or 0) / max(r.items_required or 1, 1) / 2, 1),
+            0.5,
+            lambda r: BLUE if r.meets_minimum else RED,
+            "0",
+            "2×最低",
+        ),
     ]
     top = 60
     for p, (name, value, mark, colour, low, high) in enumerate(panels):
@@ -409,8 +427,7 @@ def write_chart(rows: list[AgencyRow], path: Path, threshold: Fraction = Fractio
         x = margin + k * 220
         draw.rectangle([x, y + 30, x + 24, y + 54], fill=fill)
         draw.text((x + 32, y + 32), f"{status}：{n}", font=text, fill="black")
-    draw.text((margin, y + 70), f"粗線：單一性別比例門檻 {threshold}；各組別最低辦理項目數", font=small,
-              fill=GREY)
+    draw.text((margin, y + 70), f"粗線：單一性別比例門檻 {threshold}；各組別最低辦理項目數", font=small, fill=GREY)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as tmp:
         image.save(tmp, format="PNG")

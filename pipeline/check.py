@@ -65,8 +65,7 @@ def _rule(item: Any, index: int) -> Rule:
         raise ValueError(f"rules[{index}]：缺少欄位 {', '.join(missing)}")
     rule_id, kind, severity = params.pop("id"), params.pop("kind"), params.pop("severity")
     if kind not in KINDS:
-        raise ValueError(f"rules[{index}] {rule_id}：unknown rule kind {kind!r}; "
-                         f"known: {', '.join(sorted(KINDS))}")
+        raise ValueError(f"rules[{index}] {rule_id}：unknown rule kind {kind!r}; known: {', '.join(sorted(KINDS))}")
     try:
         return Rule(str(rule_id), kind, Severity(severity), params)
     except ValueError as exc:
@@ -136,11 +135,13 @@ class Checker:
             return record.source
         return Source(wb_spec.file, spec.name)
 
-    def finding(self, rule: Rule, message: str, sheet_id: str, record: Record | None = None,
-                key: str | None = None) -> Finding:
+    def finding(
+        self, rule: Rule, message: str, sheet_id: str, record: Record | None = None, key: str | None = None
+    ) -> Finding:
         """A finding of ``rule`` about field ``key`` of ``record``."""
-        return Finding(rule.id, rule.severity, message, self.source(sheet_id, record, key),
-                       self.target(sheet_id, record, key))
+        return Finding(
+            rule.id, rule.severity, message, self.source(sheet_id, record, key), self.target(sheet_id, record, key)
+        )
 
     def num(self, value: Any) -> str:
         """A figure in a message."""
@@ -177,12 +178,14 @@ def sum_equals(c: Checker, rule: Rule) -> Iterator[Finding]:
         if total is None or any(v is None for v in values):
             continue
         if sum(values) != total:
-            shown = " + ".join(
-                f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values, strict=True)
+            shown = " + ".join(f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values, strict=True))
+            yield c.finding(
+                rule,
+                f"{shown} = {c.num(sum(values))}，與填寫的「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
+                sheet_id,
+                record,
+                total_key,
             )
-            yield c.finding(rule, f"{shown} = {c.num(sum(values))}，與填寫的"
-                            f"「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
-                            sheet_id, record, total_key)
 
 
 @kind("min_share")
@@ -201,7 +204,10 @@ def min_share(c: Checker, rule: Rule) -> Iterator[Finding]:
             rule,
             f"單一性別比例(較低者) {min(parts)}/{total} = {c.fmt.percent(share)}，未達 "
             f"{threshold}，且未填寫「{c.header(sheet_id, rule.param('explanation'))}」",
-            sheet_id, record, rule.param("explanation"))
+            sheet_id,
+            record,
+            rule.param("explanation"),
+        )
 
 
 @kind("exactly_one")
@@ -212,9 +218,13 @@ def exactly_one(c: Checker, rule: Rule) -> Iterator[Finding]:
         ticked = [f for f in fields if record.get(f)]
         if len(ticked) != 1:
             names = "、".join(c.header(sheet_id, f) for f in fields)
-            yield c.finding(rule, f"「{rule.param('label')}」應勾選一項（{names}），"
-                            f"目前勾選 {len(ticked)} 項", sheet_id, record,
-                            (ticked or fields)[0])
+            yield c.finding(
+                rule,
+                f"「{rule.param('label')}」應勾選一項（{names}），目前勾選 {len(ticked)} 項",
+                sheet_id,
+                record,
+                (ticked or fields)[0],
+            )
 
 
 @kind("at_least_one")
@@ -223,8 +233,7 @@ def at_least_one(c: Checker, rule: Rule) -> Iterator[Finding]:
     fields = rule.param("fields")
     for sheet_id, record in _each(c, rule):
         if not any(record.get(f) for f in fields):
-            yield c.finding(rule, f"「{rule.param('label')}」未勾選任何一項", sheet_id, record,
-                            fields[0])
+            yield c.finding(rule, f"「{rule.param('label')}」未勾選任何一項", sheet_id, record, fields[0])
 
 
 @kind("required_if")
@@ -233,8 +242,13 @@ def required_if(c: Checker, rule: Rule) -> Iterator[Finding]:
     when, field = rule.param("when"), rule.param("field")
     for sheet_id, record in _each(c, rule):
         if record.get(when) and not record.get(field):
-            yield c.finding(rule, f"已勾選「{c.header(sheet_id, when)}」，"
-                            f"須填寫「{c.header(sheet_id, field)}」", sheet_id, record, field)
+            yield c.finding(
+                rule,
+                f"已勾選「{c.header(sheet_id, when)}」，須填寫「{c.header(sheet_id, field)}」",
+                sheet_id,
+                record,
+                field,
+            )
 
 
 @kind("ticked")
@@ -256,8 +270,13 @@ def date_in_year(c: Checker, rule: Rule) -> Iterator[Finding]:
     for sheet_id, record in _each(c, rule):
         value = record.get(field)
         if isinstance(value, date) and value.year - ROC_OFFSET != year:
-            yield c.finding(rule, f"「{c.header(sheet_id, field)}」{c.fmt.date_long(value)} "
-                            f"不在報告年度 {year} 年內", sheet_id, record, field)
+            yield c.finding(
+                rule,
+                f"「{c.header(sheet_id, field)}」{c.fmt.date_long(value)} 不在報告年度 {year} 年內",
+                sheet_id,
+                record,
+                field,
+            )
 
 
 @kind("not_greater")
@@ -267,9 +286,13 @@ def not_greater(c: Checker, rule: Rule) -> Iterator[Finding]:
         for small, large in rule.param("pairs"):
             a, b = record.get(small), record.get(large)
             if a is not None and b is not None and a > b:
-                yield c.finding(rule, f"「{c.header(sheet_id, small)}」{c.num(a)} 大於"
-                                f"「{c.header(sheet_id, large)}」{c.num(b)}", sheet_id, record,
-                                small)
+                yield c.finding(
+                    rule,
+                    f"「{c.header(sheet_id, small)}」{c.num(a)} 大於「{c.header(sheet_id, large)}」{c.num(b)}",
+                    sheet_id,
+                    record,
+                    small,
+                )
 
 
 @kind("min_value")
@@ -281,8 +304,9 @@ def min_value(c: Checker, rule: Rule) -> Iterator[Finding]:
         if value is not None and Fraction(value) < minimum:
             who = record.get("name")
             prefix = f"{who}：" if who else ""
-            yield c.finding(rule, f"{prefix}「{c.header(sheet_id, field)}」{c.num(value)}，"
-                            f"未達 {minimum}", sheet_id, record, field)
+            yield c.finding(
+                rule, f"{prefix}「{c.header(sheet_id, field)}」{c.num(value)}，未達 {minimum}", sheet_id, record, field
+            )
 
 
 @kind("max_rows")
@@ -292,8 +316,7 @@ def max_rows(c: Checker, rule: Rule) -> Iterator[Finding]:
     for sheet_id in rule.sheets:
         rows = c.records(sheet_id)
         if len(rows) > maximum:
-            yield c.finding(rule, f"填寫了 {len(rows)} 項，表單規定至多 {maximum} 項", sheet_id,
-                            rows[maximum], None)
+            yield c.finding(rule, f"填寫了 {len(rows)} 項，表單規定至多 {maximum} 項", sheet_id, rows[maximum], None)
 
 
 @kind("equals_field")
@@ -307,10 +330,15 @@ def equals_field(c: Checker, rule: Rule) -> Iterator[Finding]:
         if value is None or other is None or value == other + offset:
             continue
         expected = other + offset
-        yield c.finding(rule, f"「{c.header(sheet_id, rule.param('field'))}」為 {c.num(value)}，"
-                        f"應為 {c.num(expected)}（「{c.header(other_sheet, other_key)}」"
-                        f"{c.num(other)}{f' + {offset}' if offset else ''}）",
-                        sheet_id, record, rule.param("field"))
+        yield c.finding(
+            rule,
+            f"「{c.header(sheet_id, rule.param('field'))}」為 {c.num(value)}，"
+            f"應為 {c.num(expected)}（「{c.header(other_sheet, other_key)}」"
+            f"{c.num(other)}{f' + {offset}' if offset else ''}）",
+            sheet_id,
+            record,
+            rule.param("field"),
+        )
 
 
 @kind("stated_sum")
@@ -322,9 +350,13 @@ def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
             continue
         computed = budget_total(c.inputs.rows(rule.param("rows")))
         if stated != computed:
-            yield c.finding(rule, f"填寫的「{c.header(sheet_id, rule.param('field'))}」"
-                            f"{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
-                            sheet_id, record, rule.param("field"))
+            yield c.finding(
+                rule,
+                f"填寫的「{c.header(sheet_id, rule.param('field'))}」{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
+                sheet_id,
+                record,
+                rule.param("field"),
+            )
 
 
 @kind("listed_count")
@@ -337,9 +369,14 @@ def listed_count(c: Checker, rule: Rule) -> Iterator[Finding]:
         listed = sum(1 for line in value if pattern.match(line))
         count = record.get(rule.param("count"))
         if listed and count is not None and listed != count:
-            yield c.finding(rule, f"摘要列出 {listed} 項意見（{markers[0]}、{markers[1]}…），"
-                            f"「{c.header(sheet_id, rule.param('count'))}」填寫 {count} 項",
-                            sheet_id, record, rule.param("count"))
+            yield c.finding(
+                rule,
+                f"摘要列出 {listed} 項意見（{markers[0]}、{markers[1]}…），"
+                f"「{c.header(sheet_id, rule.param('count'))}」填寫 {count} 項",
+                sheet_id,
+                record,
+                rule.param("count"),
+            )
 
 
 @kind("group_minimum")
@@ -356,10 +393,12 @@ def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
         cats, items = len(done.categories_done), len(done.items_done)
         if cats < group.categories or items < group.items:
             yield Finding(
-                rule.id, rule.severity,
-                f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；"
-                f"目前辦理 {cats} 類、{items} 項",
-                c.source(sheet_id, None, None), Target("s8.strategies", None, None, "八"))
+                rule.id,
+                rule.severity,
+                f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；目前辦理 {cats} 類、{items} 項",
+                c.source(sheet_id, None, None),
+                Target("s8.strategies", None, None, "八"),
+            )
 
 
 @kind("strategy_item")
@@ -369,8 +408,7 @@ def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
         cat, item = record.get("category"), record.get("item")
         if cat and item is not None and c.form.strategy_row(cat, item) is None:
             count = next(len(s.items) for s in c.form.strategies if s.number == cat)
-            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項",
-                            sheet_id, record, "item")
+            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, "item")
 
 
 @kind("free_table")
@@ -382,14 +420,23 @@ def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
         table = c.inputs.free_tables.get(record.get("sheet") or "")
         if table is None:
             sheets = "、".join(c.inputs.free_tables) or "（無）"
-            yield c.finding(rule, f"找不到表格工作表「{record.get('sheet') or ''}」；"
-                            f"此活頁簿的表格工作表有：{sheets}", sheet_id, record, "sheet")
+            yield c.finding(
+                rule,
+                f"找不到表格工作表「{record.get('sheet') or ''}」；此活頁簿的表格工作表有：{sheets}",
+                sheet_id,
+                record,
+                "sheet",
+            )
         elif not table.cells:
-            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格",
-                            sheet_id, record, "sheet")
+            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格", sheet_id, record, "sheet")
         elif (record.get("header_rows") or 0) > len(table.cells):
-            yield c.finding(rule, f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」"
-                            f"的列數 {len(table.cells)}", sheet_id, record, "header_rows")
+            yield c.finding(
+                rule,
+                f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」的列數 {len(table.cells)}",
+                sheet_id,
+                record,
+                "header_rows",
+            )
 
 
 @kind("image_file")
@@ -400,11 +447,15 @@ def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
             continue
         name = (record.get("text") or ("",))[0]
         if not name or not (c.inputs.directory / name).is_file():
-            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）",
-                            sheet_id, record, "text")
+            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）", sheet_id, record, "text")
         elif not picture_readable(c.inputs.directory / name):
-            yield c.finding(rule, f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
-                            sheet_id, record, "text")
+            yield c.finding(
+                rule,
+                f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
+                sheet_id,
+                record,
+                "text",
+            )
 
 
 @kind("names_match")
@@ -417,9 +468,13 @@ def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
         if name and name not in others:
             close = [o for o in others if _one_apart(name, o)]
             hint = f"（是否為「{close[0]}」？）" if close else ""
-            yield c.finding(rule, f"「{name}」未出現在"
-                            f"{c.form.sheets[rule.param('other_sheet')][1].name}表中{hint}",
-                            sheet_id, record, rule.param("field"))
+            yield c.finding(
+                rule,
+                f"「{name}」未出現在{c.form.sheets[rule.param('other_sheet')][1].name}表中{hint}",
+                sheet_id,
+                record,
+                rule.param("field"),
+            )
 
 
 def _one_apart(a: str, b: str) -> bool:
@@ -455,18 +510,17 @@ def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
         counts[text] = counts.get(text, 0) + 1
         first.setdefault(text, index)
     for a, b in _one_apart_pairs(first):
-        if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats
-                                        and min(counts[a], counts[b]) == 1):
+        if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats and min(counts[a], counts[b]) == 1):
             continue
         (_, sheet_a, rec_a, key_a), (_, sheet_b, rec_b, key_b) = seen[first[a]], seen[first[b]]
         # Point at the rarer spelling: that is the one to correct.
         if counts[a] > counts[b]:
             a, b = b, a
-            (sheet_a, rec_a, key_a), (sheet_b, rec_b, key_b) = \
-                (sheet_b, rec_b, key_b), (sheet_a, rec_a, key_a)
+            (sheet_a, rec_a, key_a), (sheet_b, rec_b, key_b) = (sheet_b, rec_b, key_b), (sheet_a, rec_a, key_a)
         other = c.source(sheet_b, rec_b, key_b)
-        yield c.finding(rule, f"「{a}」與「{b}」（{other}）只差一個字，"
-                        "是否為同一人名的不同寫法？", sheet_a, rec_a, key_a)
+        yield c.finding(
+            rule, f"「{a}」與「{b}」（{other}）只差一個字，是否為同一人名的不同寫法？", sheet_a, rec_a, key_a
+        )
 
 
 def _one_apart_pairs(texts: dict[str, int]) -> list[tuple[str, str]]:
@@ -476,10 +530,14 @@ def _one_apart_pairs(texts: dict[str, int]) -> list[tuple[str, str]]:
     buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
     for text in texts:
         for k in range(len(text)):
-            buckets[(k, text[:k] + text[k + 1:])].append(text)
-    pairs = {(x, y) if texts[x] < texts[y] else (y, x)
-             for group in buckets.values() if len(group) > 1
-             for i, x in enumerate(group) for y in group[i + 1:]}
+            buckets[(k, text[:k] + text[k + 1 :])].append(text)
+    pairs = {
+        (x, y) if texts[x] < texts[y] else (y, x)
+        for group in buckets.values()
+        if len(group) > 1
+        for i, x in enumerate(group)
+        for y in group[i + 1 :]
+    }
     return sorted(pairs, key=lambda pair: (texts[pair[0]], texts[pair[1]]))
 
 
@@ -503,10 +561,13 @@ def annex_file_present(c: Checker, rule: Rule) -> Iterator[Finding]:
     note = "" if found.folder.is_dir() else f"（輸入資料夾中沒有 {folder}/ 資料夾）"
     for annex in found.missing():
         yield Finding(
-            rule.id, rule.severity,
+            rule.id,
+            rule.severity,
             f"找不到附件{annex.number}（{annex.title}）的檔案：請將檔案放入 {folder}/ 資料夾，"
             f"檔名以「附件{annex.number}」開頭，例如「附件{annex.number} 名稱.pdf」{note}",
-            annex.source, Target(section=annex.section))
+            annex.source,
+            Target(section=annex.section),
+        )
 
 
 @kind("annex_file_listed")
@@ -514,8 +575,7 @@ def annex_file_listed(c: Checker, rule: Rule) -> Iterator[Finding]:
     """Every file named 附件… in the attachments folder belongs to a listed annex."""
     found = annex_list.find_annex_files(c.form, c.inputs)
     for path, why in found.unexpected:
-        yield Finding(rule.id, rule.severity,
-                      f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}")
+        yield Finding(rule.id, rule.severity, f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}")
 
 
 @kind("annex_sub_number")
@@ -528,11 +588,19 @@ def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
             number = record.get("number")
             if number is None or annex_list.is_sub_number(number, spec.number):
                 continue
-            hint = ("；Excel 可能把「3-1」自動轉成了日期，請將儲存格格式設為「文字」後重新輸入"
-                    if annex_list.looks_like_date(number) else "")
-            yield c.finding(rule, f"附件編號「{number}」不是附件{spec.number}（{spec.title}）的"
-                            f"子附件：此工作表的附件應編為 {spec.number}-1、{spec.number}-2…{hint}",
-                            spec.subs, record, "number")
+            hint = (
+                "；Excel 可能把「3-1」自動轉成了日期，請將儲存格格式設為「文字」後重新輸入"
+                if annex_list.looks_like_date(number)
+                else ""
+            )
+            yield c.finding(
+                rule,
+                f"附件編號「{number}」不是附件{spec.number}（{spec.title}）的"
+                f"子附件：此工作表的附件應編為 {spec.number}-1、{spec.number}-2…{hint}",
+                spec.subs,
+                record,
+                "number",
+            )
 
 
 _CITED = re.compile(r"附件\s*([0-9０-９]+(?:\s*[-－─—]\s*[0-9０-９]+)?)")
@@ -553,6 +621,10 @@ def annex_references(c: Checker, rule: Rule) -> Iterator[Finding]:
                     for match in _CITED.finditer(text if isinstance(text, str) else ""):
                         number = annex_list.normalize_number(match.group(1))
                         if number is not None and number not in known:
-                            yield c.finding(rule, f"文中提到「{match.group(0)}」，但附件清單中沒有"
-                                            f"附件{number}", sheet_id, record, key)
-
+                            yield c.finding(
+                                rule,
+                                f"文中提到「{match.group(0)}」，但附件清單中沒有附件{number}",
+                                sheet_id,
+                                record,
+                                key,
+                            )

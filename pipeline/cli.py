@@ -18,8 +18,14 @@ import click
 from .errors import PipelineError
 from .findings import Finding, Severity
 
-INPUTS = click.option("--inputs", "inputs", type=click.Path(path_type=Path),
-                      default=Path("inputs"), show_default=True, help="各章節活頁簿所在資料夾")
+INPUTS = click.option(
+    "--inputs",
+    "inputs",
+    type=click.Path(path_type=Path),
+    default=Path("inputs"),
+    show_default=True,
+    help="各章節活頁簿所在資料夾",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,8 +43,7 @@ def _summary(findings: list[Finding]) -> None:
             click.echo(f"  {label:<6} {rule:<32} {n}")
         for finding in findings:
             click.echo(str(finding), err=finding.severity is Severity.ERROR)
-    click.echo(f"錯誤 {counts[Severity.ERROR]} 項，警告 {counts[Severity.WARNING]} 項，"
-               f"提示 {counts[Severity.INFO]} 項")
+    click.echo(f"錯誤 {counts[Severity.ERROR]} 項，警告 {counts[Severity.WARNING]} 項，提示 {counts[Severity.INFO]} 項")
 
 
 def _as_json(findings: list[Finding]) -> str:
@@ -55,8 +60,9 @@ def _as_json(findings: list[Finding]) -> str:
 
 @cli.command()
 @INPUTS
-@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
-              show_default=True, help="報告輸出資料夾")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="報告輸出資料夾"
+)
 @click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
 @click.option("--no-mark", is_flag=True, help="不輸出標示問題儲存格的活頁簿副本")
@@ -112,8 +118,7 @@ def check(inputs: Path, as_json: bool) -> None:
 @cli.command()
 @click.argument("old", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--redline", type=click.Path(path_type=Path, dir_okay=False),
-              help="另存一份以追蹤修訂標示差異的 Word 檔")
+@click.option("--redline", type=click.Path(path_type=Path, dir_okay=False), help="另存一份以追蹤修訂標示差異的 Word 檔")
 def diff(old: Path, new: Path, redline: Path | None) -> None:
     """比較兩份報告，依章節、表格、列與欄位列出差異。
 
@@ -132,10 +137,10 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT.docx",
-                type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="新的資料夾（不可已有檔案）")
+@click.argument("report_file", metavar="REPORT.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="新的資料夾（不可已有檔案）"
+)
 def pull(report_file: Path, out: Path) -> None:
     """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
 
@@ -155,10 +160,14 @@ def pull(report_file: Path, out: Path) -> None:
 
 @cli.command("build-all")
 @click.argument("root", metavar="DIR", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("outputs"),
-              show_default=True, help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="同時建置的工作程序數（預設：CPU 核心數）")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("outputs"),
+    show_default=True,
+    help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="同時建置的工作程序數（預設：CPU 核心數）")
 def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     """建置全市各機關的報告（DIR 中每個子資料夾為一個機關的輸入），並輸出全市彙整表及圖。
 
@@ -171,14 +180,16 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     from .batch import build_all, find_agencies
 
     total = len(find_agencies(root, out))
-    with click.progressbar(length=total, label="建置各機關報告", show_pos=True,
-                           item_show_func=lambda name: name) as bar:
-        result = build_all(root, out, workers=workers,
-                           progress=lambda row, done, total: bar.update(1, row.folder))
+    with click.progressbar(
+        length=total, label="建置各機關報告", show_pos=True, item_show_func=lambda name: name
+    ) as bar:
+        result = build_all(root, out, workers=workers, progress=lambda row, done, total: bar.update(1, row.folder))
     with_errors = [row for row in result.built if row.errors]
-    click.echo(f"完成 {len(result.built)} 個機關（其中 {len(with_errors)} 個有錯誤檢核），"
-               f"失敗 {len(result.failed)} 個；費時 {result.seconds:.1f} 秒"
-               f"（{result.workers} 個工作程序）")
+    click.echo(
+        f"完成 {len(result.built)} 個機關（其中 {len(with_errors)} 個有錯誤檢核），"
+        f"失敗 {len(result.failed)} 個；費時 {result.seconds:.1f} 秒"
+        f"（{result.workers} 個工作程序）"
+    )
     for row in with_errors:
         click.echo(f"  有錯誤：{row.folder}（錯誤 {row.errors} 項，警告 {row.warnings} 項）")
     if result.failed:
@@ -194,10 +205,15 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
 @click.option("--agency", required=True, help="機關名稱")
 @click.option("--year", type=int, required=True, help="報告年度（民國）")
 @click.option("--group", required=True, help="組別，例：C群、C2組")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="新資料夾（預設 inputs-<年度>）")
-@click.option("--from", "previous", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱")
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="新資料夾（預設 inputs-<年度>）"
+)
+@click.option(
+    "--from",
+    "previous",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱",
+)
 def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None) -> None:
     """為新年度建立一套空白的各章節活頁簿（含下拉選單與填寫說明）。
 
@@ -213,8 +229,9 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
 
 @cli.command("package")
 @INPUTS
-@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
-              show_default=True, help="送件檔案輸出資料夾")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="送件檔案輸出資料夾"
+)
 def package_command(inputs: Path, out: Path) -> None:
     """產生送件檔案：報告 PDF 與所有附件合併成一個有書籤的 PDF，及報告 .docx 與附件原檔的 zip。
 
@@ -231,8 +248,7 @@ def package_command(inputs: Path, out: Path) -> None:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
     if result.build.kept_edit is not None:
-        click.echo(f"注意：{result.build.output.name} 在上次產生後曾被編輯，"
-                   f"已保存為 {result.build.kept_edit}")
+        click.echo(f"注意：{result.build.output.name} 在上次產生後曾被編輯，已保存為 {result.build.kept_edit}")
     for path in (result.build.output, result.report_pdf):
         click.echo(f"寫入：{path}")
     click.echo(f"寫入：{result.pdf}（共 {result.pages} 頁）")
@@ -243,8 +259,7 @@ def package_command(inputs: Path, out: Path) -> None:
         click.echo(f"{indent}{item.label}：{pages}")
     click.echo(f"寫入：{result.zip}")
     if result.failures:
-        click.echo(f"有 {len(result.failures)} 個附件檔未能併入 PDF（其餘已寫入；原檔仍在 zip 中）：",
-                   err=True)
+        click.echo(f"有 {len(result.failures)} 個附件檔未能併入 PDF（其餘已寫入；原檔仍在 zip 中）：", err=True)
         for failure in result.failures:
             click.echo(f"  {failure}", err=True)
     sys.exit(0 if result.ok else 1)

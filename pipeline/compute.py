@@ -127,9 +127,14 @@ def budget_total(rows: tuple[Record, ...]) -> Decimal:
 def _strategies(rows: tuple[Record, ...], form: Form) -> Strategies:
     order = {cat.number: i for i, cat in enumerate(form.strategies)}
     done = sorted(
-        {(row["category"], row["item"]) for row in rows
-         if row.get("done") and row["category"] and row["item"] is not None
-         and form.strategy_row(row["category"], row["item"]) is not None},  # real items only
+        {
+            (row["category"], row["item"])
+            for row in rows
+            if row.get("done")
+            and row["category"]
+            and row["item"] is not None
+            and form.strategy_row(row["category"], row["item"]) is not None
+        },  # real items only
         key=lambda key: (order.get(key[0], 99), key[1] or 0),
     )
     categories = tuple(dict.fromkeys(cat for cat, _ in done))

@@ -158,9 +158,7 @@ class ContextBuilder:
         if len(rows) > 1:
             self.merges.append(Merge("header.contacts", 0, 0, len(rows) - 1))
             self.merges.append(Merge("header.contacts", 4, 0, len(rows) - 1))
-        approval = self.fmt.date_long(info.get("approval_date")) + self.show(
-            info.at("approval_text")
-        )
+        approval = self.fmt.date_long(info.get("approval_date")) + self.show(info.at("approval_text"))
         return {
             "title": self.report.title,
             "approval": approval,
@@ -390,15 +388,9 @@ class ContextBuilder:
                         if paragraphs:
                             lines.append(self.fmt.done(m.get("done")) + paragraphs[0])
                             lines.extend(paragraphs[1:])
-                rows.append(
-                    {"category": cat.label if n == 1 else "", "item": item, "measures": lines}
-                )
+                rows.append({"category": cat.label if n == 1 else "", "item": item, "measures": lines})
                 categories.append(cat.number)
-                if (
-                    details
-                    and cat.number == str(detail_spec.get("category"))
-                    and n == int(detail_spec.get("item", 0))
-                ):
+                if details and cat.number == str(detail_spec.get("category")) and n == int(detail_spec.get("item", 0)):
                     self.nested.append(
                         NestedTable(
                             "s8.strategies",

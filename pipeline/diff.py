@@ -51,8 +51,7 @@ class Change:
         if self.table:
             where.append(f"表「{self.table}」")
         if self.row is not None:
-            where.append(f"第{self.row + 1}列（{self.row_label}）" if self.row_label
-                         else f"第{self.row + 1}列")
+            where.append(f"第{self.row + 1}列（{self.row_label}）" if self.row_label else f"第{self.row + 1}列")
         if self.column:
             where.append(f"欄「{self.column}」")
         verb = {"changed": "修改", "added": "新增", "removed": "刪除"}[self.kind]
@@ -163,8 +162,9 @@ def _diff(old: _Outline, new: _Outline, form: Form) -> tuple[list[Change], list]
         old_rows, new_rows = _rows(old_table.element)[h:], _rows(new_table.element)[h:]
         old_texts = [_row_texts(tr) for tr in old_rows]
         new_texts = [_row_texts(tr) for tr in new_rows]
-        matcher = SequenceMatcher(a=[tuple(map(_norm, r)) for r in old_texts],
-                                  b=[tuple(map(_norm, r)) for r in new_texts], autojunk=False)
+        matcher = SequenceMatcher(
+            a=[tuple(map(_norm, r)) for r in old_texts], b=[tuple(map(_norm, r)) for r in new_texts], autojunk=False
+        )
         for op, a1, a2, b1, b2 in matcher.get_opcodes():
             if op == "equal":
                 continue
@@ -174,36 +174,71 @@ def _diff(old: _Outline, new: _Outline, form: Form) -> tuple[list[Change], list]
                 for col, (was, now) in enumerate(zip(old_texts[a], new_texts[b], strict=False)):
                     if _norm(was) != _norm(now):
                         label = labels[col] if col < len(labels) else ""
-                        changes.append(Change("changed", new_table.section, title, caption, b,
-                                              _row_label(new_texts[b]), label, col, was, now))
+                        changes.append(
+                            Change(
+                                "changed",
+                                new_table.section,
+                                title,
+                                caption,
+                                b,
+                                _row_label(new_texts[b]),
+                                label,
+                                col,
+                                was,
+                                now,
+                            )
+                        )
                         actions.append(("cell", _cells(new_rows[b])[col], was))
             for b in range(b1 + paired, b2):
-                changes.append(Change("added", new_table.section, title, caption, b,
-                                      _row_label(new_texts[b]), None, None, "",
-                                      " | ".join(new_texts[b])))
+                changes.append(
+                    Change(
+                        "added",
+                        new_table.section,
+                        title,
+                        caption,
+                        b,
+                        _row_label(new_texts[b]),
+                        None,
+                        None,
+                        "",
+                        " | ".join(new_texts[b]),
+                    )
+                )
                 actions.append(("row-added", new_rows[b]))
             for a in range(a1 + paired, a2):
-                changes.append(Change("removed", old_table.section, title, caption, a,
-                                      _row_label(old_texts[a]), None, None,
-                                      " | ".join(old_texts[a]), ""))
+                changes.append(
+                    Change(
+                        "removed",
+                        old_table.section,
+                        title,
+                        caption,
+                        a,
+                        _row_label(old_texts[a]),
+                        None,
+                        None,
+                        " | ".join(old_texts[a]),
+                        "",
+                    )
+                )
                 anchor = new_rows[b2 - 1] if b2 > 0 else _rows(new_table.element)[h - 1]
                 actions.append(("row-removed", old_rows[a], anchor))
     for caption in [c for c in new.tables if c not in old.tables]:
         table = new.tables[caption]
         title = form.tables[caption].title if caption in form.tables else caption
         rows = len(_rows(table.element))
-        changes.append(Change("added", table.section, title, caption, None, "", None, None, "",
-                              f"（整個表格，{rows} 列）"))
+        changes.append(
+            Change("added", table.section, title, caption, None, "", None, None, "", f"（整個表格，{rows} 列）")
+        )
     for caption in [c for c in old.tables if c not in new.tables]:
         table = old.tables[caption]
         title = form.tables[caption].title if caption in form.tables else caption
         rows = len(_rows(table.element))
-        changes.append(Change("removed", table.section, title, caption, None, "", None, None,
-                              f"（整個表格，{rows} 列）", ""))
+        changes.append(
+            Change("removed", table.section, title, caption, None, "", None, None, f"（整個表格，{rows} 列）", "")
+        )
     old_p = [(p, s, t) for p, s, t in old.paragraphs if t.strip()]
     new_p = [(p, s, t) for p, s, t in new.paragraphs if t.strip()]
-    matcher = SequenceMatcher(a=[_norm(t) for _, _, t in old_p], b=[_norm(t) for _, _, t in new_p],
-                              autojunk=False)
+    matcher = SequenceMatcher(a=[_norm(t) for _, _, t in old_p], b=[_norm(t) for _, _, t in new_p], autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
             continue

@@ -53,11 +53,7 @@ def grid_rows(tbl) -> list[list[str]]:
 def read_tables(path: Path | str) -> dict[str, list[list[str]]]:
     """Every identified table of a report (nested ones too) as grid rows, by id."""
     body = Document(str(path)).element.body
-    return {
-        caption: grid_rows(tbl)
-        for tbl in body.iter(W_TBL)
-        if (caption := caption_of(tbl)) is not None
-    }
+    return {caption: grid_rows(tbl) for tbl in body.iter(W_TBL) if (caption := caption_of(tbl)) is not None}
 
 
 def read_paragraphs(path: Path | str) -> list[str]:

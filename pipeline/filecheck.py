@@ -28,8 +28,10 @@ def check_workbook_file(path: Path) -> None:
         raise InputError(f"{name} 是舊版 Excel（.xls）格式：請在 Excel 另存為「Excel 活頁簿 (.xlsx)」")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{name} 檔案過大（{size // (1024 * 1024)} MB，上限 "
-                         f"{MAX_FILE_BYTES // (1024 * 1024)} MB）：請確認是否貼入了圖片或大量資料")
+        raise InputError(
+            f"{name} 檔案過大（{size // (1024 * 1024)} MB，上限 "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB）：請確認是否貼入了圖片或大量資料"
+        )
     with open(path, "rb") as handle:
         head = handle.read(8)
         if head == OLE_MAGIC:

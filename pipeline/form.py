@@ -11,9 +11,7 @@ from . import cache, schema
 from .errors import FormError
 from .schema import SchemaError, build
 
-FieldType = Literal[
-    "text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"
-]
+FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
 
 DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent / "templates" / "tpe-gender-report"
 
@@ -226,8 +224,7 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
     blob = read_form_file(path, "表單定義檔")
     from . import fmt  # it checks the date formats; fmt imports this module
 
-    entry = cache.key(blob, str(directory.resolve()).encode(),
-                      cache.code_of(__file__, schema.__file__, fmt.__file__))
+    entry = cache.key(blob, str(directory.resolve()).encode(), cache.code_of(__file__, schema.__file__, fmt.__file__))
     form = cache.remember("forms", entry, Form, lambda: _read_form(path, blob))
     object.__setattr__(form, "directory", directory)  # where it was read from, not data
     if not form.template_path.is_file():

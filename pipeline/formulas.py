@@ -18,7 +18,10 @@ _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(([^()]*)\)", re.IGNORECASE)
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
 }
 
 
@@ -52,17 +55,19 @@ def evaluate(formula: str, value_at: Callable[[int, int], Any]) -> Decimal:
             arg = arg.strip()
             rng = _RANGE.fullmatch(arg)
             if rng:
-                c1, r1, c2, r2 = (column_index_from_string(rng.group(1)), int(rng.group(2)),
-                                  column_index_from_string(rng.group(3)), int(rng.group(4)))
-                parts.append(sum((number(r, c) for r in range(r1, r2 + 1)
-                                  for c in range(c1, c2 + 1)), Decimal(0)))
+                c1, r1, c2, r2 = (
+                    column_index_from_string(rng.group(1)),
+                    int(rng.group(2)),
+                    column_index_from_string(rng.group(3)),
+                    int(rng.group(4)),
+                )
+                parts.append(sum((number(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)), Decimal(0)))
             else:
                 parts.append(arg)
         return "(" + "+".join(f"({p})" for p in parts) + ")"
 
     text = _SUM.sub(total, text)
-    text = _CELL.sub(lambda m: str(number(int(m.group(2)), column_index_from_string(m.group(1)))),
-                     text)
+    text = _CELL.sub(lambda m: str(number(int(m.group(2)), column_index_from_string(m.group(1)))), text)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:

@@ -38,10 +38,14 @@ def _cell(value: Any, fmt: Formatter) -> Any:
     return value
 
 
-def _record_data(record: Record, headers: dict[str, str], keys: tuple[str, ...] | None,
-                 fmt: Formatter) -> dict[str, Any]:
-    return {headers[k]: _cell(v.value, fmt) for k, v in record.values.items()
-            if (keys is None or k in keys) and v.value is not None}
+def _record_data(
+    record: Record, headers: dict[str, str], keys: tuple[str, ...] | None, fmt: Formatter
+) -> dict[str, Any]:
+    return {
+        headers[k]: _cell(v.value, fmt)
+        for k, v in record.values.items()
+        if (keys is None or k in keys) and v.value is not None
+    }
 
 
 def _carried(previous: Inputs, form: Form) -> dict[str, dict[str, Any]]:
@@ -66,8 +70,7 @@ def _put(data: dict[str, dict[str, Any]], form: Form, sheet_id: str, values: dic
     sheet.update({headers[k]: v for k, v in values.items()})
 
 
-def init_inputs(out: Path, agency: str, year: int, group: str, form: Form,
-                previous: Path | None = None) -> list[Path]:
+def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previous: Path | None = None) -> list[Path]:
     """Write blank section workbooks for ``agency``'s report of ``year`` into a new folder."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -80,7 +83,6 @@ def init_inputs(out: Path, agency: str, year: int, group: str, form: Form,
     if previous is not None:
         records, _ = read_inputs(Path(previous), form)
         data = _carried(records, form)
-    _put(data, form, "header.info", {"agency": agency, "year": year,
-                                     "groups": "、".join(codes)})
+    _put(data, form, "header.info", {"agency": agency, "year": year, "groups": "、".join(codes)})
     _put(data, form, "s7.years", {"current_year": year, "next_year": year + 1})
     return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]

@@ -58,9 +58,7 @@ class _Clock:
         self._start = now
 
 
-def _checked(
-    inputs: Path | str, form_dir: Path | str, clock: _Clock
-) -> tuple[Report, list[Finding]]:
+def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
     form = load_form(form_dir)
     rules = load_rules(form.directory)
     clock.lap("form")
@@ -77,8 +75,7 @@ def verify(inputs: Path | str = "inputs", form_dir: Path | str = DEFAULT_FORM_DI
     """Read, compute and check without rendering: the findings only."""
     clock = _Clock()
     report, findings = _checked(inputs, form_dir, clock)
-    return BuildResult(None, findings, list(report.inputs.files.values()), timings=clock.timings,
-                       report=report)
+    return BuildResult(None, findings, list(report.inputs.files.values()), timings=clock.timings, report=report)
 
 
 def build(
@@ -111,9 +108,15 @@ def build(
     # is a reviewer-edited report moved to history/.
     staging = out / f"{TEMP_PREFIX}staging-{output.name}"
     try:
-        render_report(report.form.template_path, context, layout, staging,
-                      findings if comments else None, report.form.tables,
-                      provenance(report, findings))
+        render_report(
+            report.form.template_path,
+            context,
+            layout,
+            staging,
+            findings if comments else None,
+            report.form.tables,
+            provenance(report, findings),
+        )
         kept = keep_if_edited(output)
         replace_file(staging, output)
     finally:
@@ -137,7 +140,7 @@ def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:
         "產生時間": datetime.now().astimezone().isoformat(timespec="seconds"),
         "產生器版本": GENERATOR_VERSION,
         "檢核結果": f"錯誤{sum(f.severity.value == 'error' for f in findings)}項，"
-                    f"警告{sum(f.severity.value == 'warning' for f in findings)}項",
+        f"警告{sum(f.severity.value == 'warning' for f in findings)}項",
     }
     for path in sorted(report.inputs.files.values()):
         props[f"輸入:{path.name}"] = file_hash(path)

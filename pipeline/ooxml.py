@@ -48,8 +48,7 @@ CONTENT_TYPES = "[Content_Types].xml"
 PACKAGE_RELS = "_rels/.rels"
 
 # No DTDs, no entities, no network: a template is trusted, but nothing here needs them.
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                         remove_blank_text=True)
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True)
 
 
 @cache
@@ -136,8 +135,11 @@ class Package:
         if name not in self.parts and name not in self._trees:
             return []
         root = self._tree(name, "")
-        return [(rel.get("Id"), rel.get("Type"), resolve(source, rel.get("Target")))
-                for rel in root if rel.get("TargetMode") != "External"]
+        return [
+            (rel.get("Id"), rel.get("Type"), resolve(source, rel.get("Target")))
+            for rel in root
+            if rel.get("TargetMode") != "External"
+        ]
 
     def relate(self, source: str, reltype: str, target: str) -> str:
         """Add a relationship from ``source`` to part ``target``; returns its id."""
@@ -148,8 +150,7 @@ class Package:
             number += 1
         rid = f"rId{number}"
         relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
-        etree.SubElement(root, qn("pr:Relationship"),
-                         {"Id": rid, "Type": reltype, "Target": relative})
+        etree.SubElement(root, qn("pr:Relationship"), {"Id": rid, "Type": reltype, "Target": relative})
         return rid
 
     def add_part(self, name: str, blob: bytes, content_type: str) -> None:
@@ -160,18 +161,15 @@ class Package:
         for override in root.findall(qn("ct:Override")):
             if override.get("PartName") == part_name:
                 root.remove(override)
-        etree.SubElement(root, qn("ct:Override"),
-                         {"PartName": part_name, "ContentType": content_type})
+        etree.SubElement(root, qn("ct:Override"), {"PartName": part_name, "ContentType": content_type})
 
     def add_media(self, name: str, blob: bytes, content_type: str) -> None:
         """A new part typed by its extension (pictures)."""
         self.parts[name] = blob
         root = self._tree(CONTENT_TYPES, f'<Types xmlns="{NS["ct"]}"/>')
         extension = posixpath.splitext(name)[1][1:].lower()
-        if not any(d.get("Extension", "").lower() == extension
-                   for d in root.findall(qn("ct:Default"))):
-            default = etree.Element(qn("ct:Default"),
-                                    {"Extension": extension, "ContentType": content_type})
+        if not any(d.get("Extension", "").lower() == extension for d in root.findall(qn("ct:Default"))):
+            default = etree.Element(qn("ct:Default"), {"Extension": extension, "ContentType": content_type})
             root.insert(0, default)
 
     def unused_name(self, pattern: str) -> str:

@@ -132,8 +132,7 @@ def package(
     return PackageResult(built, report, pdf_path, zip_path, pages, contents, failures)
 
 
-def _append_annexes(writer: PdfWriter, found: AnnexFiles,
-                    work: Path) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
+def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
     """Append every annex's pages in annex order with a bookmark each; collect failures."""
     contents: list[PackedAnnex] = []
     failures: list[AnnexFailure] = []
@@ -224,8 +223,9 @@ def image_pdf(path: Path) -> bytes:
     scale = min((page_w - 2 * IMAGE_MARGIN) / width, (page_h - 2 * IMAGE_MARGIN) / height)
     writer = PdfWriter()
     page = writer.add_blank_page(page_w, page_h)
-    page.merge_transformed_page(picture, Transformation().scale(scale).translate(
-        (page_w - width * scale) / 2, (page_h - height * scale) / 2))
+    page.merge_transformed_page(
+        picture, Transformation().scale(scale).translate((page_w - width * scale) / 2, (page_h - height * scale) / 2)
+    )
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -60,15 +60,17 @@ def _check_office_file(source: Path) -> None:
     if head == OLE_MAGIC:
         raise ConversionError(
             f"「{source.name}」有密碼保護（或是舊版 .doc／.xls 改了副檔名），無法轉成 PDF："
-            f"請移除密碼，或另存為 {kind} 或 PDF 後再放入")
+            f"請移除密碼，或另存為 {kind} 或 PDF 後再放入"
+        )
     if not zipfile.is_zipfile(source):
         raise ConversionError(f"「{source.name}」不是有效的 {kind} 檔（檔案可能已損毀），無法轉成 PDF")
 
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
     """Run LibreOffice; on timeout end it and every process it started."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=os.name == "posix")
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=os.name == "posix"
+    )
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -98,24 +100,31 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
         copy = work / f"document{source.suffix.lower()}"
         shutil.copyfile(source, copy)
         command = [
-            soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
+            soffice,
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--nolockcheck",
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--convert-to", "pdf", "--outdir", str(work / "out"), str(copy),
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work / "out"),
+            str(copy),
         ]
         try:
             done = _run(command, timeout)
         except subprocess.TimeoutExpired as exc:
             raise ConversionError(
-                f"LibreOffice 轉換「{source.name}」超過 {timeout:g} 秒仍未完成"
-                "（檔案可能過大或已損毀）") from exc
+                f"LibreOffice 轉換「{source.name}」超過 {timeout:g} 秒仍未完成（檔案可能過大或已損毀）"
+            ) from exc
         except OSError as exc:
             raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{exc}") from exc
         produced = work / "out" / "document.pdf"
         if done.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
             reason = f"（LibreOffice：{detail[-1]}）" if detail else ""
-            raise ConversionError(
-                f"LibreOffice 無法將「{source.name}」轉成 PDF，檔案可能已損毀或有密碼保護{reason}")
+            raise ConversionError(f"LibreOffice 無法將「{source.name}」轉成 PDF，檔案可能已損毀或有密碼保護{reason}")
         with atomic_write(target) as tmp_target:
             shutil.copyfile(produced, tmp_target)
     return target

@@ -50,9 +50,9 @@ def _png(blob: bytes) -> Header:
     dpi = (DEFAULT_DPI, DEFAULT_DPI)
     at = 8
     while at + 8 <= len(blob):
-        length, kind = struct.unpack(">I4s", blob[at:at + 8])
+        length, kind = struct.unpack(">I4s", blob[at : at + 8])
         if kind == b"pHYs" and length >= 9:
-            x, y, unit = struct.unpack(">IIB", blob[at + 8:at + 17])
+            x, y, unit = struct.unpack(">IIB", blob[at + 8 : at + 17])
             if unit == 1 and x and y:
                 dpi = (x / INCHES_PER_METRE, y / INCHES_PER_METRE)
         if kind in (b"IDAT", b"IEND"):
@@ -74,8 +74,8 @@ def _jpeg(blob: bytes) -> Header:
         if marker == 0xFF:  # fill byte
             at += 1
             continue
-        length = struct.unpack(">H", blob[at + 2:at + 4])[0]
-        data = blob[at + 4:at + 2 + length]
+        length = struct.unpack(">H", blob[at + 2 : at + 4])[0]
+        data = blob[at + 4 : at + 2 + length]
         if marker == 0xE0 and data[:5] == b"JFIF\0" and len(data) >= 12:
             unit, x, y = struct.unpack(">BHH", data[7:12])
             if unit in (1, 2) and x and y:
@@ -108,10 +108,10 @@ def _bmp(blob: bytes) -> Header:
 def _tiff(blob: bytes) -> Header:
     order = "<" if blob[:2] == b"II" else ">"
     at = struct.unpack(order + "I", blob[4:8])[0]
-    count = struct.unpack(order + "H", blob[at:at + 2])[0]
+    count = struct.unpack(order + "H", blob[at : at + 2])[0]
     fields: dict[int, float] = {}
     for i in range(count):
-        entry = blob[at + 2 + 12 * i:at + 14 + 12 * i]
+        entry = blob[at + 2 + 12 * i : at + 14 + 12 * i]
         tag, kind, _n, value = struct.unpack(order + "HHI4s", entry)
         if kind == 3:  # SHORT
             fields[tag] = struct.unpack(order + "H", value[:2])[0]
@@ -119,7 +119,7 @@ def _tiff(blob: bytes) -> Header:
             fields[tag] = struct.unpack(order + "I", value)[0]
         elif kind == 5:  # RATIONAL, stored elsewhere
             offset = struct.unpack(order + "I", value)[0]
-            numerator, denominator = struct.unpack(order + "II", blob[offset:offset + 8])
+            numerator, denominator = struct.unpack(order + "II", blob[offset : offset + 8])
             fields[tag] = numerator / denominator if denominator else 0
     unit = fields.get(296, 2)  # 1: no unit (aspect only), 2: inch, 3: centimetre
     scale = 0.0 if unit == 1 else 2.54 if unit == 3 else 1.0

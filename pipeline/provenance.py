@@ -64,8 +64,7 @@ def set_properties(package: Package, properties: Mapping[str, str], fingerprint:
     values = {**{PREFIX + k: v for k, v in properties.items()}, FINGERPRINT: fingerprint}
     root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
     for pid, (name, value) in enumerate(values.items(), start=2):
-        prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property",
-                                {"fmtid": FMTID, "pid": str(pid), "name": name})
+        prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", {"fmtid": FMTID, "pid": str(pid), "name": name})
         etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
     xml = serialize(root)
     for _rid, reltype, target in package.relationships(""):
@@ -88,13 +87,13 @@ def read_properties(path: Path) -> dict[str, str]:
         name = prop.get("name") or ""
         value = prop.find(f"{{{VT_NS}}}lpwstr")
         if name.startswith(PREFIX) and value is not None:
-            found[name[len(PREFIX):]] = value.text or ""
+            found[name[len(PREFIX) :]] = value.text or ""
     return found
 
 
 def was_edited(path: Path) -> bool:
     """True when a .docx is not exactly as this generator wrote it (or not ours at all)."""
-    recorded = read_properties(path).get(FINGERPRINT[len(PREFIX):])
+    recorded = read_properties(path).get(FINGERPRINT[len(PREFIX) :])
     try:
         return recorded is None or recorded != file_fingerprint(path)
     except DAMAGED:

@@ -109,8 +109,9 @@ def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, 
         if text.count("{{") != len(tags) or not "".join(literals).strip():
             continue  # an expression, not a plain value; or nothing to recognise it by
         pieces = [r"\s*".join(re.escape(word) for word in literal.split()) for literal in literals]
-        patterns.append((re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags,
-                         " ".join(_TAG.sub("…", text).split())))
+        patterns.append(
+            (re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags, " ".join(_TAG.sub("…", text).split()))
+        )
     return patterns
 
 
@@ -170,8 +171,7 @@ class _Reader:
         return blocks[0].text if blocks else ""
 
     def paragraphs(self, numeral: str, style: str | None = None) -> list[_Block]:
-        return [b for b in self.section(numeral)[1:] if b.kind == "p" and
-                (style is None or b.style == style)]
+        return [b for b in self.section(numeral)[1:] if b.kind == "p" and (style is None or b.style == style)]
 
     def placed(self, *tags: str) -> dict[str, str]:
         """The values the report shows for ``tags``, read through the template paragraph
@@ -188,8 +188,11 @@ class _Reader:
                     for name, value in zip(names, m.groups(), strict=True):
                         found.setdefault(name, value.strip())
                     return found
-        self.notes.append(f"報告中找不到「{wording}」這一段，其中的數字未讀回" if wording else
-                          f"Word 範本中沒有放置 {'、'.join(tags)} 的段落，未讀回")
+        self.notes.append(
+            f"報告中找不到「{wording}」這一段，其中的數字未讀回"
+            if wording
+            else f"Word 範本中沒有放置 {'、'.join(tags)} 的段落，未讀回"
+        )
         return {}
 
     # -- sections --------------------------------------------------------------------
@@ -203,12 +206,11 @@ class _Reader:
             info["機關名稱"], info["年度(民國)"] = m.group("agency"), int(m.group("year"))
         else:
             self.notes.append(f"無法由標題「{title}」讀出機關名稱及年度")
-        approval = next((b.text for b in self.blocks[1:4]
-                         if self.long_date.match(b.text.strip())), "")
+        approval = next((b.text for b in self.blocks[1:4] if self.long_date.match(b.text.strip())), "")
         if approval:
             date = self.long_date.match(approval.strip())
             info["性平小組決議日期"] = self.roc_date(approval)
-            info["決議通過說明"] = approval.strip()[date.end():]
+            info["決議通過說明"] = approval.strip()[date.end() :]
         group = self.placed("header.groups").get("header.groups")
         if group:
             info["組別"] = group
@@ -246,18 +248,23 @@ class _Reader:
         meetings = []
         for r in self.rows("s2.meetings"):
             other_title = r[4].lstrip("".join(BOXES)).strip()
-            meetings.append({
-                "會議場次": r[0], "主席-首長": _box(r[1]), "主席-副首長": _box(r[2]),
-                "主席-主秘": _box(r[3]), "主席-其他": _box(r[4]),
-                "其他主席職稱": other_title or None,
-                "全數委員達2/3出席": _box(r[5]), "專家學者委員出席者": r[6],
-            })
+            meetings.append(
+                {
+                    "會議場次": r[0],
+                    "主席-首長": _box(r[1]),
+                    "主席-副首長": _box(r[2]),
+                    "主席-主秘": _box(r[3]),
+                    "主席-其他": _box(r[4]),
+                    "其他主席職稱": other_title or None,
+                    "全數委員達2/3出席": _box(r[5]),
+                    "專家學者委員出席者": r[6],
+                }
+            )
         return {"成員": fields, "會議": meetings}
 
     def completion(self, table_id: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        keys = {f"{table_id}.total": "總人數", f"{table_id}.male": "男性人數",
-                f"{table_id}.female": "女性人數"}
+        keys = {f"{table_id}.total": "總人數", f"{table_id}.male": "男性人數", f"{table_id}.female": "女性人數"}
         out.update({keys[tag]: value for tag, value in self.placed(*keys).items() if tag in keys})
         rows = self.rows(table_id)
         if rows:
@@ -271,8 +278,7 @@ class _Reader:
         out = []
         for r in self.rows(table_id):
             row: dict[str, Any] = {
-                headers[key]: _cell(r, columns, key)
-                for key in ("date", "name", "content", "lecturer", "hours")
+                headers[key]: _cell(r, columns, key) for key in ("date", "name", "content", "lecturer", "hours")
             }
             for options in (TARGETS, COURSES, METHODS):
                 if options[0][0] not in columns:
@@ -282,13 +288,15 @@ class _Reader:
                     for key, label in options:
                         if options is TARGETS and body.startswith(label):
                             row[headers[key]] = _box(line)
-                            row[headers[key + "_note"]] = body[len(label):].strip() or None
+                            row[headers[key + "_note"]] = body[len(label) :].strip() or None
                         elif body == label:
                             row[headers[key]] = _box(line)
             people = _cell(r, columns, "male")
-            for key, pattern in (("total", r"總計\s*([\d,]+)\s*人"),
-                                 ("male", r"男\s*([\d,]+)\s*人"),
-                                 ("female", r"女\s*([\d,]+)\s*人")):
+            for key, pattern in (
+                ("total", r"總計\s*([\d,]+)\s*人"),
+                ("male", r"男\s*([\d,]+)\s*人"),
+                ("female", r"女\s*([\d,]+)\s*人"),
+            ):
                 m = re.search(pattern, people)
                 row[headers[key]] = m.group(1) if m else None
             out.append(row)
@@ -308,8 +316,11 @@ class _Reader:
             role = r[0] or role
             hours.append({"身分": role, "姓名": r[1], "年度培力總時數": r[2], "進階課程時數": r[3]})
         placed = self.placed("s3.physical_participants", "s3.physical_staff")
-        physical = {"一般公務員參訓者": placed["s3.physical_participants"],
-                    "機關一般公務員": placed["s3.physical_staff"]} if placed else {}
+        physical = (
+            {"一般公務員參訓者": placed["s3.physical_participants"], "機關一般公務員": placed["s3.physical_staff"]}
+            if placed
+            else {}
+        )
         return {
             "一般公務員": self.completion("s3.general"),
             "主管人員": self.completion("s3.managers"),
@@ -325,19 +336,24 @@ class _Reader:
         existing = self.rows("s4.existing")
         fields = {}
         if len(existing) >= 2:
-            fields = {"既有性別統計指標-主計處列管": existing[0][1],
-                      "既有性別統計指標-機關構列管": existing[0][2],
-                      "既有性別統計項目-主計處列管": existing[1][1],
-                      "既有性別統計項目-機關構列管": existing[1][2]}
+            fields = {
+                "既有性別統計指標-主計處列管": existing[0][1],
+                "既有性別統計指標-機關構列管": existing[0][2],
+                "既有性別統計項目-主計處列管": existing[1][1],
+                "既有性別統計項目-機關構列管": existing[1][2],
+            }
 
         def new_rows(table_id: str) -> list[dict[str, Any]]:
-            return [{"名稱": r[1], "定義及說明": r[2],
-                     "列管層級": "主計處列管" if _box(r[3]) == TICK else
-                     "機關構列管" if _box(r[4]) == TICK else None}
-                    for r in self.rows(table_id)]
+            return [
+                {
+                    "名稱": r[1],
+                    "定義及說明": r[2],
+                    "列管層級": "主計處列管" if _box(r[3]) == TICK else "機關構列管" if _box(r[4]) == TICK else None,
+                }
+                for r in self.rows(table_id)
+            ]
 
-        return {"既有指標項目": fields, "新增指標": new_rows("s4.new_indicators"),
-                "新增項目": new_rows("s4.new_items")}
+        return {"既有指標項目": fields, "新增指標": new_rows("s4.new_indicators"), "新增項目": new_rows("s4.new_items")}
 
     def s5(self) -> dict[str, Any]:
         rows = []
@@ -345,20 +361,37 @@ class _Reader:
             lines = _lines(r[3])
             date = self.roc_date(lines[0]) if lines else None
             meeting = lines[1:] if date else lines
-            rows.append({"分析專題名稱": r[1], "辦理科室或受委託辦理單位名稱": r[2],
-                         "提送性平小組日期": date, "提送性平小組會議": "\n".join(meeting) or None})
+            rows.append(
+                {
+                    "分析專題名稱": r[1],
+                    "辦理科室或受委託辦理單位名稱": r[2],
+                    "提送性平小組日期": date,
+                    "提送性平小組會議": "\n".join(meeting) or None,
+                }
+            )
         return {"分析專題": rows, "附件": self.annexes("五")}
 
     def s6(self) -> dict[str, Any]:
         def rows(table_id: str) -> list[dict[str, Any]]:
-            return [{"評估方案名稱": r[1], "摘要": r[2] or None,
-                     "程序參與方式": "書面審查" if r[3].strip() else "性平小組",
-                     "專家學者姓名": r[3].strip() or r[4].strip(), "專家學者意見項數": r[5],
-                     "專家學者參採項數": r[6], "修正後提送性平小組時間": r[7] or None}
-                    for r in self.rows(table_id)]
+            return [
+                {
+                    "評估方案名稱": r[1],
+                    "摘要": r[2] or None,
+                    "程序參與方式": "書面審查" if r[3].strip() else "性平小組",
+                    "專家學者姓名": r[3].strip() or r[4].strip(),
+                    "專家學者意見項數": r[5],
+                    "專家學者參採項數": r[6],
+                    "修正後提送性平小組時間": r[7] or None,
+                }
+                for r in self.rows(table_id)
+            ]
 
-        return {"自治條例": rows("s6.ordinances"), "公共工程中程計畫": rows("s6.public_works"),
-                "重大施政計畫": rows("s6.major_policies"), "附件": self.annexes("六")}
+        return {
+            "自治條例": rows("s6.ordinances"),
+            "公共工程中程計畫": rows("s6.public_works"),
+            "重大施政計畫": rows("s6.major_policies"),
+            "附件": self.annexes("六"),
+        }
 
     def s7(self) -> dict[str, Any]:
         def rows(table_id: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -369,8 +402,7 @@ class _Reader:
                 body = body[:-1]
             if len(body) == 1 and _is_none_row(body[0]):
                 body = []
-            items = [{"計畫項目": r[1], "預算數": r[2], "對促進性別平等的影響": r[3] or None}
-                     for r in body]
+            items = [{"計畫項目": r[1], "預算數": r[2], "對促進性別平等的影響": r[3] or None} for r in body]
             return items, total
 
         current, current_total = rows("s7.budget_current")
@@ -388,7 +420,7 @@ class _Reader:
         blocks = self.paragraphs("七")
         start = next((i for i, b in enumerate(blocks) if b.text.startswith("說明：")), None)
         if start is not None and blocks[start].text.strip() != "說明：無":
-            for block in blocks[start + 1:]:
+            for block in blocks[start + 1 :]:
                 if block.style in ("Annex", "Heading2") or not block.text.strip():
                     break
                 m = re.match(r"^(\d+)\.\s*(.*)$", block.text, re.DOTALL)
@@ -396,8 +428,7 @@ class _Reader:
                     notes.append({"說明": m.group(2)})
                 elif notes:
                     notes[-1]["說明"] += "\n" + block.text
-        return {"年度及總計": years, "本年度預算": current, "下年度預算": upcoming,
-                "增減說明": notes}
+        return {"年度及總計": years, "本年度預算": current, "下年度預算": upcoming, "增減說明": notes}
 
     def s8(self) -> dict[str, Any]:
         measures = []
@@ -408,30 +439,37 @@ class _Reader:
                 if index < len(rows):
                     for line in _lines(rows[index][2]):
                         if line[0] in DONE:
-                            measures.append({"類別": cat.number, "項目": n,
-                                             "政策方案措施或計畫名稱": line[1:].strip(),
-                                             "已辦理": TICK if line[0] == DONE[0] else UNTICK})
+                            measures.append(
+                                {
+                                    "類別": cat.number,
+                                    "項目": n,
+                                    "政策方案措施或計畫名稱": line[1:].strip(),
+                                    "已辦理": TICK if line[0] == DONE[0] else UNTICK,
+                                }
+                            )
                         elif measures:
                             measures[-1]["政策方案措施或計畫名稱"] += "\n" + line
                 index += 1
         details = []
         venues = self.tables.get("s8.venues")
         if venues is not None:
-            details = [{"活動名稱": r[0], "活動地點": r[1], "性別友善設施設備": r[2]}
-                       for r in _body_rows(venues, self.form.tables["s8.venues"].header_rows)]
+            details = [
+                {"活動名稱": r[0], "活動地點": r[1], "性別友善設施設備": r[2]}
+                for r in _body_rows(venues, self.form.tables["s8.venues"].header_rows)
+            ]
         return {"具體措施": measures, "措施細項表": details}
 
     def results(self, out_dir: Path) -> dict[str, Any]:
         blocks = self.section("八")
-        start = next((i for i, b in enumerate(blocks) if b.kind == "p" and
-                      b.text.startswith("2. 可於欄位中檢附")), None)
+        start = next(
+            (i for i, b in enumerate(blocks) if b.kind == "p" and b.text.startswith("2. 可於欄位中檢附")), None
+        )
         if start is None:
             return {"成果說明": []}
         rows: list[dict[str, Any]] = []
         data: dict[str, Any] = {"成果說明": rows}
-        kinds = {"Heading3": "標題1", "Heading4": "標題2", "Heading5": "標題3",
-                 "ListParagraph": "條列"}
-        for block in blocks[start + 1:]:
+        kinds = {"Heading3": "標題1", "Heading4": "標題2", "Heading5": "標題3", "ListParagraph": "條列"}
+        for block in blocks[start + 1 :]:
             if block.kind == "tbl":
                 name, sheet = self.free_table(block.element)
                 base, n = name, 1
@@ -439,8 +477,11 @@ class _Reader:
                     n += 1
                     name = f"{base}{n}"
                 data[name] = sheet
-                header_rows = sum(1 for tr in block.element.findall(W_TR)
-                                  if tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None)
+                header_rows = sum(
+                    1
+                    for tr in block.element.findall(W_TR)
+                    if tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+                )
                 rows.append({"類型": "表格", "表格工作表": name, "表頭列數": header_rows})
                 continue
             if block.style == "Annex":
@@ -476,8 +517,7 @@ class _Reader:
                         merges.append([r, col, r, col + span - 1])
                 col += span
             cells.append(row)
-        ranges = [f"{_ref(r1, c1)}:{_ref(r2, c2)}" for r1, c1, r2, c2 in merges
-                  if (r1, c1) != (r2, c2)]
+        ranges = [f"{_ref(r1, c1)}:{_ref(r2, c2)}" for r1, c1, r2, c2 in merges if (r1, c1) != (r2, c2)]
         return name, {"cells": cells, "merges": ranges}
 
     def image(self, p, out_dir: Path) -> str | None:
@@ -500,13 +540,24 @@ class _Reader:
     def s9(self) -> dict[str, Any]:
         if self.heading("九").rstrip().endswith("無"):
             return {"其他相關成果": []}
-        return {"其他相關成果": [{"成果說明": b.text} for b in self.paragraphs("九")
-                              if b.style != "Instruction" and b.text.strip()]}
+        return {
+            "其他相關成果": [
+                {"成果說明": b.text} for b in self.paragraphs("九") if b.style != "Instruction" and b.text.strip()
+            ]
+        }
 
     def s10(self) -> dict[str, Any]:
-        return {"重點項目": [{"重點項目或方案名稱": r[1], "現況說明": r[2] or None,
-                          "具體策略": r[3] or None, "預期效益": r[4] or None}
-                         for r in self.rows("s10.future")]}
+        return {
+            "重點項目": [
+                {
+                    "重點項目或方案名稱": r[1],
+                    "現況說明": r[2] or None,
+                    "具體策略": r[3] or None,
+                    "預期效益": r[4] or None,
+                }
+                for r in self.rows("s10.future")
+            ]
+        }
 
 
 def _ref(row: int, col: int) -> str:
@@ -529,9 +580,17 @@ def pull_report(docx_path: Path, out_dir: Path, form: Form) -> PullResult:
     staging = Path(tempfile.mkdtemp(prefix=".~pull-", dir=out_dir.parent if out_dir.parent.exists() else None))
     try:
         sections = {
-            "header": reader.header(), "s1": reader.s1(), "s2": reader.s2(), "s3": reader.s3(),
-            "s4": reader.s4(), "s5": reader.s5(), "s6": reader.s6(), "s7": reader.s7(),
-            "s8": reader.s8(), "results": reader.results(staging), "s9": reader.s9(),
+            "header": reader.header(),
+            "s1": reader.s1(),
+            "s2": reader.s2(),
+            "s3": reader.s3(),
+            "s4": reader.s4(),
+            "s5": reader.s5(),
+            "s6": reader.s6(),
+            "s7": reader.s7(),
+            "s8": reader.s8(),
+            "results": reader.results(staging),
+            "s9": reader.s9(),
             "s10": reader.s10(),
         }
         for wb_spec in form.workbooks:
@@ -546,6 +605,7 @@ def pull_report(docx_path: Path, out_dir: Path, form: Form) -> PullResult:
 
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     """Blank strings and None become empty cells."""
+
     def clean(record: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in record.items() if v not in (None, "")}
 

@@ -52,8 +52,7 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
             continue
         lock = lock_file(path)
         if lock is not None:
-            raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）："
-                             "請先存檔並關閉，再重新產生")
+            raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）：請先存檔並關閉，再重新產生")
         files[wb_spec.id] = path
         book = open_book(path)
         for sh in wb_spec.sheets:
@@ -71,13 +70,23 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
     if wb_spec.id == "header":
         raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
     if wb_spec.required:
-        findings.append(Finding("input.missing-workbook", Severity.ERROR,
-                                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
-                                Source(wb_spec.file)))
+        findings.append(
+            Finding(
+                "input.missing-workbook",
+                Severity.ERROR,
+                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                Source(wb_spec.file),
+            )
+        )
     else:
-        findings.append(Finding("input.missing-workbook", Severity.INFO,
-                                f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
-                                Source(wb_spec.file)))
+        findings.append(
+            Finding(
+                "input.missing-workbook",
+                Severity.INFO,
+                f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                Source(wb_spec.file),
+            )
+        )
 
 
 def _read_sheet(
@@ -87,8 +96,7 @@ def _read_sheet(
     sheet_source = Source(wb_spec.file, sh.name)
     if ws is None:
         severity = Severity.ERROR if sh.required else Severity.INFO
-        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」",
-                                Source(wb_spec.file)))
+        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
         return SheetRecords(sid, sheet_source, present=False)
     cell_value = ws.value
     if sh.kind == "fields":
@@ -99,7 +107,11 @@ def _read_sheet(
 
 
 def _read_fields(
-    ws: Grid, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    ws: Grid,
+    cell_value,
+    wb_spec: WorkbookSpec,
+    sh: SheetSpec,
+    form: Form,
     findings: list[Finding],
 ) -> Record:
     # The labels are in the 欄位 column and the values in the 內容 column: A and B unless the
@@ -138,9 +150,7 @@ def _read_fields(
 
 def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int]]:
     """Find the header row (within the first rows) and map column keys to column numbers."""
-    wanted = {
-        fold_header(h): spec.key for spec in sh.columns for h in (spec.header, *spec.aliases)
-    }
+    wanted = {fold_header(h): spec.key for spec in sh.columns for h in (spec.header, *spec.aliases)}
     best_row, best_map = 1, {}
     for row in range(1, min(ws.max_row, HEADER_SEARCH_ROWS) + 1):
         mapping: dict[str, int] = {}
@@ -154,7 +164,11 @@ def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int
 
 
 def _read_table(
-    ws: Grid, cell_value, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form,
+    ws: Grid,
+    cell_value,
+    wb_spec: WorkbookSpec,
+    sh: SheetSpec,
+    form: Form,
     findings: list[Finding],
 ) -> tuple[Record, ...]:
     header_row, mapping = _header_row(ws, sh, cell_value)
@@ -187,15 +201,18 @@ def _read_table(
 def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding]) -> Value:
     if V.is_blank(raw):
         if spec.required:
-            findings.append(
-                Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source)
-            )
+            findings.append(Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
         return Value(None, source)
     if isinstance(raw, Uncomputed):
-        findings.append(Finding(
-            "input.formula", Severity.ERROR,
-            f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
-            "請以 Excel 開啟此檔並存檔，或直接填入數值", source))
+        findings.append(
+            Finding(
+                "input.formula",
+                Severity.ERROR,
+                f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
+                "請以 Excel 開啟此檔並存檔，或直接填入數值",
+                source,
+            )
+        )
         return Value(None, source, raw.formula)
     if isinstance(raw, str):
         raw = V.unescape_ooxml(raw)
@@ -246,9 +263,14 @@ def _read_free_tables(book: Book, wb_spec: WorkbookSpec, sh: SheetSpec, form: Fo
         if fold_header(grid.title) in skip:
             continue
         cells = [
-            tuple("" if V.is_blank(v) else excel_display(v, grid.formats.get((r, c)), shown)
-                  if not isinstance(v, str) else V.parse_text(v)
-                  for c, v in enumerate(row, start=1))
+            tuple(
+                ""
+                if V.is_blank(v)
+                else excel_display(v, grid.formats.get((r, c)), shown)
+                if not isinstance(v, str)
+                else V.parse_text(v)
+                for c, v in enumerate(row, start=1)
+            )
             for r, row in enumerate(grid.rows(), start=1)
         ]
         while cells and not any(cells[-1]):

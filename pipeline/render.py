@@ -144,8 +144,7 @@ class CachingEnvironment(Environment):
         try:
             bucket = self._disk.get_bucket(self, name, None, source)
         except Exception:  # a damaged entry (cut short, unpicklable): compile and replace it
-            bucket = Bucket(self, self._disk.get_cache_key(name),
-                            self._disk.get_source_checksum(source))
+            bucket = Bucket(self, self._disk.get_cache_key(name), self._disk.get_source_checksum(source))
         if bucket.code is None:
             bucket.code = self.compile(source)
             try:
@@ -242,8 +241,7 @@ def fit_table_grids(root: Element) -> None:
             for _ in range(to_add):
                 sub(grid, "w:gridCol", {"w:w": str(int(new))})
             columns = grid.findall(qn("w:gridCol"))
-        spanned = max((sum(grid_span(tc) for tc in physical_cells(tr)) for tr in rows),
-                      default=0)
+        spanned = max((sum(grid_span(tc) for tc in physical_cells(tr)) for tr in rows), default=0)
         to_remove = len(columns) - spanned
         if to_remove > 0:
             removed = 0.0
@@ -334,8 +332,10 @@ class Document:
                 return physical_cells(rows[layout.header_rows.get(table_id, 1) + row])[column]
             except IndexError as exc:
                 # The template's table lost a column or its loop row (edited in Word).
-                raise FormError(f"Word 範本的表格「{table_id}」沒有第 {row + 1} 列第 {column + 1} 欄"
-                                "，與表單的欄位不符（請檢查範本中此表的欄數及 {%tr %} 列）") from exc
+                raise FormError(
+                    f"Word 範本的表格「{table_id}」沒有第 {row + 1} 列第 {column + 1} 欄"
+                    "，與表單的欄位不符（請檢查範本中此表的欄數及 {%tr %} 列）"
+                ) from exc
 
         for merge in layout.merges:
             for index in range(merge.first, merge.last + 1):
@@ -345,8 +345,7 @@ class Document:
                     clear_cell(tc)
         for nested in layout.nested:
             tc = cell(nested.table, nested.row, nested.column)
-            tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1,
-                                 _cell_width(tc)))
+            tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1, _cell_width(tc)))
             sub(tc, "w:p")  # a cell must end with a paragraph
         self._place_blocks(layout.blocks)
 
@@ -360,8 +359,7 @@ class Document:
             _add_text_run(p, text)
         return p
 
-    def _grid(self, caption: str, rows, header_rows: int, width: int,
-              widths: list[int] | None = None) -> Element:
+    def _grid(self, caption: str, rows, header_rows: int, width: int, widths: list[int] | None = None) -> Element:
         """A centred 'Table Grid' table of text cells, its first rows repeated as headers.
 
         ``width`` (EMU) is shared evenly unless ``widths`` gives each column's."""
@@ -377,9 +375,19 @@ class Document:
         sub(tbl_pr, "w:jc", {"w:val": "center"})
         if fixed:
             sub(tbl_pr, "w:tblLayout", {"w:type": "fixed"})
-        sub(tbl_pr, "w:tblLook", {"w:firstColumn": "1", "w:firstRow": "1", "w:lastColumn": "0",
-                                  "w:lastRow": "0", "w:noHBand": "0", "w:noVBand": "1",
-                                  "w:val": "04A0"})
+        sub(
+            tbl_pr,
+            "w:tblLook",
+            {
+                "w:firstColumn": "1",
+                "w:firstRow": "1",
+                "w:lastColumn": "0",
+                "w:lastRow": "0",
+                "w:noHBand": "0",
+                "w:noVBand": "1",
+                "w:val": "04A0",
+            },
+        )
         set_table_caption(tbl, caption)
         grid = sub(tbl, "w:tblGrid")
         twips = [str(round(w / EMU_PER_TWIP)) for w in widths]
@@ -430,8 +438,7 @@ class Document:
     def _place_table(self, anchor: Element, free: FreeTable, header_rows: int, caption: str) -> None:
         if not max((len(r) for r in free.cells), default=0):
             return
-        tbl = self._grid(caption, free.cells, header_rows, TEXT_WIDTH,
-                         _proportional_widths(free.cells))
+        tbl = self._grid(caption, free.cells, header_rows, TEXT_WIDTH, _proportional_widths(free.cells))
         _merge_cells(tbl, free.merges)
         set_table_description(tbl, free.name)  # the sheet it came from, for `report pull`
         anchor.addprevious(tbl)
@@ -451,16 +458,14 @@ class Document:
             return self._paragraph(f"〔圖片無法放入：{path.name}〕")
         rid = self._add_media(picture)
         p = element("w:p")
-        sub(sub(p, "w:r"), "w:drawing").append(
-            _inline_picture(next(drawing_ids), rid, path.name, picture))
+        sub(sub(p, "w:r"), "w:drawing").append(_inline_picture(next(drawing_ids), rid, path.name, picture))
         return p
 
     def _add_media(self, picture: Picture) -> str:
         """The picture as a media part related to the document (one part per distinct image)."""
         digest = hashlib.sha1(picture.blob).digest()
         for rid, reltype, target in self.package.relationships(self.part):
-            if reltype == RT_IMAGE and hashlib.sha1(self.package.parts.get(target, b"")).digest() \
-                    == digest:
+            if reltype == RT_IMAGE and hashlib.sha1(self.package.parts.get(target, b"")).digest() == digest:
                 return rid
         name = self.package.unused_name("word/media/image%d." + picture.extension)
         self.package.add_media(name, picture.blob, picture.content_type)
@@ -511,8 +516,10 @@ class Document:
         return self.comments[1]
 
     def _comment(self, comment_id: str, text: str, date: str) -> Element:
-        comment = element("w:comment", {"w:id": comment_id, "w:author": COMMENT_AUTHOR,
-                                        "w:date": date, "w:initials": COMMENT_INITIALS})
+        comment = element(
+            "w:comment",
+            {"w:id": comment_id, "w:author": COMMENT_AUTHOR, "w:date": date, "w:initials": COMMENT_INITIALS},
+        )
         for number, line in enumerate(text.split("\n")):
             p = sub(comment, "w:p")
             sub(sub(p, "w:pPr"), "w:pStyle", {"w:val": "CommentText"})
@@ -524,8 +531,7 @@ class Document:
                 _add_text_run(p, line)
         return comment
 
-    def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec],
-                          found: dict[str, Any]) -> Element:
+    def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec], found: dict[str, Any]) -> Element:
         """The paragraph a finding is shown at: its table cell, else its section heading."""
         target = finding.target
         tbl = found.get(target.table or "")
@@ -545,8 +551,7 @@ class Document:
             heading = self.style_id("Heading 1")
             for p in paragraphs:
                 style = p.find(qn("w:pPr") + "/" + qn("w:pStyle"))
-                if style is not None and style.get(qn("w:val")) == heading \
-                        and text_of(p).startswith(prefix):
+                if style is not None and style.get(qn("w:val")) == heading and text_of(p).startswith(prefix):
                     return p
         return paragraphs[0]
 
@@ -603,8 +608,7 @@ def _proportional_widths(cells: tuple[tuple[str, ...], ...]) -> list[int]:
     width = max(len(r) for r in cells)
     weights = []
     for c in range(width):
-        longest = max((len(line) for r in cells if c < len(r) for line in str(r[c]).split("\n")),
-                      default=1)
+        longest = max((len(line) for r in cells if c < len(r) for line in str(r[c]).split("\n")), default=1)
         weights.append(min(max(longest, 4), 24))
     total = sum(weights)
     return [int(TEXT_WIDTH * w / total) for w in weights]
@@ -632,8 +636,14 @@ def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, i
             continue
         area = (r1, c1, min(r2, height - 1), min(c2, width - 1))
         while True:
-            hit = next((i for i, b in enumerate(areas) if area[0] <= b[2] and b[0] <= area[2]
-                        and area[1] <= b[3] and b[1] <= area[3]), None)
+            hit = next(
+                (
+                    i
+                    for i, b in enumerate(areas)
+                    if area[0] <= b[2] and b[0] <= area[2] and area[1] <= b[3] and b[1] <= area[3]
+                ),
+                None,
+            )
             if hit is None:
                 break
             b = areas.pop(hit)  # the rectangle around both may meet yet another one
@@ -688,8 +698,7 @@ def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture) 
     MAX_IMAGE_HEIGHT: Word cuts off what runs past the page), as python-docx and Word write it."""
     cx, cy = picture.fit(MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT)
     # The usual prefixes declared here: lxml would otherwise invent ns0, ns1, … for them.
-    inline = etree.Element(qn("wp:inline"),
-                           nsmap={p: NS[p] for p in ("wp", "a", "pic", "r")})
+    inline = etree.Element(qn("wp:inline"), nsmap={p: NS[p] for p in ("wp", "a", "pic", "r")})
     sub(inline, "wp:extent", {"cx": str(cx), "cy": str(cy)})
     sub(inline, "wp:docPr", {"id": str(drawing_id), "name": f"Picture {drawing_id}"})
     sub(sub(inline, "wp:cNvGraphicFramePr"), "a:graphicFrameLocks", {"noChangeAspect": "1"})

@@ -60,8 +60,7 @@ class Grid:
 
     def rows(self) -> list[tuple[Any, ...]]:
         """Every row's raw values (merged areas blank but for their top-left cell)."""
-        return [tuple(self.cell(r, c) for c in range(1, self.max_column + 1))
-                for r in range(1, self.max_row + 1)]
+        return [tuple(self.cell(r, c) for c in range(1, self.max_column + 1)) for r in range(1, self.max_row + 1)]
 
 
 @dataclass
@@ -116,8 +115,7 @@ def _calamine_book(path: Path) -> Book:
         sheet = workbook.get_sheet_by_name(name)
         data = sheet.to_python(skip_empty_area=False)
         width = max((len(row) for row in data), default=0)
-        merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1)
-                  for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+        merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
 
         def cell(row: int, col: int, data=data) -> Any:
             if row > len(data) or col > len(data[row - 1]):
@@ -145,8 +143,12 @@ def _openpyxl_book(path: Path) -> Book:
     grids = []
     for ws in values.worksheets:
         merges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
-        shown = {(c.row, c.column): c.number_format for row in ws.iter_rows() for c in row
-                 if c.number_format not in ("General", "@") and c.value is not None}
+        shown = {
+            (c.row, c.column): c.number_format
+            for row in ws.iter_rows()
+            for c in row
+            if c.number_format not in ("General", "@") and c.value is not None
+        }
         grid = Grid(ws.title, ws.max_row, ws.max_column, merges, lambda r, c: None, shown)
         grid.cell = _formula_cell(ws, formulas[ws.title], grid)
         grids.append(grid)
@@ -182,9 +184,22 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
 
 # Built-in Excel number formats (those a clerk picks from the toolbar).
 BUILTIN_FORMATS = {
-    1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
-    14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy/m/d h:mm",
-    37: "#,##0", 38: "#,##0", 39: "#,##0.00", 40: "#,##0.00",
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    14: "yyyy/m/d",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    22: "yyyy/m/d h:mm",
+    37: "#,##0",
+    38: "#,##0",
+    39: "#,##0.00",
+    40: "#,##0.00",
 }
 _SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"[^>]*\br:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*\bId="([^"]*)"[^>]*\bTarget="([^"]*)"')
@@ -206,8 +221,7 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
             return archive.read(name) if name in names else b""
 
         styles = read("xl/styles.xml")
-        custom = {int(i): unescape(code.decode("utf-8"))
-                  for i, code in _NUMFMT.findall(styles)}
+        custom = {int(i): unescape(code.decode("utf-8")) for i, code in _NUMFMT.findall(styles)}
         xfs_block = _XFS.search(styles)
         xf_codes: list[str | None] = []
         for xf in _XF.findall(xfs_block.group(0) if xfs_block else b""):

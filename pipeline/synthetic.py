@@ -54,22 +54,60 @@ BROKEN_KINDS = ("missing-header", "header-not-xlsx", "section-not-xlsx")
 # Workbooks (by id) whose tables may all be left empty: the report prints 「無」.
 EMPTIABLE = ("s1", "s5", "s6", "s9", "s10", "results")
 # A breach needs its section filled in.
-_NEEDS = {"highlights.at-most-3": "s1", "impact.adopted-le-opinions": "s6",
-          "names.spelled-two-ways": "s6"}
+_NEEDS = {"highlights.at-most-3": "s1", "impact.adopted-le-opinions": "s6", "names.spelled-two-ways": "s6"}
 
 _DEPARTMENTS = (
-    "民政局", "財政局", "教育局", "產業發展局", "工務局", "交通局", "社會局", "勞動局",
-    "警察局", "衛生局", "環境保護局", "都市發展局", "文化局", "消防局", "捷運工程局",
-    "觀光傳播局", "地政局", "兵役局", "體育局", "資訊局", "法務局", "秘書處", "主計處",
-    "人事處", "政風處", "研究發展考核委員會", "原住民族事務委員會", "客家事務委員會",
-    "臺北自來水事業處", "臺北翡翠水庫管理局", "動物保護處", "公園路燈工程管理處",
+    "民政局",
+    "財政局",
+    "教育局",
+    "產業發展局",
+    "工務局",
+    "交通局",
+    "社會局",
+    "勞動局",
+    "警察局",
+    "衛生局",
+    "環境保護局",
+    "都市發展局",
+    "文化局",
+    "消防局",
+    "捷運工程局",
+    "觀光傳播局",
+    "地政局",
+    "兵役局",
+    "體育局",
+    "資訊局",
+    "法務局",
+    "秘書處",
+    "主計處",
+    "人事處",
+    "政風處",
+    "研究發展考核委員會",
+    "原住民族事務委員會",
+    "客家事務委員會",
+    "臺北自來水事業處",
+    "臺北翡翠水庫管理局",
+    "動物保護處",
+    "公園路燈工程管理處",
 )
-_DISTRICTS = ("松山", "信義", "大安", "中山", "中正", "大同", "萬華", "文山", "南港", "內湖",
-              "士林", "北投")
+_DISTRICTS = ("松山", "信義", "大安", "中山", "中正", "大同", "萬華", "文山", "南港", "內湖", "士林", "北投")
 _LOCAL_UNITS = (
-    "區公所", "區戶政事務所", "區健康服務中心", "地政事務所", "運動中心", "區清潔隊",
-    "社會福利服務中心", "國民運動中心管理處", "區圖書館", "消防分隊", "警察分局",
-    "就業服務站", "長青學苑", "親子館", "少年服務中心", "家庭暴力防治中心",
+    "區公所",
+    "區戶政事務所",
+    "區健康服務中心",
+    "地政事務所",
+    "運動中心",
+    "區清潔隊",
+    "社會福利服務中心",
+    "國民運動中心管理處",
+    "區圖書館",
+    "消防分隊",
+    "警察分局",
+    "就業服務站",
+    "長青學苑",
+    "親子館",
+    "少年服務中心",
+    "家庭暴力防治中心",
 )
 _SURNAMES = "王李張劉陳楊黃趙吳周徐孫馬朱胡郭何林高羅鄭梁謝宋唐許韓馮鄧曹彭曾蕭田董潘袁蔡蔣余杜葉"
 _GIVEN = "子涵沛宜欣怡家豪志明淑芬美玲建宏俊傑雅婷冠宇佳穎承恩宗翰詩涵柏翰品妤思妤彥廷"
@@ -92,12 +130,20 @@ _SENTENCES = (
     "結合民間團體資源，共同推動促進性別平等之方案。",
     "檢討活動場地之友善設施設備，優先選用設有哺集乳室之場地。",
 )
-_TOPICS = ("性別友善廁所", "哺集乳室", "性別統計", "性別分析", "性別影響評估", "性別預算",
-           "性騷擾防治", "多元性別", "CEDAW", "性別主流化")
-_VENUES = ("本局第一會議室", "本局簡報室", "市政大樓親子劇場", "中山堂", "區民活動中心",
-           "花博公園爭艷館", "市民廣場")
-_FACILITIES = ("廁所及鄰近哺集乳室", "廁所及友善育嬰設施", "性別友善廁所及尿布台",
-               "無障礙廁所及哺集乳室")
+_TOPICS = (
+    "性別友善廁所",
+    "哺集乳室",
+    "性別統計",
+    "性別分析",
+    "性別影響評估",
+    "性別預算",
+    "性騷擾防治",
+    "多元性別",
+    "CEDAW",
+    "性別主流化",
+)
+_VENUES = ("本局第一會議室", "本局簡報室", "市政大樓親子劇場", "中山堂", "區民活動中心", "花博公園爭艷館", "市民廣場")
+_FACILITIES = ("廁所及鄰近哺集乳室", "廁所及友善育嬰設施", "性別友善廁所及尿布台", "無障礙廁所及哺集乳室")
 
 
 @dataclass(frozen=True)
@@ -140,8 +186,11 @@ def make_city(
     agencies = []
     for i, name in enumerate(names):
         folder = Path(root) / f"{i + 1:03d}_{name}"
-        agencies.append(make_agency(folder, seed * 100_003 + i, scale=scale, broken=i in broken_set,
-                                    name=name, year=year, form=form))
+        agencies.append(
+            make_agency(
+                folder, seed * 100_003 + i, scale=scale, broken=i in broken_set, name=name, year=year, form=form
+            )
+        )
     return agencies
 
 
@@ -208,8 +257,7 @@ def make_agency(
         write_workbook(wb_spec, form, folder / wb_spec.file, data.get(wb_spec.file, {}))
     if data.get(files["results"]):
         _write_png(folder / ATTACHMENTS / "成果照片.png", rng)
-    subs = [number for wb_id, numbers in generator.sub_annexes.items() if wb_id not in empty
-            for number in numbers]
+    subs = [number for wb_id, numbers in generator.sub_annexes.items() if wb_id not in empty for number in numbers]
     for number in [annex.number for annex in form.annexes] + subs:
         _write_pdf(folder / ATTACHMENTS / f"附件{number}.pdf")
     if kind:
@@ -251,8 +299,17 @@ def _pick_groups(form: Form, rng: random.Random) -> str:
 class _Generator:
     """Makes one agency's data: workbook file → sheet name → values (by header)."""
 
-    def __init__(self, form: Form, rng: random.Random, name: str, year: int, groups: str,
-                 size: str, scale: int, breaches: set[str]):
+    def __init__(
+        self,
+        form: Form,
+        rng: random.Random,
+        name: str,
+        year: int,
+        groups: str,
+        size: str,
+        scale: int,
+        breaches: set[str],
+    ):
         self.form, self.rng, self.name, self.year = form, rng, name, year
         self.groups, self.size, self.scale, self.breaches = groups, size, scale, breaches
         self.training_breach = "training.date-in-year" in breaches
@@ -300,9 +357,20 @@ class _Generator:
     # -- the workbooks ---------------------------------------------------------------
     def data(self) -> dict[str, dict[str, Any]]:
         files = {wb.id: wb.file for wb in self.form.workbooks}
-        sheets = {**self.header(), **self.s1(), **self.s2(), **self.s3(), **self.s4(),
-                  **self.s5(), **self.s6(), **self.s7(), **self.s8(), **self.results(),
-                  **self.s9(), **self.s10()}
+        sheets = {
+            **self.header(),
+            **self.s1(),
+            **self.s2(),
+            **self.s3(),
+            **self.s4(),
+            **self.s5(),
+            **self.s6(),
+            **self.s7(),
+            **self.s8(),
+            **self.results(),
+            **self.s9(),
+            **self.s10(),
+        }
         data: dict[str, dict[str, Any]] = {}
         for sheet_id, values in sheets.items():
             wb_id, _, sheet = sheet_id.partition(".")
@@ -321,14 +389,15 @@ class _Generator:
         units = ("人事室", "秘書室", "企劃科", "綜合規劃科")
         return {
             "header.info": {
-                "agency": self.name, "year": self.year, "groups": self.groups,
+                "agency": self.name,
+                "year": self.year,
+                "groups": self.groups,
                 "approval_date": f"{self.year + 1}-02-{self.rng.randint(1, 28):02d}",
                 "approval_text": "經本機關性平小組決議通過",
                 "contact_duties": "1. 熟悉本府性別主流化總計畫。\n2. 協助單位落實性別主流化。",
             },
             "header.contacts": [
-                {"name": n, "unit": self.rng.choice(units),
-                 "title": self.rng.choice(("股長", "科員", "專員"))}
+                {"name": n, "unit": self.rng.choice(units), "title": self.rng.choice(("股長", "科員", "專員"))}
                 for n in self.contacts
             ],
         }
@@ -340,8 +409,7 @@ class _Generator:
         return {
             "s1.intro": {"intro": self.text(1)},
             "s1.highlights": [
-                {"title": f"{self.rng.choice(_TOPICS)}推動措施", "content": self.text(3)}
-                for _ in range(rows)
+                {"title": f"{self.rng.choice(_TOPICS)}推動措施", "content": self.text(3)} for _ in range(rows)
             ],
         }
 
@@ -360,13 +428,16 @@ class _Generator:
         for i in range(self.count(3)):
             year = self.year - 1 if i == 0 and "meetings.date-in-year" in self.breaches else None
             chair = self.rng.choice(chairs)
-            meetings.append({
-                "session": f"{self.year}-{i + 1}", "date": self.date(year), chair: TICK,
-                "quorum": None if i == 0 and "meetings.quorum" in self.breaches else TICK,
-                "experts": "、".join(self.rng.sample(self.experts, self.rng.randint(2, 4))),
-            })
-        return {"s2.members": {"total": stated, "male": male, "female": female},
-                "s2.meetings": meetings}
+            meetings.append(
+                {
+                    "session": f"{self.year}-{i + 1}",
+                    "date": self.date(year),
+                    chair: TICK,
+                    "quorum": None if i == 0 and "meetings.quorum" in self.breaches else TICK,
+                    "experts": "、".join(self.rng.sample(self.experts, self.rng.randint(2, 4))),
+                }
+            )
+        return {"s2.members": {"total": stated, "male": male, "female": female}, "s2.meetings": meetings}
 
     def completion(self, low: int, high: int, breach: bool = False) -> dict[str, int]:
         total = self.rng.randint(low, high)
@@ -375,9 +446,14 @@ class _Generator:
         done_female = female - self.rng.randint(0, max(0, female // 50))
         if breach:
             done_male = male + 2
-        return {"total": total, "male": male, "female": female,
-                "done_total": done_male + done_female, "done_male": done_male,
-                "done_female": done_female}
+        return {
+            "total": total,
+            "male": male,
+            "female": female,
+            "done_total": done_male + done_female,
+            "done_male": done_male,
+            "done_female": done_female,
+        }
 
     def training(self, rows: int, total: bool, self_run: bool) -> list[dict[str, Any]]:
         out = []
@@ -388,15 +464,18 @@ class _Generator:
             row: dict[str, Any] = {
                 "date": self.date(year),
                 "name": f"{self.year}年度「{self.rng.choice(_TOPICS)}研習班」",
-                "content": self.text(2), "hours": self.rng.choice((1, 2, 3, 3, 6)),
-                "male": male, "female": female, "total": male + female if total else None,
+                "content": self.text(2),
+                "hours": self.rng.choice((1, 2, 3, 3, 6)),
+                "male": male,
+                "female": female,
+                "total": male + female if total else None,
             }
             if self_run:
                 row |= {
-                    "target_general": TICK, "target_general_note": "本機關人員",
+                    "target_general": TICK,
+                    "target_general_note": "本機關人員",
                     "lecturer": self.rng.choice(_EXPERTS),
-                    self.rng.choice(("course_basic", "course_advanced", "course_cedaw",
-                                     "course_gm")): TICK,
+                    self.rng.choice(("course_basic", "course_advanced", "course_cedaw", "course_gm")): TICK,
                     self.rng.choice(("method_lecture", "method_diverse", "method_case")): TICK,
                 }
             out.append(row)
@@ -412,8 +491,7 @@ class _Generator:
             if i == 0 and "contacts.hours" in self.breaches:
                 total = 12
             role = "性平聯絡人" if i == 0 else "辦理性別平等業務相關人員"
-            hours.append({"role": role, "name": n, "hours": total,
-                          "advanced": self.rng.randint(6, min(total, 30))})
+            hours.append({"role": role, "name": n, "hours": total, "advanced": self.rng.randint(6, min(total, 30))})
         staff = general["total"] + (5 if "physical-rate.staff" in self.breaches else 0)
         self_training = self.training(self.count(2), total=True, self_run=True)
         annexes = self.annex_rows("s3", "3", [row["name"] for row in self_training])
@@ -421,8 +499,7 @@ class _Generator:
             "s3.general": general,
             "s3.managers": managers,
             "s3.contact_hours": hours,
-            "s3.physical_rate": {"participants": self.rng.randint(0, general["total"]),
-                                 "staff": staff},
+            "s3.physical_rate": {"participants": self.rng.randint(0, general["total"]), "staff": staff},
             "s3.self_training": self_training,
             "s3.staff_training": self.training(self.count(1), total=True, self_run=False),
             "s3.media_training": self.training(self.count(2), total=False, self_run=False),
@@ -431,27 +508,35 @@ class _Generator:
 
     def s4(self) -> dict[str, Any]:
         def stats(kind: str) -> list[dict[str, Any]]:
-            return [{"name": f"{self.name}{self.rng.choice(_TOPICS)}{kind}{i + 1}",
-                     "definition": self.text(1),
-                     "level": self.rng.choice(("主計處列管", "機關構列管"))}
-                    for i in range(self.count(1))]
+            return [
+                {
+                    "name": f"{self.name}{self.rng.choice(_TOPICS)}{kind}{i + 1}",
+                    "definition": self.text(1),
+                    "level": self.rng.choice(("主計處列管", "機關構列管")),
+                }
+                for i in range(self.count(1))
+            ]
 
         return {
-            "s4.existing": {key: self.rng.randint(0, 6) for key in
-                            ("indicators_dgbas", "indicators_agency", "items_dgbas",
-                             "items_agency")},
+            "s4.existing": {
+                key: self.rng.randint(0, 6)
+                for key in ("indicators_dgbas", "indicators_agency", "items_dgbas", "items_agency")
+            },
             "s4.new_indicators": stats("指標"),
             "s4.new_items": stats("項目"),
         }
 
     def s5(self) -> dict[str, Any]:
-        analyses = [{"name": f"{self.year}年度「{self.rng.choice(_TOPICS)}」性別分析報告案",
-                     "unit": self.rng.choice(("企劃科", "綜合規劃科", "秘書室")),
-                     "report_date": self.date(),
-                     "report_meeting": f"{self.year}年性別平等專案小組會議"}
-                    for _ in range(self.count(2))]
-        return {"s5.analyses": analyses,
-                "s5.annexes": self.annex_rows("s5", "4", [a["name"] for a in analyses])}
+        analyses = [
+            {
+                "name": f"{self.year}年度「{self.rng.choice(_TOPICS)}」性別分析報告案",
+                "unit": self.rng.choice(("企劃科", "綜合規劃科", "秘書室")),
+                "report_date": self.date(),
+                "report_meeting": f"{self.year}年性別平等專案小組會議",
+            }
+            for _ in range(self.count(2))
+        ]
+        return {"s5.analyses": analyses, "s5.annexes": self.annex_rows("s5", "4", [a["name"] for a in analyses])}
 
     def s6(self) -> dict[str, Any]:
         sheets = {"s6.ordinances": [], "s6.public_works": [], "s6.major_policies": []}
@@ -470,29 +555,41 @@ class _Generator:
                 first = names[0]
                 expert = first[:-1] + ("恩" if first[-1] != "恩" else "宇")
             names.append(expert)
-            row = {"name": f"「{self.rng.choice(_TOPICS)}計畫{i + 1}」性別影響評估案",
-                   "summary": "\n".join([self.text(1), *listed]),
-                   "method": self.rng.choice(("書面審查", "性平小組")),
-                   "experts": expert, "opinions": opinions, "adopted": adopted,
-                   "submitted": f"{self.year}年性別平等專案小組會議通過。"}
+            row = {
+                "name": f"「{self.rng.choice(_TOPICS)}計畫{i + 1}」性別影響評估案",
+                "summary": "\n".join([self.text(1), *listed]),
+                "method": self.rng.choice(("書面審查", "性平小組")),
+                "experts": expert,
+                "opinions": opinions,
+                "adopted": adopted,
+                "submitted": f"{self.year}年性別平等專案小組會議通過。",
+            }
             sheets[self.rng.choice(list(sheets))].append(row)
         all_rows = [r for rows in sheets.values() for r in rows]
         return {**sheets, "s6.annexes": self.annex_rows("s6", "5", [r["name"] for r in all_rows])}
 
     def s7(self) -> dict[str, Any]:
         def budget() -> list[dict[str, Any]]:
-            return [{"item": f"{self.rng.choice(_TOPICS)}相關計畫{i + 1}",
-                     "amount": self.rng.randint(1, 3000) * 1000, "impact": self.text(2)}
-                    for i in range(self.count(6))]
+            return [
+                {
+                    "item": f"{self.rng.choice(_TOPICS)}相關計畫{i + 1}",
+                    "amount": self.rng.randint(1, 3000) * 1000,
+                    "impact": self.text(2),
+                }
+                for i in range(self.count(6))
+            ]
 
         current, following = budget(), budget()
         current_total = sum(r["amount"] for r in current)
         if "budget.current-total" in self.breaches:
             current_total += 1000
         return {
-            "s7.years": {"current_year": self.year, "next_year": self.year + 1,
-                         "current_total": current_total,
-                         "next_total": sum(r["amount"] for r in following)},
+            "s7.years": {
+                "current_year": self.year,
+                "next_year": self.year + 1,
+                "current_total": current_total,
+                "next_total": sum(r["amount"] for r in following),
+            },
             "s7.current": current,
             "s7.next": following,
             "s7.notes": [{"text": self.text(1)} for _ in range(self.count(3))],
@@ -503,8 +600,7 @@ class _Generator:
         rules = [r for r in (self.form.group_rule(c) for c in codes) if r is not None]
         need_cats = max(r.categories for r in rules)
         need_items = max(r.items for r in rules)
-        cats = self.rng.sample(self.form.strategies, min(len(self.form.strategies),
-                                                          need_cats + self.rng.randint(0, 1)))
+        cats = self.rng.sample(self.form.strategies, min(len(self.form.strategies), need_cats + self.rng.randint(0, 1)))
         pairs = [(c.number, k + 1) for c in cats for k in range(len(c.items))]
         chosen = {(c.number, self.rng.randint(1, len(c.items))) for c in cats}
         extra = [p for p in pairs if p not in chosen]
@@ -518,14 +614,19 @@ class _Generator:
         measures = []
         for i in range(base * self.scale):
             category, item = chosen_list[i % len(chosen_list)]
-            measures.append({"category": category, "item": item, "done": TICK,
-                             "name": f"{self.rng.choice(_TOPICS)}措施{i + 1}"})
+            measures.append(
+                {"category": category, "item": item, "done": TICK, "name": f"{self.rng.choice(_TOPICS)}措施{i + 1}"}
+            )
         venues = []
         if ("四", 2) in chosen:
-            venues = [{"activity": f"{self.year}年度{self.rng.choice(_TOPICS)}活動{i + 1}",
-                       "venue": self.rng.choice(_VENUES),
-                       "facilities": self.rng.choice(_FACILITIES)}
-                      for i in range(self.count(6))]
+            venues = [
+                {
+                    "activity": f"{self.year}年度{self.rng.choice(_TOPICS)}活動{i + 1}",
+                    "venue": self.rng.choice(_VENUES),
+                    "facilities": self.rng.choice(_FACILITIES),
+                }
+                for i in range(self.count(6))
+            ]
         return {"s8.measures": measures, "s8.details": venues}
 
     def results(self) -> dict[str, Any]:
@@ -536,22 +637,27 @@ class _Generator:
             blocks += [{"kind": "條列", "text": f"{k + 1}、{self.text(1)}"} for k in range(3)]
             blocks.append({"kind": "段落", "text": self.text(2)})
             if i % 2 == 0:
-                blocks.append({"kind": "表格", "sheet": "辦理情形" if i % 4 == 0 else "經費表",
-                               "header_rows": 1})
+                blocks.append({"kind": "表格", "sheet": "辦理情形" if i % 4 == 0 else "經費表", "header_rows": 1})
             if i % 3 == 0:
                 blocks.append({"kind": "圖片", "text": "attachments/成果照片.png"})
         places = self.rng.sample(_VENUES, 4)
         return {
             "results.blocks": blocks,
             "free.辦理情形": {
-                "cells": [["項目", "地點", "人數"],
-                          *[[f"活動{k + 1}", places[k % 4], self.rng.randint(10, 300)]
-                            for k in range(8)]],
+                "cells": [
+                    ["項目", "地點", "人數"],
+                    *[[f"活動{k + 1}", places[k % 4], self.rng.randint(10, 300)] for k in range(8)],
+                ],
                 "merges": [],
             },
             "free.經費表": {
-                "cells": [["計畫", "項目", "金額"], ["性別平等推動", "講座", 30000],
-                          ["", "宣導", 20000], ["", "設施", 150000], ["總計", "", 200000]],
+                "cells": [
+                    ["計畫", "項目", "金額"],
+                    ["性別平等推動", "講座", 30000],
+                    ["", "宣導", 20000],
+                    ["", "設施", 150000],
+                    ["總計", "", 200000],
+                ],
                 "merges": ["A2:A4"],
             },
         }
@@ -560,9 +666,17 @@ class _Generator:
         return {"s9.others": [{"text": self.text(2)} for _ in range(self.count(1))]}
 
     def s10(self) -> dict[str, Any]:
-        return {"s10.plans": [{"name": f"{self.rng.choice(_TOPICS)}精進方案{i + 1}",
-                               "status": self.text(1), "strategy": self.text(2),
-                               "benefit": self.text(1)} for i in range(self.count(1))]}
+        return {
+            "s10.plans": [
+                {
+                    "name": f"{self.rng.choice(_TOPICS)}精進方案{i + 1}",
+                    "status": self.text(1),
+                    "strategy": self.text(2),
+                    "benefit": self.text(1),
+                }
+                for i in range(self.count(1))
+            ]
+        }
 
 
 def _write_png(path: Path, rng: random.Random, width: int = 240, height: int = 120) -> Path:
@@ -571,12 +685,14 @@ def _write_png(path: Path, rng: random.Random, width: int = 240, height: int = 1
     raw = b"".join(b"\x00" + colour * width for _ in range(height))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    png = (b"\x89PNG\r\n\x1a\n"
-           + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png)
     return path
@@ -584,9 +700,11 @@ def _write_png(path: Path, rng: random.Random, width: int = 240, height: int = 1
 
 def _write_pdf(path: Path) -> Path:
     """A valid one-page blank PDF, standing in for an annex file."""
-    objects = (b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+    objects = (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    )
     pdf, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(pdf))
@@ -594,8 +712,7 @@ def _write_pdf(path: Path) -> Path:
     xref = len(pdf)
     pdf += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     pdf += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    pdf += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    pdf += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pdf)
     return path

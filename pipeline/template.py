@@ -107,12 +107,10 @@ def prepare(path: Path) -> PreparedTemplate:
     body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
     head, tail = _around_body(package.parts[document])
     story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)
-    story_parts = {target for _rid, reltype, target in package.relationships(document)
-                   if reltype in story_types}
+    story_parts = {target for _rid, reltype, target in package.relationships(document) if reltype in story_types}
     # The core properties (title, subject, …) take tags too; other parts are left as they
     # are, as docxtpl leaves them.
-    core_parts = {target for _rid, reltype, target in package.relationships("")
-                  if reltype == RT_CORE_PROPERTIES}
+    core_parts = {target for _rid, reltype, target in package.relationships("") if reltype == RT_CORE_PROPERTIES}
     stories, plain = {}, {}
     for name in sorted(story_parts | core_parts):
         blob = package.parts.get(name, b"")
@@ -123,8 +121,7 @@ def prepare(path: Path) -> PreparedTemplate:
             stories[name] = _for_jinja(tpl.patch_xml(text))
         else:
             plain[name] = text
-    return PreparedTemplate(package.parts, document, body, head, tail, stories, plain,
-                            _style_ids(package, document))
+    return PreparedTemplate(package.parts, document, body, head, tail, stories, plain, _style_ids(package, document))
 
 
 def _around_body(blob: bytes) -> tuple[str, str]:
@@ -136,8 +133,7 @@ def _around_body(blob: bytes) -> tuple[str, str]:
     body.clear()
     body.text = MARK
     prefix = body.prefix + ":" if body.prefix else ""
-    pieces = etree.tostring(root, encoding="unicode").split(
-        f"<{prefix}body>{MARK}</{prefix}body>")
+    pieces = etree.tostring(root, encoding="unicode").split(f"<{prefix}body>{MARK}</{prefix}body>")
     if len(pieces) != 2:
         raise FormError("Word 範本的主文件無法分出本文（w:body）")
     return pieces[0], pieces[1]
@@ -147,9 +143,11 @@ def _style_ids(package: Package, document: str) -> dict[str, str]:
     for _rid, reltype, target in package.relationships(document):
         if reltype == RT_STYLES and target in package.parts:
             root = parse(package.parts[target])
-            return {name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
-                    for style in root.iter(qn("w:style"))
-                    if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))}
+            return {
+                name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
+                for style in root.iter(qn("w:style"))
+                if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))
+            }
     return {}
 
 

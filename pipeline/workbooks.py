@@ -53,9 +53,15 @@ def _number_format(spec: FieldSpec) -> str | None:
 
 
 TYPE_HELP = {
-    "text": "文字", "paragraphs": "文字（可多段，儲存格內 Alt+Enter 換行）", "int": "整數",
-    "money": "金額（元）", "decimal": "數字", "date": "日期（民國，例 109-07-10 或 109年7月10日）",
-    "checkbox": "勾選：填 V（未勾選留空）", "choice": "下拉選單", "groups": "組別（可多個，以「、」分隔）",
+    "text": "文字",
+    "paragraphs": "文字（可多段，儲存格內 Alt+Enter 換行）",
+    "int": "整數",
+    "money": "金額（元）",
+    "decimal": "數字",
+    "date": "日期（民國，例 109-07-10 或 109年7月10日）",
+    "checkbox": "勾選：填 V（未勾選留空）",
+    "choice": "下拉選單",
+    "groups": "組別（可多個，以「、」分隔）",
 }
 GENERAL_HELP = (
     "每個工作表的第一列是欄位標題，請勿修改標題文字；欄位順序可調整，也可在右側加欄備註。",
@@ -141,9 +147,7 @@ def _write_free_table(ws, data: Mapping[str, Any]) -> None:
             cell.alignment = WRAP
 
 
-def write_workbook(
-    wb_spec: WorkbookSpec, form: Form, path: Path, data: Mapping[str, Any] | None = None
-) -> Path:
+def write_workbook(wb_spec: WorkbookSpec, form: Form, path: Path, data: Mapping[str, Any] | None = None) -> Path:
     """Write one section workbook (blank, or filled from ``data``: sheet name → values)."""
     book = Workbook()
     book.remove(book.active)

@@ -28,31 +28,44 @@ from pipeline.read import read_inputs
 
 from .conftest import ATTACHMENTS, MINIMAL, SAMPLE_INPUTS, pdf_bytes, set_cell
 
-SAMPLE_ANNEXES = ["1", "2", "3", "3-1", "3-2", "4", "4-1", "4-2", "5", "5-1", "5-2", "5-3", "5-4",
-                  "6", "7"]
+SAMPLE_ANNEXES = ["1", "2", "3", "3-1", "3-2", "4", "4-1", "4-2", "5", "5-1", "5-2", "5-3", "5-4", "6", "7"]
 MARK = "示範用替代檔案，非原件"
 
 
-@pytest.mark.parametrize("name, number", [
-    ("附件3-1 性別統計及性別分析研習班.pdf", "3-1"),
-    ("附件3-1_研習班.docx", "3-1"),
-    ("附件3-1\u3000研習班.xlsx", "3-1"),  # full-width space
-    ("附件３－１ 研習班.pdf", "3-1"),  # full-width digits and dash
-    ("附件03-01 研習班.pdf", "3-1"),
-    ("附件7.pdf", "7"),
-    ("附件 6 預算表.png", "6"),
-    ("附件3-1研習班.pdf", None),  # no separator: the number could go on
-    ("附件三 研習班.pdf", None),
-    ("公開揭示海報.png", None),
-])
+@pytest.mark.parametrize(
+    "name, number",
+    [
+        ("附件3-1 性別統計及性別分析研習班.pdf", "3-1"),
+        ("附件3-1_研習班.docx", "3-1"),
+        ("附件3-1\u3000研習班.xlsx", "3-1"),  # full-width space
+        ("附件３－１ 研習班.pdf", "3-1"),  # full-width digits and dash
+        ("附件03-01 研習班.pdf", "3-1"),
+        ("附件7.pdf", "7"),
+        ("附件 6 預算表.png", "6"),
+        ("附件3-1研習班.pdf", None),  # no separator: the number could go on
+        ("附件三 研習班.pdf", None),
+        ("公開揭示海報.png", None),
+    ],
+)
 def test_file_name_gives_the_annex_number(name, number):
     assert file_number(Path(name)) == number
 
 
-@pytest.mark.parametrize("text, number", [
-    ("3-1", "3-1"), ("３－１", "3-1"), ("附件3-1", "3-1"), (" 3 - 1 ", "3-1"), ("3–1", "3-1"),
-    ("12", "12"), ("3.1", None), ("三之一", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("3-1", "3-1"),
+        ("３－１", "3-1"),
+        ("附件3-1", "3-1"),
+        (" 3 - 1 ", "3-1"),
+        ("3–1", "3-1"),
+        ("12", "12"),
+        ("3.1", None),
+        ("三之一", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_sheet_numbers_are_normalized(text, number):
     assert normalize_number(text) == number
 
@@ -118,8 +131,7 @@ def test_removing_an_annex_file_is_an_error_naming_the_annex(sample_inputs):
     assert (finding.rule, finding.severity.value) == ("annexes.missing-file", "error")
     assert "附件4-2" in finding.message and "自來水園區性別友善廁所尿布台" in finding.message
     # At the 附件 sheet row that lists it, and in the section that cites it.
-    assert (finding.source.workbook, finding.source.sheet, finding.source.cell) == \
-        ("05_性別分析.xlsx", "附件", "A3")
+    assert (finding.source.workbook, finding.source.sheet, finding.source.cell) == ("05_性別分析.xlsx", "附件", "A3")
     assert finding.target.section == "五"
 
 
@@ -132,10 +144,13 @@ def test_an_extra_file_is_a_warning_naming_it(sample_inputs):
     assert "附件8 其他資料.pdf" in finding.message and "附件清單中沒有附件8" in finding.message
 
 
-@pytest.mark.parametrize("name, why", [
-    ("附件1 會議紀錄.doc", "不支援的檔案格式「.doc」"),
-    ("附件3-1研習班.pdf", "檔名看不出附件編號"),
-])
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("附件1 會議紀錄.doc", "不支援的檔案格式「.doc」"),
+        ("附件3-1研習班.pdf", "檔名看不出附件編號"),
+    ],
+)
 def test_a_file_named_as_annex_but_unusable_says_why(sample_inputs, name, why):
     (sample_inputs / ANNEX_FOLDER / name).write_bytes(b"x")
     [finding] = annex_findings(sample_inputs)
@@ -176,7 +191,8 @@ def test_no_attachments_folder_lists_every_annex_and_says_so(make_inputs):
 
 def test_the_generator_tool_remakes_the_sample_annexes(tmp_path):
     spec = importlib.util.spec_from_file_location(
-        "make_sample_annexes", SAMPLE_INPUTS.parent / "tools" / "make_sample_annexes.py")
+        "make_sample_annexes", SAMPLE_INPUTS.parent / "tools" / "make_sample_annexes.py"
+    )
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     try:

@@ -32,8 +32,14 @@ REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
-def finding(sheet: str | None, cell: str | None, severity: Severity = Severity.ERROR,
-            rule: str = "test.rule", message: str = "數字不符", book: str = BOOK) -> Finding:
+def finding(
+    sheet: str | None,
+    cell: str | None,
+    severity: Severity = Severity.ERROR,
+    rule: str = "test.rule",
+    message: str = "數字不符",
+    book: str = BOOK,
+) -> Finding:
     return Finding(rule, severity, message, Source(book, sheet, cell))
 
 
@@ -78,8 +84,13 @@ def digest(path: Path) -> str:
 def values(path: Path) -> dict[tuple[str, str], object]:
     """Every non-empty cell's value, by (sheet, cell)."""
     book = load_workbook(path)
-    return {(ws.title, c.coordinate): c.value for ws in book.worksheets for row in ws.iter_rows()
-            for c in row if c.value is not None}
+    return {
+        (ws.title, c.coordinate): c.value
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }
 
 
 def fill(cell) -> str:
@@ -167,7 +178,16 @@ def test_the_second_sheet_is_marked_an_unknown_sheet_is_the_first_and_a_bad_cell
 
 def test_unmarked_cells_have_no_comment_or_fill(marked, source):
     before, after = load_workbook(source), load_workbook(marked)
-    marked_cells = {("甲", "B2"), ("甲", "C4"), ("甲", "C8"), ("甲", "D2"), ("甲", "F3"), ("甲", "Q99"), ("乙", "B3"), ("乙", "A1")}
+    marked_cells = {
+        ("甲", "B2"),
+        ("甲", "C4"),
+        ("甲", "C8"),
+        ("甲", "D2"),
+        ("甲", "F3"),
+        ("甲", "Q99"),
+        ("乙", "B3"),
+        ("乙", "A1"),
+    }
     for ws in after.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -189,9 +209,14 @@ def test_every_value_is_unchanged_and_the_source_untouched(source, tmp_path):
 def test_parts_that_need_no_change_are_copied_byte_for_byte(source, marked):
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(marked) as new:
         changed = {name for name in old.namelist() if old.read(name) != new.read(name)}
-        assert changed == {"[Content_Types].xml", "xl/styles.xml", "xl/worksheets/sheet1.xml",
-                           "xl/worksheets/sheet2.xml", "xl/worksheets/_rels/sheet1.xml.rels"}
-        assert old.namelist() == new.namelist()[:len(old.namelist())]  # same order, new parts after
+        assert changed == {
+            "[Content_Types].xml",
+            "xl/styles.xml",
+            "xl/worksheets/sheet1.xml",
+            "xl/worksheets/sheet2.xml",
+            "xl/worksheets/_rels/sheet1.xml.rels",
+        }
+        assert old.namelist() == new.namelist()[: len(old.namelist())]  # same order, new parts after
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -199,8 +224,10 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target") for r in rels}
     rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    return {s.get("name"): posixpath.normpath(posixpath.join("xl", targets[s.get(rid)])).lstrip("/")
-            for s in workbook.iter(f"{MAIN}sheet")}
+    return {
+        s.get("name"): posixpath.normpath(posixpath.join("xl", targets[s.get(rid)])).lstrip("/")
+        for s in workbook.iter(f"{MAIN}sheet")
+    }
 
 
 def test_the_package_is_consistent(marked):
@@ -219,8 +246,11 @@ def test_the_package_is_consistent(marked):
                 ids.append(rel.get("Id"))
                 if rel.get("TargetMode") != "External":
                     target = rel.get("Target")
-                    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                        posixpath.join(folder, target))
+                    part = (
+                        target.lstrip("/")
+                        if target.startswith("/")
+                        else posixpath.normpath(posixpath.join(folder, target))
+                    )
                     assert part in names, (name, target)
             assert len(ids) == len(set(ids)), name
         styles = etree.fromstring(archive.read("xl/styles.xml"))
@@ -248,15 +278,18 @@ def test_comments_follow_the_schema_order_and_match_their_vml_shapes(marked):
         tags = [etree.QName(child).localname for child in sheet]
         assert tags.index("legacyDrawing") == tags.index("drawing") + 1
         assert tags[-1] == "legacyDrawing"
-        rels = {r.get("Type").rsplit("/", 1)[1]: r.get("Target")
-                for r in etree.fromstring(archive.read("xl/worksheets/_rels/sheet1.xml.rels"))}
+        rels = {
+            r.get("Type").rsplit("/", 1)[1]: r.get("Target")
+            for r in etree.fromstring(archive.read("xl/worksheets/_rels/sheet1.xml.rels"))
+        }
         comments = etree.fromstring(archive.read(posixpath.normpath(posixpath.join("xl/worksheets", rels["comments"]))))
         vml = etree.fromstring(archive.read(posixpath.normpath(posixpath.join("xl/worksheets", rels["vmlDrawing"]))))
     refs = [c.get("ref") for c in comments.iter(f"{MAIN}comment")]
     assert refs == ["B2", "D2", "F3", "C4", "C8", "Q99"]  # row by row, as Excel keeps them
     excel = "{urn:schemas-microsoft-com:office:excel}"
-    notes = [(int(d.findtext(f"{excel}Row")), int(d.findtext(f"{excel}Column")))
-             for d in vml.iter(f"{excel}ClientData")]
+    notes = [
+        (int(d.findtext(f"{excel}Row")), int(d.findtext(f"{excel}Column"))) for d in vml.iter(f"{excel}ClientData")
+    ]
     assert notes == [(1, 1), (1, 3), (2, 5), (3, 2), (7, 2), (98, 16)]  # zero-based, one shape per comment
     assert all(d.get("ObjectType") == "Note" and d.findtext(f"{excel}Anchor") for d in vml.iter(f"{excel}ClientData"))
     shape_ids = [s.get("id") for s in vml.iter("{urn:schemas-microsoft-com:vml}shape")]
@@ -273,9 +306,18 @@ def test_the_direct_path_and_the_openpyxl_fallback_mark_alike(source, tmp_path, 
     fallback = mark_workbooks(source.parent, FINDINGS, tmp_path / "fallback")[0][0]
 
     def shown(path):
-        return {(ws.title, c.coordinate): (fill(c), c.comment and (c.comment.text, c.comment.author),
-                                           c.font.b, c.number_format, c.value)
-                for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row}
+        return {
+            (ws.title, c.coordinate): (
+                fill(c),
+                c.comment and (c.comment.text, c.comment.author),
+                c.font.b,
+                c.number_format,
+                c.value,
+            )
+            for ws in load_workbook(path).worksheets
+            for row in ws.iter_rows()
+            for c in row
+        }
 
     a, b = shown(direct), shown(fallback)
     assert {k: v for k, v in a.items() if v[0] or v[1]} == {k: v for k, v in b.items() if v[0] or v[1]}
@@ -302,8 +344,11 @@ def test_a_workbook_that_already_has_comments_goes_through_openpyxl_and_keeps_th
 
 
 def test_a_book_without_a_findings_file_is_skipped(source, tmp_path):
-    written, _ = mark_workbooks(source.parent, [finding("甲", "A1", book="沒有這本.xlsx"),
-                                             Finding("no.source", Severity.ERROR, "無來源")], tmp_path / "out")
+    written, _ = mark_workbooks(
+        source.parent,
+        [finding("甲", "A1", book="沒有這本.xlsx"), Finding("no.source", Severity.ERROR, "無來源")],
+        tmp_path / "out",
+    )
     assert written == [] and not (tmp_path / "out").exists()
 
 
@@ -317,8 +362,9 @@ def test_the_direct_path_does_not_import_openpyxl(source, tmp_path):
         written, _ = mark_workbooks(Path({str(source.parent)!r}), found, Path({str(tmp_path / "out")!r}))
         print(len(written), "openpyxl" in sys.modules)
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "False"]
     assert load_workbook(tmp_path / "out" / BOOK)["甲"]["C8"].comment.text == "[錯誤] m〔r〕"
@@ -327,9 +373,21 @@ def test_the_direct_path_does_not_import_openpyxl(source, tmp_path):
 def libreoffice_copy(path: Path, folder: Path, profile: Path) -> Path:
     """``path`` opened and saved again as .xlsx by LibreOffice, into ``folder``."""
     result = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{profile}",
-         "--convert-to", "xlsx", "--outdir", str(folder), str(path)],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(folder),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return folder / path.name
 
@@ -361,8 +419,7 @@ def test_a_workbook_libreoffice_saved_is_marked_directly(source, tmp_path, monke
     assert again["C8"].comment.text == "[警告] 沒有這一列〔no.row〕" and fill(again["C8"]) == YELLOW
 
 
-def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_inputs, tmp_path,
-                                                                        monkeypatch):
+def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_inputs, tmp_path, monkeypatch):
     from pipeline import build
 
     def broken(*args):

@@ -24,9 +24,15 @@ from pipeline.errors import InputError
 from .conftest import SAMPLE_INPUTS as SAMPLE
 from .conftest import set_cell
 
-H, S2, S3, S4, S7, S8, S10 = ("00_基本資料.xlsx", "02_性別平等專案小組.xlsx", "03_性別意識培力.xlsx",
-                              "04_性別統計.xlsx", "07_性別預算.xlsx", "08_推展策略.xlsx",
-                              "10_未來推展重點.xlsx")
+H, S2, S3, S4, S7, S8, S10 = (
+    "00_基本資料.xlsx",
+    "02_性別平等專案小組.xlsx",
+    "03_性別意識培力.xlsx",
+    "04_性別統計.xlsx",
+    "07_性別預算.xlsx",
+    "08_推展策略.xlsx",
+    "10_未來推展重點.xlsx",
+)
 
 
 def cell(file: str, sheet: str, header: str, value, row: int = 1) -> Callable[[Path], None]:
@@ -60,33 +66,128 @@ FINDINGS = [
     ("negative-count", cell(S2, "成員", "男性委員數", -5), "input.bad-value", S2, "成員", "B3", "負數"),
     ("fractional-count", cell(S3, "一般公務員", "總人數", "100.5"), "input.bad-value", S3, "一般公務員", "B2", "整數"),
     ("money-as-words", cell(S7, "本年度預算", "預算數", "一萬元"), "input.bad-value", S7, "本年度預算", "B2", "數字"),
-    ("impossible-date", cell(H, "基本資料", "性平小組決議日期", "113/02/30"), "input.bad-value", H, "基本資料", "B5", "日期不存在"),
-    ("unreadable-date", cell(H, "基本資料", "性平小組決議日期", "明年初"), "input.bad-value", H, "基本資料", "B5", "日期"),
-    ("implausible-excel-date", cell(H, "基本資料", "性平小組決議日期", datetime(1900, 1, 5)), "input.bad-value", H, "基本資料", "B5", "年份不合理"),
+    (
+        "impossible-date",
+        cell(H, "基本資料", "性平小組決議日期", "113/02/30"),
+        "input.bad-value",
+        H,
+        "基本資料",
+        "B5",
+        "日期不存在",
+    ),
+    (
+        "unreadable-date",
+        cell(H, "基本資料", "性平小組決議日期", "明年初"),
+        "input.bad-value",
+        H,
+        "基本資料",
+        "B5",
+        "日期",
+    ),
+    (
+        "implausible-excel-date",
+        cell(H, "基本資料", "性平小組決議日期", datetime(1900, 1, 5)),
+        "input.bad-value",
+        H,
+        "基本資料",
+        "B5",
+        "年份不合理",
+    ),
     ("unknown-tick", cell(S8, "具體措施", "已辦理", "有", row=2), "input.bad-value", S8, "具體措施", "D3", "勾選"),
-    ("unknown-choice", cell(S8, "具體措施", "類別", "七", row=3), "input.bad-value", S8, "具體措施", "A4", "一、二、三"),
+    (
+        "unknown-choice",
+        cell(S8, "具體措施", "類別", "七", row=3),
+        "input.bad-value",
+        S8,
+        "具體措施",
+        "A4",
+        "一、二、三",
+    ),
     ("unknown-group", cell(H, "基本資料", "組別", "Z群"), "input.bad-value", H, "基本資料", "B4", "A群"),
     ("year-as-text", cell(H, "基本資料", "年度(民國)", "一一二"), "input.bad-value", H, "基本資料", "B3", "數字"),
     ("required-blank", cell(S2, "成員", "委員總數", None), "input.required", S2, "成員", "B2", "必須填寫"),
-    ("required-blank-in-table", cell(S8, "具體措施", "政策方案措施或計畫名稱", None, row=1), "input.required", S8, "具體措施", "C2", "必須填寫"),
-    ("required-column-renamed", edit(S8, lambda b: b["具體措施"].cell(row=1, column=3, value="措施")),
-     "input.missing-column", S8, "具體措施", "1:1", "政策方案措施或計畫名稱"),
-    ("field-label-removed", edit(S2, lambda b: b["成員"].cell(row=3, column=1, value="男")),
-     "input.missing-field", S2, "成員", None, "男性委員數"),
-    ("required-sheet-renamed", edit(S2, lambda b: setattr(b["成員"], "title", "委員")),
-     "input.missing-sheet", S2, None, None, "成員"),
-    ("required-workbook-missing", lambda folder: (folder / "05_性別分析.xlsx").unlink(),
-     "input.missing-workbook", "05_性別分析.xlsx", None, None, "找不到活頁簿"),
-    ("uncomputable-formula",
-     edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=VLOOKUP(A1,A2:B3,2,FALSE)")),
-     "input.formula", S2, "成員", "B2", "沒有計算結果"),
-    ("formula-on-text", edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=A2+1")),
-     "input.formula", S2, "成員", "B2", "不是數字"),
-    ("control-character", add_plan(**{"重點項目或方案名稱": "方案_x0007_甲"}),
-     "input.forbidden-characters", S10, "重點項目", "A2", "控制字元"),
+    (
+        "required-blank-in-table",
+        cell(S8, "具體措施", "政策方案措施或計畫名稱", None, row=1),
+        "input.required",
+        S8,
+        "具體措施",
+        "C2",
+        "必須填寫",
+    ),
+    (
+        "required-column-renamed",
+        edit(S8, lambda b: b["具體措施"].cell(row=1, column=3, value="措施")),
+        "input.missing-column",
+        S8,
+        "具體措施",
+        "1:1",
+        "政策方案措施或計畫名稱",
+    ),
+    (
+        "field-label-removed",
+        edit(S2, lambda b: b["成員"].cell(row=3, column=1, value="男")),
+        "input.missing-field",
+        S2,
+        "成員",
+        None,
+        "男性委員數",
+    ),
+    (
+        "required-sheet-renamed",
+        edit(S2, lambda b: setattr(b["成員"], "title", "委員")),
+        "input.missing-sheet",
+        S2,
+        None,
+        None,
+        "成員",
+    ),
+    (
+        "required-workbook-missing",
+        lambda folder: (folder / "05_性別分析.xlsx").unlink(),
+        "input.missing-workbook",
+        "05_性別分析.xlsx",
+        None,
+        None,
+        "找不到活頁簿",
+    ),
+    (
+        "uncomputable-formula",
+        edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=VLOOKUP(A1,A2:B3,2,FALSE)")),
+        "input.formula",
+        S2,
+        "成員",
+        "B2",
+        "沒有計算結果",
+    ),
+    (
+        "formula-on-text",
+        edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=A2+1")),
+        "input.formula",
+        S2,
+        "成員",
+        "B2",
+        "不是數字",
+    ),
+    (
+        "control-character",
+        add_plan(**{"重點項目或方案名稱": "方案_x0007_甲"}),
+        "input.forbidden-characters",
+        S10,
+        "重點項目",
+        "A2",
+        "控制字元",
+    ),
     ("checkbox-as-number", cell(S8, "具體措施", "已辦理", 2, row=1), "input.bad-value", S8, "具體措施", "D2", "勾選"),
-    ("choice-in-wrong-column", cell(S4, "既有指標項目", "既有性別統計指標-主計處列管", "主計處列管"),
-     "input.bad-value", S4, "既有指標項目", "B2", "數字"),
+    (
+        "choice-in-wrong-column",
+        cell(S4, "既有指標項目", "既有性別統計指標-主計處列管", "主計處列管"),
+        "input.bad-value",
+        S4,
+        "既有指標項目",
+        "B2",
+        "數字",
+    ),
 ]
 
 
@@ -125,7 +226,10 @@ ACCEPTED = [
     ("tick-as-TRUE", cell(S8, "具體措施", "已辦理", True, row=2)),
     ("computable-formula", edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=B3+B4"))),
     ("sum-formula", edit(S2, lambda b: b["成員"].cell(row=2, column=2, value="=SUM(B3:B4)"))),
-    ("header-with-spaces-and-full-width", edit(S10, lambda b: b["重點項目"].cell(row=1, column=1, value=" 重點項目或方案名稱 "))),
+    (
+        "header-with-spaces-and-full-width",
+        edit(S10, lambda b: b["重點項目"].cell(row=1, column=1, value=" 重點項目或方案名稱 ")),
+    ),
     ("extra-column", edit(S8, lambda b: b["具體措施"].cell(row=1, column=9, value="備註"))),
 ]
 
@@ -181,12 +285,13 @@ def zip_bomb(folder: Path) -> None:
 
 def entity_bomb(folder: Path) -> None:
     path = folder / S2
-    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-                     for i in range(1, 10))
-           + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
-           "</sheetData></worksheet>")
+    lol = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
     with zipfile.ZipFile(path) as old:
         items = [(i, old.read(i.filename)) for i in old.infolist()]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new:
@@ -226,8 +331,7 @@ UNUSABLE = [
 
 
 @pytest.mark.parametrize("case", UNUSABLE, ids=[c[0] for c in UNUSABLE])
-def test_unusable_file_is_a_clear_message_exit_2_nothing_written(make_inputs, tmp_path, monkeypatch,
-                                                                capsys, case):
+def test_unusable_file_is_a_clear_message_exit_2_nothing_written(make_inputs, tmp_path, monkeypatch, capsys, case):
     _, breaking, name, words = case
     folder = make_inputs()
     breaking(folder)
@@ -256,8 +360,12 @@ def test_an_unusable_image_is_a_finding_not_a_crash(make_inputs, tmp_path):
     folder = make_inputs()
     (folder / "attachments" / "海報.png").write_bytes(b"not really a png")
     (folder / "attachments" / "好圖.png").write_bytes((SAMPLE / "attachments" / "公開揭示海報.png").read_bytes())
-    edit("08-1_成果說明.xlsx", lambda b: [b["成果說明"].append(row) for row in (
-        ["圖片", "attachments/海報.png"], ["圖片", "attachments/好圖.png"])])(folder)
+    edit(
+        "08-1_成果說明.xlsx",
+        lambda b: [
+            b["成果說明"].append(row) for row in (["圖片", "attachments/海報.png"], ["圖片", "attachments/好圖.png"])
+        ],
+    )(folder)
     result = build(folder, tmp_path / "out")
     hits = [f for f in result.findings if f.rule == "results.image-file"]
     assert len(hits) == 1 and "海報.png" in hits[0].message and hits[0].source.cell == "B2"

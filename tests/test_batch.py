@@ -24,9 +24,16 @@ from pipeline.synthetic import make_agency, make_city
 from .conftest import run_cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-ERROR_BREACHES = {"committee.share", "committee.total", "meetings.date-in-year",
-                  "general.done-le-headcount", "contacts.hours", "impact.adopted-le-opinions",
-                  "budget.current-total", "strategies.group-minimum"}
+ERROR_BREACHES = {
+    "committee.share",
+    "committee.total",
+    "meetings.date-in-year",
+    "general.done-le-headcount",
+    "contacts.hours",
+    "impact.adopted-le-opinions",
+    "budget.current-total",
+    "strategies.group-minimum",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +42,12 @@ def city(tmp_path_factory):
     root = tmp_path_factory.mktemp("city")
     agencies = make_city(root / "inputs", 20, seed=11, broken=2)
     calls: list[tuple[str, int, int]] = []
-    result = build_all(root / "inputs", root / "outputs", workers=2,
-                       progress=lambda row, done, total: calls.append((row.folder, done, total)))
+    result = build_all(
+        root / "inputs",
+        root / "outputs",
+        workers=2,
+        progress=lambda row, done, total: calls.append((row.folder, done, total)),
+    )
     return agencies, result, calls, root / "outputs"
 
 
@@ -80,8 +91,7 @@ def test_the_summary_has_a_row_for_each_of_the_twenty(city):
         row = by_folder[agency.folder.name]
         if agency.broken:
             assert row[column("狀態")] == Status.FAILED
-            assert row[column("說明")] == next(
-                r.message for r in result.failed if r.folder == agency.folder.name)
+            assert row[column("說明")] == next(r.message for r in result.failed if r.folder == agency.folder.name)
             continue
         assert row[column("機關名稱")] == agency.name
         assert row[column("組別")] == agency.groups
@@ -110,12 +120,12 @@ def test_the_summary_figures_are_the_report_models(city, form):
     assert row.items_done == len(report.strategies.items_done)
     assert row.categories_done == len(report.strategies.categories_done)
     sheet = load_workbook(result.summary).active
-    line = next(r for r in sheet.iter_rows(min_row=2, values_only=True)
-                if r[column("機關資料夾")] == agency.folder.name)
+    line = next(
+        r for r in sheet.iter_rows(min_row=2, values_only=True) if r[column("機關資料夾")] == agency.folder.name
+    )
     share = report.committee.lower_share
     # Shown as the report prints it: the form's rule cuts (not rounds) to two decimals.
-    assert line[column("單一性別比例(較低者)")] == pytest.approx(
-        int(Fraction(share) * 10_000) / 10_000)
+    assert line[column("單一性別比例(較低者)")] == pytest.approx(int(Fraction(share) * 10_000) / 10_000)
     assert line[column("本年度性別預算(元)")] == report.budget.current_total
 
 
@@ -150,10 +160,10 @@ def test_the_output_folder_and_hidden_folders_are_not_agencies(tmp_path):
 
 # -- the command ------------------------------------------------------------------------
 
+
 def test_build_all_command_names_who_failed_and_exits_1(tmp_path, monkeypatch, capsys, form):
     agencies = make_city(tmp_path / "in", 3, seed=21, broken=[1], form=form)
-    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
-                "--workers", "2"], monkeypatch)
+    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--workers", "2"], monkeypatch)
     captured = capsys.readouterr()
     assert code == 1
     broken = agencies[1].folder.name

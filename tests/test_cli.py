@@ -46,8 +46,7 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_python_dash_m_pipeline_runs():
-    result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "build" in result.stdout
 
 

@@ -104,17 +104,24 @@ def test_body_merges_follow_the_data(sample_report):
     assert sum(1 for c in categories if c) == 6
 
 
-
-
 @needs_soffice
 def test_libreoffice_opens_and_converts_to_pdf(sample_report, tmp_path):
     assert shutil.which("soffice"), "CI must have LibreOffice installed"
     result = subprocess.run(
         [
-            "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--convert-to", "pdf", "--outdir", str(tmp_path), str(sample_report),
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(sample_report),
         ],
-        capture_output=True, text=True, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     pdfs = list(tmp_path.glob("*.pdf"))
     assert result.returncode == 0 and pdfs, result.stderr

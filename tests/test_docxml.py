@@ -19,16 +19,22 @@ from pipeline.ooxml import NS, parse, qn
 W = f"xmlns:w='{NS['w']}'"
 
 
-@pytest.mark.parametrize("span,expected", [("", 1), ("<w:gridSpan w:val='3'/>", 3),
-                                           ("<w:gridSpan/>", 1), ("<w:gridSpan w:val='x'/>", 1),
-                                           ("<w:gridSpan w:val='0'/>", 1)])
+@pytest.mark.parametrize(
+    "span,expected",
+    [
+        ("", 1),
+        ("<w:gridSpan w:val='3'/>", 3),
+        ("<w:gridSpan/>", 1),
+        ("<w:gridSpan w:val='x'/>", 1),
+        ("<w:gridSpan w:val='0'/>", 1),
+    ],
+)
 def test_grid_span_reads_what_is_there_and_falls_back_to_one(span, expected):
     assert grid_span(parse(f"<w:tc {W}><w:tcPr>{span}</w:tcPr><w:p/></w:tc>")) == expected
 
 
 def test_vmerge_goes_after_width_and_span_and_restart_is_explicit():
-    tc = parse(f"<w:tc {W}><w:tcPr><w:tcW w:w='10'/><w:gridSpan w:val='2'/><w:vAlign/></w:tcPr>"
-               "<w:p/></w:tc>")
+    tc = parse(f"<w:tc {W}><w:tcPr><w:tcW w:w='10'/><w:gridSpan w:val='2'/><w:vAlign/></w:tcPr><w:p/></w:tc>")
     set_vmerge(tc, restart=True)
     assert [c.tag.split("}")[1] for c in tc[0]] == ["tcW", "gridSpan", "vMerge", "vAlign"]
     assert tc[0][2].get(qn("w:val")) == "restart"
@@ -50,8 +56,10 @@ def test_header_rows_captions_and_descriptions():
 
 
 def test_clearing_a_cell_keeps_one_paragraph_and_its_style():
-    tc = parse(f"<w:tc {W}><w:tcPr/><w:p><w:pPr><w:pStyle w:val='TableText'/></w:pPr>"
-               "<w:r><w:t>甲</w:t></w:r></w:p><w:p><w:r><w:t>乙</w:t></w:r></w:p></w:tc>")
+    tc = parse(
+        f"<w:tc {W}><w:tcPr/><w:p><w:pPr><w:pStyle w:val='TableText'/></w:pPr>"
+        "<w:r><w:t>甲</w:t></w:r></w:p><w:p><w:r><w:t>乙</w:t></w:r></w:p></w:tc>"
+    )
     clear_cell(tc)
     assert len(tc.findall(qn("w:p"))) == 1 and text_of(tc) == ""
     assert tc.find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:pStyle')}").get(qn("w:val")) == "TableText"

@@ -77,8 +77,7 @@ def test_exit_1_with_errors_and_strict_writes_nothing(broken, tmp_path, monkeypa
     inputs, _ = broken
     assert run_cli(["build", "--inputs", str(inputs), "--out", str(tmp_path / "a")], monkeypatch) == 1
     assert list((tmp_path / "a").glob("*.docx"))
-    code = run_cli(["build", "--strict", "--inputs", str(inputs), "--out", str(tmp_path / "b")],
-                   monkeypatch)
+    code = run_cli(["build", "--strict", "--inputs", str(inputs), "--out", str(tmp_path / "b")], monkeypatch)
     assert code == 1
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
     assert "--strict" in capsys.readouterr().err

@@ -23,8 +23,7 @@ def test_percent_truncates_to_two_decimals_as_the_form_prints(form):
 
 
 def test_rounding_rule_is_data(form):
-    formats = replace(form.formats,
-                      percent={"decimals": 1, "rounding": "ROUND_HALF_UP", "drop_zero_decimals": False})
+    formats = replace(form.formats, percent={"decimals": 1, "rounding": "ROUND_HALF_UP", "drop_zero_decimals": False})
     fmt = Formatter(formats)
     assert fmt.percent(Fraction(154, 715)) == "21.5%"
     assert fmt.percent(Fraction(2, 3)) == "66.7%"
@@ -47,15 +46,16 @@ def test_chinese_numerals():
     assert [chinese_numeral(n) for n in (1, 5, 10, 11, 20, 23)] == ["一", "五", "十", "十一", "二十", "二十三"]
 
 
-@pytest.mark.parametrize("pattern", ["{y}年{m}月{d}日", "民國{y}年{m:02d}月{d:02d}日", "{y}.{m}.{d}",
-                                     "{y}-{m:02d}-{d:02d}"])
+@pytest.mark.parametrize(
+    "pattern", ["{y}年{m}月{d}日", "民國{y}年{m:02d}月{d:02d}日", "{y}.{m}.{d}", "{y}-{m:02d}-{d:02d}"]
+)
 def test_a_printed_date_reads_back_with_the_pattern_that_printed_it(pattern):
     from pipeline.fmt import date_pattern
 
     printed = Formatter._roc(pattern, date(2021, 2, 4)) + "通過"
     m = date_pattern(pattern).match(printed)
     assert m and (m["y"], int(m["m"]), int(m["d"])) == ("110", 2, 4)
-    assert printed[m.end():] == "通過"
+    assert printed[m.end() :] == "通過"
 
 
 def test_a_date_pattern_with_an_unknown_field_is_refused():

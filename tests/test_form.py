@@ -30,22 +30,35 @@ def test_the_shipped_form_loads(form):
     assert form.id == "tpe-gender-report" and len(form.workbooks) == 12
     assert form.group_rule("C2組").categories == 3 and form.group_rule("Z群") is None
     assert form.strategy_row("四", 2) == 4 + 5 + 4 + 1 and form.strategy_row("三", 9) is None
-    assert set(form.tables) >= {f"{wb.id}.{sh.id}" for wb in form.workbooks for sh in wb.sheets
-                                if sh.table and f"{wb.id}.{sh.id}" == sh.table}
+    assert set(form.tables) >= {
+        f"{wb.id}.{sh.id}" for wb in form.workbooks for sh in wb.sheets if sh.table and f"{wb.id}.{sh.id}" == sh.table
+    }
 
 
-@pytest.mark.parametrize("change, words", [
-    (lambda d: d.pop("groups"), "groups"),
-    (lambda d: d["workbooks"][0]["sheets"][0]["fields"][0].update(type="colour"), "type"),
-    (lambda d: d["workbooks"][0]["sheets"][0].update(unknown_key=1), "unknown_key"),
-    (lambda d: d["workbooks"][4]["sheets"][1]["columns"][2].pop("choices"), "choices"),
-    (lambda d: d["groups"][0].update(categories=-1), "categories"),
-    # A date format the program cannot print (or pull cannot read back) with {y}, {m}, {d}.
-    (lambda d: d["formats"].update(date_long="{year}年{m}月{d}日"), "date_long"),
-    (lambda d: d["formats"].update(date_short="{y}-{m:02d}-{d:q}"), "date_short"),
-    (lambda d: d["formats"].update(date_long="{y}年{m}月{d日"), "date_long"),
-], ids=["missing-key", "unknown-type", "unknown-key", "choice-without-choices", "negative-minimum",
-        "date-unknown-field", "date-bad-spec", "date-unclosed"])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda d: d.pop("groups"), "groups"),
+        (lambda d: d["workbooks"][0]["sheets"][0]["fields"][0].update(type="colour"), "type"),
+        (lambda d: d["workbooks"][0]["sheets"][0].update(unknown_key=1), "unknown_key"),
+        (lambda d: d["workbooks"][4]["sheets"][1]["columns"][2].pop("choices"), "choices"),
+        (lambda d: d["groups"][0].update(categories=-1), "categories"),
+        # A date format the program cannot print (or pull cannot read back) with {y}, {m}, {d}.
+        (lambda d: d["formats"].update(date_long="{year}年{m}月{d}日"), "date_long"),
+        (lambda d: d["formats"].update(date_short="{y}-{m:02d}-{d:q}"), "date_short"),
+        (lambda d: d["formats"].update(date_long="{y}年{m}月{d日"), "date_long"),
+    ],
+    ids=[
+        "missing-key",
+        "unknown-type",
+        "unknown-key",
+        "choice-without-choices",
+        "negative-minimum",
+        "date-unknown-field",
+        "date-bad-spec",
+        "date-unclosed",
+    ],
+)
 def test_a_broken_form_is_a_form_error_naming_the_problem(form_dir, change, words):
     edit_form(form_dir, change)
     with pytest.raises(FormError, match=words):
@@ -65,8 +78,9 @@ def test_missing_or_unreadable_files_are_form_errors(form_dir, tmp_path):
 
 def test_a_rule_of_an_unknown_kind_is_a_form_error(form_dir):
     path = form_dir / "rules.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - {id: x, kind: telepathy, severity: error}\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "  - {id: x, kind: telepathy, severity: error}\n", encoding="utf-8"
+    )
     with pytest.raises(FormError, match="telepathy"):
         load_rules(form_dir)
 

@@ -38,7 +38,8 @@ def test_init_writes_every_workbook_with_headers_and_instructions(blank, form):
                 assert [c.value for c in ws[1]] == [c.header for c in sheet.columns]
             else:
                 assert [ws.cell(row=i + 2, column=1).value for i in range(len(sheet.fields))] == [
-                    f.header for f in sheet.fields]
+                    f.header for f in sheet.fields
+                ]
         notes = [c.value for c in book["填寫說明"]["A"] if c.value]
         assert all(line in notes for line in wb_spec.instructions)
     info = load_workbook(blank / "00_基本資料.xlsx")["基本資料"]
@@ -125,8 +126,20 @@ def test_round_trip_init_fill_build_gives_the_shipped_report(blank, tmp_path, sa
 def test_blank_workbooks_open_in_libreoffice(blank, tmp_path, form):
     files = [str(blank / wb.file) for wb in form.workbooks]
     result = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *files],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(files)

@@ -24,8 +24,7 @@ def test_new_parts_are_related_typed_and_saved(form, tmp_path):
     package.add_media("word/media/image1.png", b"\x89PNG fake", "image/png")
     rid = package.relate("word/document.xml", "urn:test/image", "word/media/image1.png")
     assert rid not in before
-    assert (rid, "urn:test/image", "word/media/image1.png") in \
-        package.relationships("word/document.xml")
+    assert (rid, "urn:test/image", "word/media/image1.png") in package.relationships("word/document.xml")
     package.add_part("word/extra.xml", b"<x/>", "application/test+xml")
     package.relate("", "urn:test/extra", "word/extra.xml")
     out = tmp_path / "out.docx"

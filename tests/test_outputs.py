@@ -107,9 +107,9 @@ def test_a_damaged_earlier_report_is_kept_not_a_crash(sample_report, tmp_path, p
     with zipfile.ZipFile(damaged) as archive:
         offset = archive.getinfo(part).header_offset
     blob = bytearray(damaged.read_bytes())
-    name_length, extra_length = struct.unpack("<HH", blob[offset + 26:offset + 30])
+    name_length, extra_length = struct.unpack("<HH", blob[offset + 26 : offset + 30])
     start = offset + 30 + name_length + extra_length
-    blob[start:start + 200] = bytes(b ^ 0x5A for b in blob[start:start + 200])  # the compressed bytes
+    blob[start : start + 200] = bytes(b ^ 0x5A for b in blob[start : start + 200])  # the compressed bytes
     damaged.write_bytes(bytes(blob))
     assert was_edited(damaged)  # so kept in history, never overwritten
     assert isinstance(read_properties(damaged), dict)

@@ -32,8 +32,7 @@ TOP_LEVEL = [
     "附件6 臺北市各機關性別預算表(附屬單位預算部分)",
     "附件7 性別主流化實施計畫",
 ]
-ANNEX_ORDER = ["1", "2", "3", "3-1", "3-2", "4", "4-1", "4-2", "5", "5-1", "5-2", "5-3", "5-4",
-               "6", "7"]
+ANNEX_ORDER = ["1", "2", "3", "3-1", "3-2", "4", "4-1", "4-2", "5", "5-1", "5-2", "5-3", "5-4", "6", "7"]
 
 
 def annex_files(inputs: Path) -> list[Path]:
@@ -75,16 +74,31 @@ def independent_pages(tmp_path: Path, files: list[Path]) -> dict[Path, int]:
         copies.append(work / f"f{i}{path.suffix}")
         shutil.copyfile(path, copies[-1])
     done = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(work / "pdf"), *map(str, copies)],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work / "pdf"),
+            *map(str, copies),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return {path: len(PdfReader(work / "pdf" / f"f{i}.pdf").pages) for i, path in enumerate(files)}
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +150,7 @@ def test_the_zip_holds_the_report_and_the_original_annex_files(packaged):
     files = annex_files(SAMPLE_INPUTS)
     with zipfile.ZipFile(packaged.zip) as archive:
         names = archive.namelist()
-        assert names == [packaged.build.output.name,
-                         *(f"{ZIP_ANNEX_FOLDER}/{p.name}" for p in files)]
+        assert names == [packaged.build.output.name, *(f"{ZIP_ANNEX_FOLDER}/{p.name}" for p in files)]
         for path in files:
             assert archive.read(f"{ZIP_ANNEX_FOLDER}/{path.name}") == path.read_bytes()
         assert archive.read(names[0]) == packaged.build.output.read_bytes()
@@ -192,8 +205,7 @@ def encrypt(path: Path, password: str = "secret") -> None:
 
 
 @needs_soffice
-def test_a_password_protected_annex_is_listed_and_exits_1(packaged, sample_inputs, tmp_path,
-                                                          monkeypatch, capsys):
+def test_a_password_protected_annex_is_listed_and_exits_1(packaged, sample_inputs, tmp_path, monkeypatch, capsys):
     locked = next((sample_inputs / ANNEX_FOLDER).glob("附件7 *"))
     encrypt(locked)
     out = tmp_path / "out"
@@ -207,8 +219,7 @@ def test_a_password_protected_annex_is_listed_and_exits_1(packaged, sample_input
     assert not any(t.startswith("附件7 ") for _, t, _ in annex_bookmarks(written))
 
 
-def test_without_libreoffice_package_stops_before_writing(sample_inputs, tmp_path, monkeypatch,
-                                                          capsys):
+def test_without_libreoffice_package_stops_before_writing(sample_inputs, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(pdf, "KNOWN_LOCATIONS", ())
     out = tmp_path / "out"
@@ -220,8 +231,7 @@ def test_without_libreoffice_package_stops_before_writing(sample_inputs, tmp_pat
     assert not out.exists()
 
 
-@pytest.mark.parametrize("size, mode, landscape", [((900, 400), "RGBA", True),
-                                                   ((300, 500), "RGB", False)])
+@pytest.mark.parametrize("size, mode, landscape", [((900, 400), "RGBA", True), ((300, 500), "RGB", False)])
 def test_an_image_fills_an_a4_page_of_its_orientation(tmp_path, size, mode, landscape):
     path = tmp_path / "附件5-4 照片.png"
     Image.new(mode, size, "red").save(path)
@@ -230,11 +240,14 @@ def test_an_image_fills_an_a4_page_of_its_orientation(tmp_path, size, mode, land
     assert (width, height) == pytest.approx(A4[::-1] if landscape else A4, abs=0.01)
 
 
-@pytest.mark.parametrize("name, content, says", [
-    ("附件1 會議.pdf", b"garbage" * 100, "損毀"),
-    ("附件1 會議.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 20, "不是可讀取的圖片"),
-    ("附件1 會議.pdf", None, "密碼"),
-])
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("附件1 會議.pdf", b"garbage" * 100, "損毀"),
+        ("附件1 會議.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 20, "不是可讀取的圖片"),
+        ("附件1 會議.pdf", None, "密碼"),
+    ],
+)
 def test_an_unreadable_annex_file_is_named(tmp_path, name, content, says):
     path = tmp_path / name
     if content is None:

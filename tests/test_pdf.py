@@ -70,10 +70,13 @@ def test_report_pdf_is_written_beside_the_docx(sample_report, tmp_path):
 
 
 @needs_soffice
-@pytest.mark.parametrize("content, says", [
-    (b"this is not a word file" * 40, "不是有效的 .docx 檔"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "有密碼保護"),  # how Word stores encrypted
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"this is not a word file" * 40, "不是有效的 .docx 檔"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "有密碼保護"),  # how Word stores encrypted
+    ],
+)
 def test_an_unconvertible_file_is_named_with_the_reason(tmp_path, content, says):
     source = tmp_path / "附件5-1 評估表.docx"
     source.write_bytes(content)

@@ -36,8 +36,7 @@ def test_size_and_type_as_pillow_reads_them(tmp_path, fmt, extension, size):
     assert picture.height_in == pytest.approx(size[1] / dpi[1], rel=1e-3)
 
 
-@pytest.mark.parametrize("fmt,extension", [("PNG", "png"), ("JPEG", "jpeg"), ("BMP", "bmp"),
-                                           ("TIFF", "tiff")])
+@pytest.mark.parametrize("fmt,extension", [("PNG", "png"), ("JPEG", "jpeg"), ("BMP", "bmp"), ("TIFF", "tiff")])
 def test_resolution_is_read(tmp_path, fmt, extension):
     path = write_image(tmp_path / f"x.{extension}", fmt, (300, 150), dpi=(300, 150))
     picture = read_picture(path)
@@ -51,14 +50,17 @@ def test_aspect_ratio_at_a_given_width(tmp_path):
     assert picture.height_for(5400000) == 1350000
 
 
-@pytest.mark.parametrize("content", [
-    b"",
-    b"not an image at all",
-    b"\x89PNG\r\n\x1a\n\x00\x00",  # a PNG cut short
-    b"\xff\xd8\xff\xe0\x00",  # a JPEG cut short
-    b"GIF89a\x00",
-    b"RIFF\x00\x00\x00\x00WEBPVP8 ",  # WebP: Word cannot place it
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not an image at all",
+        b"\x89PNG\r\n\x1a\n\x00\x00",  # a PNG cut short
+        b"\xff\xd8\xff\xe0\x00",  # a JPEG cut short
+        b"GIF89a\x00",
+        b"RIFF\x00\x00\x00\x00WEBPVP8 ",  # WebP: Word cannot place it
+    ],
+)
 def test_unusable_files_are_refused_with_their_name(tmp_path, content):
     path = tmp_path / "壞圖.png"
     path.write_bytes(content)
@@ -81,11 +83,14 @@ def test_a_missing_file_is_unusable(tmp_path):
     assert not picture_readable(tmp_path / "gone.png")
 
 
-@pytest.mark.parametrize("size,fitted", [
-    ((400, 100), (1000, 250)),  # wide: the full width
-    ((100, 400), (500, 2000)),  # tall: the full height
-    ((100000, 1), (1000, 1)),  # never a side of nothing
-])
+@pytest.mark.parametrize(
+    "size,fitted",
+    [
+        ((400, 100), (1000, 250)),  # wide: the full width
+        ((100, 400), (500, 2000)),  # tall: the full height
+        ((100000, 1), (1000, 1)),  # never a side of nothing
+    ],
+)
 def test_fit_keeps_the_aspect_ratio_within_the_box(tmp_path, size, fitted):
     picture = read_picture(write_image(tmp_path / "x.png", "PNG", size))
     assert picture.fit(1000, 2000) == fitted

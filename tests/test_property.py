@@ -22,12 +22,34 @@ from pipeline.workbooks import write_workbook
 FORM = load_form()
 
 text = st.text(max_size=40).map(lambda s: ILLEGAL_CHARACTERS_RE.sub("", s))
-tricky = st.sampled_from(["&", "<b>", "{{ x }}", "{% if %}", "'\"", "😀", "V", "否", "1,200元",
-                          "109/7/10", "１２", "-3", "3.5", "=1+1", " ", "無"])
+tricky = st.sampled_from(
+    [
+        "&",
+        "<b>",
+        "{{ x }}",
+        "{% if %}",
+        "'\"",
+        "😀",
+        "V",
+        "否",
+        "1,200元",
+        "109/7/10",
+        "１２",
+        "-3",
+        "3.5",
+        "=1+1",
+        " ",
+        "無",
+    ]
+)
 cell_value = st.one_of(
-    st.none(), text, tricky, st.integers(min_value=-10**6, max_value=10**9),
+    st.none(),
+    text,
+    tricky,
+    st.integers(min_value=-(10**6), max_value=10**9),
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9),
-    st.booleans(), st.dates(min_value=date(1899, 12, 31), max_value=date(2100, 1, 1)),
+    st.booleans(),
+    st.dates(min_value=date(1899, 12, 31), max_value=date(2100, 1, 1)),
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)),
 )
 
@@ -43,8 +65,7 @@ def agency(draw):
                 sheets[sheet.name] = {f.header: draw(cell_value) for f in sheet.fields}
             else:
                 rows = draw(st.integers(min_value=0, max_value=3))
-                sheets[sheet.name] = [{c.header: draw(cell_value) for c in sheet.columns}
-                                      for _ in range(rows)]
+                sheets[sheet.name] = [{c.header: draw(cell_value) for c in sheet.columns} for _ in range(rows)]
         data[wb.file] = sheets
     # Half the time, a usable header, so that the build goes on to render.
     if draw(st.booleans()):
@@ -71,8 +92,11 @@ def build_or_clear_error(data) -> Path | None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(agency())
 def test_any_values_give_a_valid_docx_or_a_clear_error(data):
     output = build_or_clear_error(data)
@@ -80,8 +104,7 @@ def test_any_values_give_a_valid_docx_or_a_clear_error(data):
         shutil.rmtree(output.parent, ignore_errors=True)
 
 
-@settings(max_examples=3, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(agency())
 def test_libreoffice_converts_reports_of_arbitrary_values(data):
     if shutil.which("soffice") is None and os.environ.get("CI") != "true":
@@ -91,9 +114,21 @@ def test_libreoffice_converts_reports_of_arbitrary_values(data):
         return
     try:
         result = subprocess.run(
-            ["soffice", "--headless", f"-env:UserInstallation=file://{output.parent}/profile",
-             "--convert-to", "pdf", "--outdir", str(output.parent), str(output)],
-            capture_output=True, text=True, timeout=240, check=False)
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{output.parent}/profile",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(output.parent),
+                str(output),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
         assert result.returncode == 0 and (output.parent / "report.pdf").is_file(), result.stderr
     finally:
         shutil.rmtree(output.parent, ignore_errors=True)

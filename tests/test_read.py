@@ -26,14 +26,18 @@ def test_bad_value_names_file_sheet_cell_and_expectation(make_inputs, form):
     [finding] = findings
     assert finding.rule == "input.bad-value"
     assert (finding.source.workbook, finding.source.sheet, finding.source.cell) == (
-        "02_性別平等專案小組.xlsx", "成員", ref)
+        "02_性別平等專案小組.xlsx",
+        "成員",
+        ref,
+    )
     assert "四位" in finding.message and "數字" in finding.message
     assert inputs.fields("s2.members").at("female").raw == "四位"
 
 
 def test_columns_are_found_by_header_text_even_moved_and_spaced(make_inputs, form):
-    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [
-        {"重點項目或方案名稱": "甲", "預期效益": "效益"}]}})
+    folder = make_inputs(
+        MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"重點項目或方案名稱": "甲", "預期效益": "效益"}]}}
+    )
     path = folder / "10_未來推展重點.xlsx"
     book = load_workbook(path)
     ws = book["重點項目"]
@@ -49,8 +53,10 @@ def test_columns_are_found_by_header_text_even_moved_and_spaced(make_inputs, for
 
 
 def test_blank_rows_are_skipped(make_inputs, form):
-    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [
-        {"重點項目或方案名稱": "甲"}, {}, {"重點項目或方案名稱": "乙"}]}})
+    folder = make_inputs(
+        MINIMAL
+        | {"10_未來推展重點.xlsx": {"重點項目": [{"重點項目或方案名稱": "甲"}, {}, {"重點項目或方案名稱": "乙"}]}}
+    )
     inputs, _ = read_inputs(folder, form)
     assert [r["name"] for r in inputs.rows("s10.plans")] == ["甲", "乙"]
 

@@ -47,8 +47,10 @@ def test_changing_a_budget_amount_changes_total_and_difference(sample_inputs, tm
     before_p, after_p = read_paragraphs(base), read_paragraphs(after)
     diff = [(a, b) for a, b in zip(before_p, after_p, strict=True) if a != b]
     assert diff == [
-        ("(三) 下年度(110)與本年度(109)相較之增減：減少164,300元",
-         "(三) 下年度(110)與本年度(109)相較之增減：減少154,300元"),
+        (
+            "(三) 下年度(110)與本年度(109)相較之增減：減少164,300元",
+            "(三) 下年度(110)與本年度(109)相較之增減：減少154,300元",
+        ),
     ]
 
 
@@ -62,9 +64,7 @@ def test_adding_a_row_in_excel_adds_a_row_to_the_table(sample_inputs, tmp_path):
     after = read_tables(build(sample_inputs, tmp_path / "after").output)
     assert len(after["s10.future"]) == len(base["s10.future"]) + 1
     assert after["s10.future"][-1] == ["2.", "新增方案", "現況", "策略", "效益"]
-    assert {k: v for k, v in after.items() if k != "s10.future"} == {
-        k: v for k, v in base.items() if k != "s10.future"
-    }
+    assert {k: v for k, v in after.items() if k != "s10.future"} == {k: v for k, v in base.items() if k != "s10.future"}
 
 
 def test_empty_table_shows_the_forms_none_row(sample_inputs, tmp_path):

@@ -55,8 +55,11 @@ def sample_context(form, inputs=None):
 def shape(root):
     """Every element in order with its attributes, text and tail: the meaning of the XML,
     whatever the namespace declarations."""
-    return [(el.tag, sorted(el.attrib.items()), el.text or "", el.tail or "")
-            for el in root.iter() if isinstance(el.tag, str)]
+    return [
+        (el.tag, sorted(el.attrib.items()), el.text or "", el.tail or "")
+        for el in root.iter()
+        if isinstance(el.tag, str)
+    ]
 
 
 def docxtpl_body(template, context):
@@ -75,13 +78,16 @@ def our_body(template, context):
     return document.body
 
 
-@pytest.mark.parametrize("text", [
-    "plain",
-    "line one\nline two\n\nafter a blank line",
-    "before a tab\tafter it\tand\nanother line",
-    "markup stays text: <w:p> & {{ not a tag }} \"quoted\"",
-    "  leading and trailing spaces  ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "line one\nline two\n\nafter a blank line",
+        "before a tab\tafter it\tand\nanother line",
+        'markup stays text: <w:p> & {{ not a tag }} "quoted"',
+        "  leading and trailing spaces  ",
+    ],
+)
 def test_filling_gives_exactly_what_docxtpl_gives(form, text):
     context, _ = sample_context(form)
     context = copy.deepcopy(context)
@@ -94,12 +100,15 @@ def test_filling_gives_exactly_what_docxtpl_gives(form, text):
     assert ours == theirs
 
 
-@pytest.mark.parametrize("seed,options", [
-    (1, {"size": "small"}),
-    (2, {"size": "large", "scale": 3}),
-    (3, {"empty": ("s1", "s5", "s6", "s9", "s10", "results")}),
-    (4, {"groups": "A群、A1組"}),
-])
+@pytest.mark.parametrize(
+    "seed,options",
+    [
+        (1, {"size": "small"}),
+        (2, {"size": "large", "scale": 3}),
+        (3, {"empty": ("s1", "s5", "s6", "s9", "s10", "results")}),
+        (4, {"groups": "A群、A1組"}),
+    ],
+)
 def test_synthetic_agencies_fill_exactly_as_docxtpl_fills_them(form, tmp_path, seed, options):
     from pipeline.synthetic import make_agency
 
@@ -114,8 +123,7 @@ def test_empty_loops_give_exactly_what_docxtpl_gives(form):
     context = copy.deepcopy(context)
     context["header"]["contacts"] = []  # a row loop that runs zero times
     context["s2"]["meetings"] = []
-    assert shape(our_body(form.template_path, context)) == \
-        shape(docxtpl_body(form.template_path, context))
+    assert shape(our_body(form.template_path, context)) == shape(docxtpl_body(form.template_path, context))
 
 
 def test_the_prepared_template_is_cached_on_disk(form, tmp_path, monkeypatch):
@@ -182,8 +190,7 @@ def word_areas(tbl, width: int = 3):
             else:
                 area = [r, start, r, start + span - 1]
                 areas.append((area, text))
-                open_cells = {k: v for k, v in open_cells.items()
-                              if k[0] + k[1] <= start or k[0] >= start + span}
+                open_cells = {k: v for k, v in open_cells.items() if k[0] + k[1] <= start or k[0] >= start + span}
                 if vmerge is not None:
                     open_cells[(start, span)] = areas[-1]
             start += span
@@ -191,22 +198,25 @@ def word_areas(tbl, width: int = 3):
     return sorted((tuple(area), text) for area, text in areas if area[:2] != area[2:])
 
 
-@pytest.mark.parametrize("merges,merged", [
-    ([(0, 0, 0, 1)], [((0, 0, 0, 1), "A1B1")]),
-    ([(1, 0, 2, 0)], [((1, 0, 2, 0), "A2A3")]),
-    ([(1, 1, 2, 2)], [((1, 1, 2, 2), "B2C2B3C3")]),
-    # Excel refuses overlapping merges, a program writing the workbook does not: Word's own
-    # merge (and python-docx's) takes the rectangle around both.
-    ([(0, 0, 1, 1), (1, 1, 2, 2)], [((0, 0, 2, 2), "A1B1C1A2B2C2A3B3C3")]),
-    ([(0, 0, 1, 0), (1, 0, 1, 1)], [((0, 0, 1, 1), "A1B1A2B2")]),
-    ([(0, 0, 0, 1), (0, 1, 0, 2)], [((0, 0, 0, 2), "A1B1C1")]),
-    ([(0, 0, 2, 2), (1, 1, 1, 1)], [((0, 0, 2, 2), "A1B1C1A2B2C2A3B3C3")]),
-    # A range written last-corner-first, and one running past the last row the sheet keeps
-    # (its blank rows are dropped): still merged, within the table.
-    ([(2, 1, 1, 0)], [((1, 0, 2, 1), "A2B2A3B3")]),
-    ([(1, 0, 5, 1)], [((1, 0, 2, 1), "A2B2A3B3")]),
-    ([(5, 0, 1, 0)], [((1, 0, 2, 0), "A2A3")]),
-])
+@pytest.mark.parametrize(
+    "merges,merged",
+    [
+        ([(0, 0, 0, 1)], [((0, 0, 0, 1), "A1B1")]),
+        ([(1, 0, 2, 0)], [((1, 0, 2, 0), "A2A3")]),
+        ([(1, 1, 2, 2)], [((1, 1, 2, 2), "B2C2B3C3")]),
+        # Excel refuses overlapping merges, a program writing the workbook does not: Word's own
+        # merge (and python-docx's) takes the rectangle around both.
+        ([(0, 0, 1, 1), (1, 1, 2, 2)], [((0, 0, 2, 2), "A1B1C1A2B2C2A3B3C3")]),
+        ([(0, 0, 1, 0), (1, 0, 1, 1)], [((0, 0, 1, 1), "A1B1A2B2")]),
+        ([(0, 0, 0, 1), (0, 1, 0, 2)], [((0, 0, 0, 2), "A1B1C1")]),
+        ([(0, 0, 2, 2), (1, 1, 1, 1)], [((0, 0, 2, 2), "A1B1C1A2B2C2A3B3C3")]),
+        # A range written last-corner-first, and one running past the last row the sheet keeps
+        # (its blank rows are dropped): still merged, within the table.
+        ([(2, 1, 1, 0)], [((1, 0, 2, 1), "A2B2A3B3")]),
+        ([(1, 0, 5, 1)], [((1, 0, 2, 1), "A2B2A3B3")]),
+        ([(5, 0, 1, 0)], [((1, 0, 2, 0), "A2A3")]),
+    ],
+)
 def test_merged_cells_are_what_word_shows(merges, merged):
     assert word_areas(free_table(3, 3, merges)) == merged
 
@@ -228,8 +238,7 @@ def test_a_damaged_compiled_entry_is_compiled_again(tmp_path):
     from jinja2.bccache import bc_magic
 
     source = "<w:t>{{ x }}</w:t>"
-    CachingEnvironment(tmp_path / "cache", undefined=StrictUndefined, autoescape=True) \
-        .from_string(source)
+    CachingEnvironment(tmp_path / "cache", undefined=StrictUndefined, autoescape=True).from_string(source)
     (entry,) = (tmp_path / "cache").iterdir()
     entry.write_bytes(bc_magic + b"\x80")  # cut short (a full disk, a copied cache folder)
     env = CachingEnvironment(tmp_path / "cache", undefined=StrictUndefined, autoescape=True)
@@ -316,7 +325,8 @@ def test_grid_columns_without_a_width_do_not_stop_the_build():
     body = parse_rendered(
         f"<w:body xmlns:w='{NS['w']}'><w:tbl><w:tblGrid><w:gridCol/><w:gridCol w:w='2000'/>"
         "<w:gridCol w:w='x'/></w:tblGrid><w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc></w:tr>"
-        "</w:tbl></w:body>")
+        "</w:tbl></w:body>"
+    )
     fit_table_grids(body)
     widths = [c.get(qn("w:w")) for c in body.iter(qn("w:gridCol"))]
     assert len(widths) == 2  # one column per cell, the width of the removed one shared out
@@ -333,11 +343,15 @@ def test_a_layout_naming_a_table_the_template_lacks_is_a_form_error(form):
         document.apply_layout(Layout({}, nested=(nested,)))
 
 
-@pytest.mark.parametrize("layout", [
-    {"merges": ("header.contacts", 9, 0, 1)},  # a column the template's row no longer has
-    {"merges": ("header.contacts", 0, 0, 99)},  # rows past the table's end
-    {"nested": ("s2.members", 50, 0)},
-], ids=["merge-column", "merge-rows", "nested-row"])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"merges": ("header.contacts", 9, 0, 1)},  # a column the template's row no longer has
+        {"merges": ("header.contacts", 0, 0, 99)},  # rows past the table's end
+        {"nested": ("s2.members", 50, 0)},
+    ],
+    ids=["merge-column", "merge-rows", "nested-row"],
+)
 def test_a_layout_the_template_s_table_cannot_hold_is_a_form_error(form, layout):
     """A maintainer removed a column or a loop row in Word: a message, not a traceback."""
     from pipeline.context import Layout, Merge, NestedTable
@@ -360,8 +374,9 @@ def test_a_finding_naming_a_file_with_control_characters_is_still_a_comment(form
 
     document = Document(load_template(form.template_path))
     document.fill(sample_context(form)[0])
-    finding = Finding("annex.unknown", Severity.WARNING, "「附件9 a\x01b\x0b.pdf」不屬於任何附件",
-                      target=Target(section="一"))
+    finding = Finding(
+        "annex.unknown", Severity.WARNING, "「附件9 a\x01b\x0b.pdf」不屬於任何附件", target=Target(section="一")
+    )
     document.add_comments([finding], {})
     document.save(tmp_path / "report.docx", {})
     with zipfile.ZipFile(tmp_path / "report.docx") as archive:

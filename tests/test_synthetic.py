@@ -23,15 +23,15 @@ from pipeline.synthetic import (
 def table_rows(folder: Path, form) -> dict[str, int]:
     """How many records each table sheet of an agency holds."""
     inputs, _ = read_inputs(folder, form)
-    return {sid: len(sheet.records) for sid, sheet in inputs.sheets.items()
-            if form.sheets[sid][1].kind == "table"}
+    return {sid: len(sheet.records) for sid, sheet in inputs.sheets.items() if form.sheets[sid][1].kind == "table"}
 
 
 def values_of(folder: Path, form) -> dict[str, list[dict[str, object]]]:
     """Every value read from an agency's workbooks, by sheet."""
     inputs, _ = read_inputs(folder, form)
-    return {sid: [{k: v.value for k, v in r.values.items()} for r in sheet.records]
-            for sid, sheet in inputs.sheets.items()}
+    return {
+        sid: [{k: v.value for k, v in r.values.items()} for r in sheet.records] for sid, sheet in inputs.sheets.items()
+    }
 
 
 def test_a_clean_agency_has_every_workbook_and_gives_no_findings(tmp_path, form):
@@ -65,8 +65,13 @@ def test_each_breach_gives_findings_of_its_rule_only(tmp_path, form, breach, see
 def test_the_same_seed_writes_the_same_agency(tmp_path, form):
     one = make_agency(tmp_path / "one", seed=42, form=form)
     two = make_agency(tmp_path / "two", seed=42, form=form)
-    assert (one.name, one.groups, one.size, one.breaches, one.empty) == \
-        (two.name, two.groups, two.size, two.breaches, two.empty)
+    assert (one.name, one.groups, one.size, one.breaches, one.empty) == (
+        two.name,
+        two.groups,
+        two.size,
+        two.breaches,
+        two.empty,
+    )
     assert values_of(one.folder, form) == values_of(two.folder, form)
     other = make_agency(tmp_path / "other", seed=43, form=form)
     assert values_of(other.folder, form) != values_of(one.folder, form)
@@ -74,11 +79,17 @@ def test_the_same_seed_writes_the_same_agency(tmp_path, form):
 
 def test_scale_multiplies_the_table_rows_and_stays_clean(tmp_path, form):
     base = make_agency(tmp_path / "x1", seed=5, size="sample", breaches=(), empty=(), form=form)
-    big = make_agency(tmp_path / "x3", seed=5, scale=3, size="sample", breaches=(), empty=(),
-                      form=form)
+    big = make_agency(tmp_path / "x3", seed=5, scale=3, size="sample", breaches=(), empty=(), form=form)
     rows1, rows3 = table_rows(base.folder, form), table_rows(big.folder, form)
-    for sid in ("s2.meetings", "s3.self_training", "s7.current", "s7.next", "s8.measures",
-                "results.blocks", "header.contacts"):
+    for sid in (
+        "s2.meetings",
+        "s3.self_training",
+        "s7.current",
+        "s7.next",
+        "s8.measures",
+        "results.blocks",
+        "header.contacts",
+    ):
         assert rows1[sid] > 0 and rows3[sid] == 3 * rows1[sid], sid
     assert rows3["s1.highlights"] <= 3  # the form allows three; scaling keeps to it
     assert sum(rows3.values()) > 2.5 * sum(rows1.values())
@@ -94,8 +105,7 @@ def test_empty_sections_have_no_rows_and_print_none(tmp_path, form):
 
 
 def test_a_breach_keeps_its_section_filled(tmp_path, form):
-    agency = make_agency(tmp_path / "a", seed=6, empty=("s6",),
-                         breaches=("impact.adopted-le-opinions",), form=form)
+    agency = make_agency(tmp_path / "a", seed=6, empty=("s6",), breaches=("impact.adopted-le-opinions",), form=form)
     assert "s6" not in agency.empty
     assert "impact.adopted-le-opinions" in {f.rule for f in verify(agency.folder).findings}
 

@@ -31,8 +31,10 @@ def test_a_tag_split_across_runs_by_word_still_renders(sample_inputs, tmp_path):
     run = re.search(r"<w:r>(<w:rPr>.*?</w:rPr>)?<w:t[^>]*>\{\{ s2\.share \}\}</w:t></w:r>", xml)
     assert run, "the template places {{ s2.share }} in one run"
     props = run.group(1) or ""
-    split = (f'<w:r>{props}<w:t xml:space="preserve">{{{{ s2.</w:t></w:r>'
-             f'<w:r>{props}<w:t xml:space="preserve">share }}}}</w:t></w:r>')
+    split = (
+        f'<w:r>{props}<w:t xml:space="preserve">{{{{ s2.</w:t></w:r>'
+        f'<w:r>{props}<w:t xml:space="preserve">share }}}}</w:t></w:r>'
+    )
     parts["word/document.xml"] = xml.replace(run.group(0), split).encode("utf-8")
     with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():

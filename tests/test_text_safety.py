@@ -11,11 +11,9 @@ from .conftest import MINIMAL
 
 
 def test_markup_and_template_syntax_appear_literally(make_inputs, tmp_path):
-    tricky = 'A & B <b>粗體</b> "引號" \'單引號\' {{ header.title }} {% if x %} 😀'
+    tricky = "A & B <b>粗體</b> \"引號\" '單引號' {{ header.title }} {% if x %} 😀"
     data = dict(MINIMAL)
-    data["10_未來推展重點.xlsx"] = {
-        "重點項目": [{"重點項目或方案名稱": tricky, "現況說明": "第一段\n第二段"}]
-    }
+    data["10_未來推展重點.xlsx"] = {"重點項目": [{"重點項目或方案名稱": tricky, "現況說明": "第一段\n第二段"}]}
     result = build(make_inputs(data), tmp_path / "out")
     tables = read_tables(result.output)
     assert tables["s10.future"][1][1] == tricky

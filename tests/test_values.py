@@ -12,8 +12,15 @@ from pipeline import values as V
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [(1200000, Decimal(1200000)), ("1,200,000", Decimal(1200000)), ("30,000元", Decimal(30000)),
-     ("１２３", Decimal(123)), (" 42 ", Decimal(42)), (3.5, Decimal("3.5")), ("3小時", Decimal(3))],
+    [
+        (1200000, Decimal(1200000)),
+        ("1,200,000", Decimal(1200000)),
+        ("30,000元", Decimal(30000)),
+        ("１２３", Decimal(123)),
+        (" 42 ", Decimal(42)),
+        (3.5, Decimal("3.5")),
+        ("3小時", Decimal(3)),
+    ],
 )
 def test_numbers_as_clerks_type_them(raw, expected):
     assert V.parse_decimal(raw) == expected
@@ -33,8 +40,19 @@ def test_int_rejects_fractions_and_negatives():
 
 
 @pytest.mark.parametrize(
-    "raw", ["109-07-10", "109/7/10", "109.7.10", "109年7月10日", "1090710", "民國109年7月10日",
-            "2020-07-10", datetime(2020, 7, 10), date(2020, 7, 10), 1090710],
+    "raw",
+    [
+        "109-07-10",
+        "109/7/10",
+        "109.7.10",
+        "109年7月10日",
+        "1090710",
+        "民國109年7月10日",
+        "2020-07-10",
+        datetime(2020, 7, 10),
+        date(2020, 7, 10),
+        1090710,
+    ],
 )
 def test_roc_dates(raw):
     assert V.parse_date(raw) == date(2020, 7, 10)

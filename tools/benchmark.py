@@ -92,20 +92,24 @@ def report_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline"]
 
 
-def timed(command: list[str], ok_codes: tuple[int, ...] = (0, 1),
-          env: dict[str, str] | None = None) -> float:
+def timed(command: list[str], ok_codes: tuple[int, ...] = (0, 1), env: dict[str, str] | None = None) -> float:
     """Wall time of one process run; a failing command stops the benchmark."""
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          check=False, env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     seconds = time.perf_counter() - start
     if done.returncode not in ok_codes:
         sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stderr}")
     return seconds
 
 
-def median_of(runs: int, once: Callable[[int], float],
-              warm_up: bool = True) -> tuple[float, list[float]]:
+def median_of(runs: int, once: Callable[[int], float], warm_up: bool = True) -> tuple[float, list[float]]:
     """The median of ``runs`` timings, after one warm-up run (file cache, .pyc)."""
     if warm_up:
         once(-1)
@@ -135,22 +139,24 @@ def measure_cold(work: Path, runs: int) -> list[Line]:
     report = report_command()
 
     def pipeline_once(i: int) -> float:
-        return timed([*report, "build", "--inputs", str(SAMPLE_INPUTS),
-                      "--out", str(work / f"cold-{i}")])
+        return timed([*report, "build", "--inputs", str(SAMPLE_INPUTS), "--out", str(work / f"cold-{i}")])
 
     context = sample_context(work)
     template = load_form().template_path
 
     def bare_once(i: int) -> float:
-        return timed([sys.executable, "-c", BARE_SCRIPT, str(context), str(template),
-                      str(work / f"bare-{i}.docx")], ok_codes=(0,))
+        return timed(
+            [sys.executable, "-c", BARE_SCRIPT, str(context), str(template), str(work / f"bare-{i}.docx")],
+            ok_codes=(0,),
+        )
 
     def first_once(i: int) -> float:
         # An empty cache folder: the first build after installing or changing the
         # template or form, which prepares them (docxtpl, YAML, Jinja compile) again.
-        return timed([*report, "build", "--inputs", str(SAMPLE_INPUTS),
-                      "--out", str(work / f"first-{i}")],
-                     env={"TPE_REPORT_CACHE": str(work / f"cache-{i}")})
+        return timed(
+            [*report, "build", "--inputs", str(SAMPLE_INPUTS), "--out", str(work / f"first-{i}")],
+            env={"TPE_REPORT_CACHE": str(work / f"cache-{i}")},
+        )
 
     cold, cold_all = median_of(runs, pipeline_once)
     first, first_all = median_of(runs, first_once, warm_up=False)
@@ -161,14 +167,17 @@ def measure_cold(work: Path, runs: int) -> list[Line]:
         return f"(min {min(times):.3f}, max {max(times):.3f})"
 
     return [
-        Line(f"cold `report build` of the sample, median of {runs} {spread(cold_all)}",
-             f"{cold:.3f} s", f"≤ {TARGET_COLD} s", cold <= TARGET_COLD),
-        Line(f"  the same, first build after a template/form change (empty cache) "
-             f"{spread(first_all)}", f"{first:.3f} s"),
-        Line(f"bare docxtpl, same template and context, cold, median of {runs} "
-             f"{spread(bare_all)}", f"{bare:.3f} s"),
-        Line("pipeline / bare docxtpl", f"{ratio:.2f}×", f"≤ {TARGET_RATIO}×",
-             ratio <= TARGET_RATIO),
+        Line(
+            f"cold `report build` of the sample, median of {runs} {spread(cold_all)}",
+            f"{cold:.3f} s",
+            f"≤ {TARGET_COLD} s",
+            cold <= TARGET_COLD,
+        ),
+        Line(
+            f"  the same, first build after a template/form change (empty cache) {spread(first_all)}", f"{first:.3f} s"
+        ),
+        Line(f"bare docxtpl, same template and context, cold, median of {runs} {spread(bare_all)}", f"{bare:.3f} s"),
+        Line("pipeline / bare docxtpl", f"{ratio:.2f}×", f"≤ {TARGET_RATIO}×", ratio <= TARGET_RATIO),
     ]
 
 
@@ -197,8 +206,18 @@ def measure_batch(work: Path, agencies: int, workers: int, broken: int, seed: in
     made = make_city(city, agencies, seed, broken=broken)
     made_in = time.perf_counter() - start
     out = work / "city-out"
-    command = [sys.executable, "-c", RUSAGE_WRAPPER, *report_command(), "build-all", str(city),
-               "--out", str(out), "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-c",
+        RUSAGE_WRAPPER,
+        *report_command(),
+        "build-all",
+        str(city),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+    ]
     print(f"… building them with {workers} workers", file=sys.stderr, flush=True)
     start = time.perf_counter()
     wrapper = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -221,19 +240,26 @@ def measure_batch(work: Path, agencies: int, workers: int, broken: int, seed: in
     rate = reports / seconds
     return [
         Line(f"(writing the {agencies} synthetic agencies, not timed below)", f"{made_in:.1f} s"),
-        Line(f"`report build-all`: {agencies} agencies ({broken} broken), {workers} workers",
-             f"{seconds:.2f} s",
-             f"≤ {TARGET_BATCH:.0f} s" if at_target else f"(≤ {TARGET_BATCH:.0f} s for 200)",
-             seconds <= TARGET_BATCH if at_target else None),
-        Line("  reports per second", f"{rate:.1f} /s",
-             f"≥ {TARGET_BATCH_AGENCIES / TARGET_BATCH:.1f} /s",
-             rate >= TARGET_BATCH_AGENCIES / TARGET_BATCH),
-        Line("  peak RSS of the process tree (sum, sampled every 50 ms)",
-             f"{peak_rss / MB:.0f} MB", f"≤ {TARGET_RSS} MB", peak_rss / MB <= TARGET_RSS),
-        Line("  peak PSS of the process tree (shared pages counted once)",
-             f"{peak_pss / MB:.0f} MB"),
-        Line("  largest single process (getrusage RUSAGE_CHILDREN)",
-             f"{maxrss_kb / 1024:.0f} MB"),
+        Line(
+            f"`report build-all`: {agencies} agencies ({broken} broken), {workers} workers",
+            f"{seconds:.2f} s",
+            f"≤ {TARGET_BATCH:.0f} s" if at_target else f"(≤ {TARGET_BATCH:.0f} s for 200)",
+            seconds <= TARGET_BATCH if at_target else None,
+        ),
+        Line(
+            "  reports per second",
+            f"{rate:.1f} /s",
+            f"≥ {TARGET_BATCH_AGENCIES / TARGET_BATCH:.1f} /s",
+            rate >= TARGET_BATCH_AGENCIES / TARGET_BATCH,
+        ),
+        Line(
+            "  peak RSS of the process tree (sum, sampled every 50 ms)",
+            f"{peak_rss / MB:.0f} MB",
+            f"≤ {TARGET_RSS} MB",
+            peak_rss / MB <= TARGET_RSS,
+        ),
+        Line("  peak PSS of the process tree (shared pages counted once)", f"{peak_pss / MB:.0f} MB"),
+        Line("  largest single process (getrusage RUSAGE_CHILDREN)", f"{maxrss_kb / 1024:.0f} MB"),
     ]
 
 
@@ -257,35 +283,36 @@ def measure_scaling(work: Path, scales: list[int], runs: int, seed: int) -> list
 
         results[scale], _ = median_of(count, once, warm_up=count > 1)
         what = f"median of {count}" if count > 1 else "one run"
-        lines.append(Line(f"scaling: sample-sized agency, {scale}× table rows ({what}, warm)",
-                          f"{results[scale]:.3f} s"))
+        lines.append(
+            Line(f"scaling: sample-sized agency, {scale}× table rows ({what}, warm)", f"{results[scale]:.3f} s")
+        )
     base = results.get(1)
     for scale in scales:
         if scale == 1 or base is None:
             continue
         ratio = results[scale] / base
         if scale == 10:
-            lines.append(Line("  10× rows / 1× rows", f"{ratio:.2f}×", f"≤ {TARGET_SCALING:.0f}×",
-                              ratio <= TARGET_SCALING))
+            lines.append(
+                Line("  10× rows / 1× rows", f"{ratio:.2f}×", f"≤ {TARGET_SCALING:.0f}×", ratio <= TARGET_SCALING)
+            )
         else:
-            lines.append(Line(f"  {scale}× rows / 1× rows (linear would be {scale}×)",
-                              f"{ratio:.2f}×"))
+            lines.append(Line(f"  {scale}× rows / 1× rows (linear would be {scale}×)", f"{ratio:.2f}×"))
     return lines
 
 
 def print_table(lines: list[Line]) -> None:
     """One plain-text table."""
-    columns = (["figure", *(line.label for line in lines)],
-               ["measured", *(line.value for line in lines)],
-               ["target", *(line.target for line in lines)])
+    columns = (
+        ["figure", *(line.label for line in lines)],
+        ["measured", *(line.value for line in lines)],
+        ["target", *(line.target for line in lines)],
+    )
     widths = [max(len(text) for text in column) for column in columns]
     rule = "-" * (sum(widths) + 6 + len("result"))
-    print(f"{'figure':<{widths[0]}}  {'measured':>{widths[1]}}  {'target':<{widths[2]}}  result",
-          flush=True)
+    print(f"{'figure':<{widths[0]}}  {'measured':>{widths[1]}}  {'target':<{widths[2]}}  result", flush=True)
     print(rule)
     for line in lines:
-        print(f"{line.label:<{widths[0]}}  {line.value:>{widths[1]}}  "
-              f"{line.target:<{widths[2]}}  {line.verdict}")
+        print(f"{line.label:<{widths[0]}}  {line.value:>{widths[1]}}  {line.target:<{widths[2]}}  {line.verdict}")
     print(rule)
     judged = [line for line in lines if line.passed is not None]
     passed = sum(1 for line in judged if line.passed)
@@ -296,16 +323,22 @@ def print_table(lines: list[Line]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5,
-                        help="runs per cold/scaling figure; the median is shown (default 5)")
-    parser.add_argument("--agencies", type=int, default=TARGET_BATCH_AGENCIES,
-                        help="synthetic agencies in the batch (default 200; 0 skips it)")
-    parser.add_argument("--broken", type=int, default=0,
-                        help="how many of them have unusable inputs (default 0)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="build-all worker processes (default: CPU count)")
-    parser.add_argument("--scales", default="1,10,100",
-                        help="row scales for the scaling figures (default 1,10,100; '' skips)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="runs per cold/scaling figure; the median is shown (default 5)"
+    )
+    parser.add_argument(
+        "--agencies",
+        type=int,
+        default=TARGET_BATCH_AGENCIES,
+        help="synthetic agencies in the batch (default 200; 0 skips it)",
+    )
+    parser.add_argument("--broken", type=int, default=0, help="how many of them have unusable inputs (default 0)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="build-all worker processes (default: CPU count)"
+    )
+    parser.add_argument(
+        "--scales", default="1,10,100", help="row scales for the scaling figures (default 1,10,100; '' skips)"
+    )
     parser.add_argument("--seed", type=int, default=109)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and say where")
     args = parser.parse_args(argv)
@@ -317,9 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(str(ROOT / "pipeline"), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="report-benchmark-"))
     try:
-        print(f"Python {platform.python_version()} on {platform.platform()}, "
-              f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB",
-              flush=True)
+        print(
+            f"Python {platform.python_version()} on {platform.platform()}, "
+            f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB",
+            flush=True,
+        )
         lines = measure_cold(work, args.runs)
         if args.agencies:
             lines += measure_batch(work, args.agencies, args.workers, args.broken, args.seed)

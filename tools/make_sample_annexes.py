@@ -62,8 +62,9 @@ def find_font(weight: str = "Regular") -> tuple[str, int]:
     """A font file with Traditional Chinese glyphs and its index in a collection."""
     paths = [Path(p.format(weight=weight)) for p in FONT_CANDIDATES]
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-tw"], capture_output=True,
-                               text=True, check=False).stdout.strip()
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", ":lang=zh-tw"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         paths.append(Path(found))
     except OSError:
         pass
@@ -119,12 +120,10 @@ def draw_page(annex: Annex, size: tuple[int, int], kind: str, page: str = "") ->
     image = Image.new("1", size, 1)
     draw = ImageDraw.Draw(image)
     margin = round(90 * scale)
-    draw.rectangle([margin // 2, margin // 2, size[0] - margin // 2, size[1] - margin // 2],
-                   outline=0, width=4)
+    draw.rectangle([margin // 2, margin // 2, size[0] - margin // 2, size[1] - margin // 2], outline=0, width=4)
     width = size[0] - 2 * margin
     y = margin
-    blocks = [(big, [f"附件{annex.number}"]), (body, _wrap(draw, annex.title, body, width)),
-              (big, [MARK])]
+    blocks = [(big, [f"附件{annex.number}"]), (body, _wrap(draw, annex.title, body, width)), (big, [MARK])]
     blocks += [(body, _wrap(draw, text, body, width)) for text in stand_in_lines(annex, kind)]
     if page:
         blocks.append((body, [page]))
@@ -139,12 +138,23 @@ def draw_page(annex: Annex, size: tuple[int, int], kind: str, page: str = "") ->
 def write_pdf(annex: Annex, path: Path) -> None:
     """A PDF of one-bit A4 pages, as a scanner makes them: a few KB a page."""
     pages = PAGES.get(annex.number, 1)
-    images = [draw_page(annex, A4_PX, "PDF", f"（第 {n} 頁，共 {pages} 頁）" if pages > 1 else "")
-              for n in range(1, pages + 1)]
+    images = [
+        draw_page(annex, A4_PX, "PDF", f"（第 {n} 頁，共 {pages} 頁）" if pages > 1 else "")
+        for n in range(1, pages + 1)
+    ]
     stamp = time.struct_time((*FIXED_TIME, 0, 1, 0))
-    images[0].save(path, "PDF", resolution=DPI, save_all=True, append_images=images[1:],
-                   title=f"附件{annex.number} {MARK}", subject=MARK, author="範例資料",
-                   creationDate=stamp, modDate=stamp)
+    images[0].save(
+        path,
+        "PDF",
+        resolution=DPI,
+        save_all=True,
+        append_images=images[1:],
+        title=f"附件{annex.number} {MARK}",
+        subject=MARK,
+        author="範例資料",
+        creationDate=stamp,
+        modDate=stamp,
+    )
 
 
 def write_png(annex: Annex, path: Path) -> None:
@@ -158,8 +168,7 @@ def _zip_parts(path: Path, parts: dict[str, bytes]) -> None:
     """An Office file from its parts, with fixed timestamps (the same bytes every run)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
-            archive.writestr(zipfile.ZipInfo(name, FIXED_TIME), data,
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(zipfile.ZipInfo(name, FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def write_docx(annex: Annex, path: Path) -> None:
@@ -169,31 +178,37 @@ def write_docx(annex: Annex, path: Path) -> None:
 
     def para(text: str, size: int, bold: bool = False) -> str:
         b = "<w:b/>" if bold else ""
-        return (f'<w:p><w:r><w:rPr>{fonts}{b}<w:sz w:val="{size}"/></w:rPr>'
-                f"<w:t>{escape(text)}</w:t></w:r></w:p>")
+        return f'<w:p><w:r><w:rPr>{fonts}{b}<w:sz w:val="{size}"/></w:rPr><w:t>{escape(text)}</w:t></w:r></w:p>'
 
     body = [para(f"附件{annex.number}", 36, True), para(annex.title, 28), para(MARK, 36, True)]
     body += [para(text, 24) for text in stand_in_lines(annex, "Word（.docx）")]
-    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {w}><w:body>'
-                + "".join(body)
-                + '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440"'
-                  ' w:bottom="1440" w:left="1440" w:header="720" w:footer="720" w:gutter="0"/>'
-                  "</w:sectPr></w:body></w:document>")
-    _zip_parts(path, {
-        "[Content_Types].xml": (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
-            b'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
-            b'"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-            b'ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType='
-            b'"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-            b"</Types>"),
-        "_rels/.rels": (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
-            b'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
-            b'"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-            b'Target="word/document.xml"/></Relationships>'),
-        "word/document.xml": document.encode("utf-8"),
-    })
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {w}><w:body>'
+        + "".join(body)
+        + '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440"'
+        ' w:bottom="1440" w:left="1440" w:header="720" w:footer="720" w:gutter="0"/>'
+        "</w:sectPr></w:body></w:document>"
+    )
+    _zip_parts(
+        path,
+        {
+            "[Content_Types].xml": (
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
+                b'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
+                b'"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                b'ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType='
+                b'"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+                b"</Types>"
+            ),
+            "_rels/.rels": (
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+                b'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+                b'"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                b'Target="word/document.xml"/></Relationships>'
+            ),
+            "word/document.xml": document.encode("utf-8"),
+        },
+    )
 
 
 def write_xlsx(annex: Annex, path: Path) -> None:
@@ -225,7 +240,8 @@ def write_xlsx(annex: Annex, path: Path) -> None:
         parts = {info.filename: made.read(info) for info in made.infolist()}
     # openpyxl stamps the save time as 「modified」 whatever the properties say.
     parts["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-02-24T00:00:00Z", parts["docProps/core.xml"])
+        rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-02-24T00:00:00Z", parts["docProps/core.xml"]
+    )
     _zip_parts(path, parts)
 
 

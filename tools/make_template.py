@@ -162,8 +162,16 @@ def fill_cell(cell, content, style: str) -> None:
             add_paragraph(cell, item, style)
 
 
-def add_table(doc, caption: str, widths: list[float], header: list[list[str]], body: list[list],
-              loop: str | None = None, empty: list | None = None, after: list[list] | None = None):
+def add_table(
+    doc,
+    caption: str,
+    widths: list[float],
+    header: list[list[str]],
+    body: list[list],
+    loop: str | None = None,
+    empty: list | None = None,
+    after: list[list] | None = None,
+):
     """A table: header rows (with > for a horizontal and ^ for a vertical merge), then
     either fixed body rows, or one row repeated for each element of ``loop`` with
     ``empty`` shown when there is none, then fixed ``after`` rows."""
@@ -263,20 +271,52 @@ def bookmark_paragraph(doc, name: str) -> None:
 
 # --------------------------------------------------------------------------- the form
 
-TRAINING_HEADER = ["項次", "辦理日期\n或預計辦理日期", "訓練班期(活動)名稱", "訓練目標(內容)或活動簡介",
-                   "講師資料", "課程類別\n(可複選)", "訓練方式\n(可複選)", "時數", "參加人數"]
-TRAINING_BODY = ["{{ r.no }}", "{{ r.date }}", "{{ r.name }}", PARAS("r.content"),
-                 PARAS("r.lecturer"), BOXES("r.courses"), BOXES("r.methods"), "{{ r.hours }}",
-                 "{{ r.people }}"]
+TRAINING_HEADER = [
+    "項次",
+    "辦理日期\n或預計辦理日期",
+    "訓練班期(活動)名稱",
+    "訓練目標(內容)或活動簡介",
+    "講師資料",
+    "課程類別\n(可複選)",
+    "訓練方式\n(可複選)",
+    "時數",
+    "參加人數",
+]
+TRAINING_BODY = [
+    "{{ r.no }}",
+    "{{ r.date }}",
+    "{{ r.name }}",
+    PARAS("r.content"),
+    PARAS("r.lecturer"),
+    BOXES("r.courses"),
+    BOXES("r.methods"),
+    "{{ r.hours }}",
+    "{{ r.people }}",
+]
 TRAINING_WIDTHS = [1, 2, 2.4, 3, 2, 2.2, 2.8, 1, 1.8]
 IMPACT_HEADER = [
-    ["項次", "評估方案名稱", "摘要針對特定性別之影響，或參採專家學者意見後之計畫調整或修正等相關脈絡。\n(若無可免填)",
-     "程序參與方式及專家學者姓名(依方式擇以下一欄內填入專家學者姓名)", ">", "專家學者意見項數(幾項)",
-     "專家學者參採項數(幾項)", "修正後提送性平小組時間"],
+    [
+        "項次",
+        "評估方案名稱",
+        "摘要針對特定性別之影響，或參採專家學者意見後之計畫調整或修正等相關脈絡。\n(若無可免填)",
+        "程序參與方式及專家學者姓名(依方式擇以下一欄內填入專家學者姓名)",
+        ">",
+        "專家學者意見項數(幾項)",
+        "專家學者參採項數(幾項)",
+        "修正後提送性平小組時間",
+    ],
     ["^", "^", "^", "書面審查", "性平小組", "^", "^", "^"],
 ]
-IMPACT_BODY = ["{{ r.no }}", "{{ r.name }}", PARAS("r.summary"), "{{ r.written }}", "{{ r.panel }}",
-               "{{ r.opinions }}", "{{ r.adopted }}", PARAS("r.submitted")]
+IMPACT_BODY = [
+    "{{ r.no }}",
+    "{{ r.name }}",
+    PARAS("r.summary"),
+    "{{ r.written }}",
+    "{{ r.panel }}",
+    "{{ r.opinions }}",
+    "{{ r.adopted }}",
+    PARAS("r.submitted"),
+]
 IMPACT_EMPTY = ["", "無", "", "", "", "", "", ""]
 IMPACT_WIDTHS = [1, 2.4, 5.5, 1.8, 1.3, 1.2, 1.2, 2.6]
 BUDGET_HEADER = [["項次", "計畫項目", "預算數", "對促進性別平等的影響"]]
@@ -295,14 +335,22 @@ def build(doc) -> None:
     p = doc.add_paragraph("{{ header.approval }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("■組別 (A群、B群、B1組、C群、C1組、D群、D1組、E1組)：{{ header.groups }}")
-    add_table(doc, "header.contacts", [2.2, 1.6, 1.6, 1.4, 6],
-              [["", "姓名", "科室", "職稱", "任務"]],
-              [["{{ r.role }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.title }}", PARAS("r.duties")]],
-              loop="header.contacts", empty=["性平聯絡人", "無", "", "", ""])
+    add_table(
+        doc,
+        "header.contacts",
+        [2.2, 1.6, 1.6, 1.4, 6],
+        [["", "姓名", "科室", "職稱", "任務"]],
+        [["{{ r.role }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.title }}", PARAS("r.duties")]],
+        loop="header.contacts",
+        empty=["性平聯絡人", "無", "", "", ""],
+    )
 
     # 一
     heading(doc, "一、本年度機關推動性別平等之特色或亮點措施：", 1)
-    instruction(doc, "(可簡述年度推展性平業務與往年不同之處、特別著力之處、抱持之理念與原則，或可列舉機關最重要推動性別平等之措施，簡述辦理方式及其促進性別平等之影響，至多書寫3項，列舉之形式與內容不拘，若無可免填報。)")
+    instruction(
+        doc,
+        "(可簡述年度推展性平業務與往年不同之處、特別著力之處、抱持之理念與原則，或可列舉機關最重要推動性別平等之措施，簡述辦理方式及其促進性別平等之影響，至多書寫3項，列舉之形式與內容不拘，若無可免填報。)",
+    )
     paragraphs(doc, PARAS("s1.intro"))
     paragraphs(doc, LOOP("s1.highlights", "item", *PARAS("item.paragraphs")))
     paragraphs(doc, ["{%p if s1.none %}", "{{ s1.none }}", "{%p endif %}"])
@@ -310,103 +358,247 @@ def build(doc) -> None:
     # 二
     heading(doc, "二、性別平等專案小組 (複合組：請主責機關填寫即可)", 1)
     heading(doc, "(一) 成員", 2)
-    add_table(doc, "s2.members", [1.6, 1, 1, 1, 2, 4],
-              [["", "總數", "男性", "女性", "單一性別比例\n(較低者)", "無法達到單一性別三分之一以上者請說明原因"]],
-              [["全體委員", "{{ s2.total }}", "{{ s2.male }}", "{{ s2.female }}", "{{ s2.share }}",
-                PARAS("s2.reason")]])
+    add_table(
+        doc,
+        "s2.members",
+        [1.6, 1, 1, 1, 2, 4],
+        [["", "總數", "男性", "女性", "單一性別比例\n(較低者)", "無法達到單一性別三分之一以上者請說明原因"]],
+        [["全體委員", "{{ s2.total }}", "{{ s2.male }}", "{{ s2.female }}", "{{ s2.share }}", PARAS("s2.reason")]],
+    )
     heading(doc, "(二) 運作情形", 2)
-    add_table(doc, "s2.meetings", [1.4, 1, 1, 1, 1.6, 2.6, 4],
-              [["", "會議主席\n(請勾選，主席為「其他」者，請填報職稱。)", ">", ">", ">",
-                "全數委員出席狀況\n(代理者仍可列計，達成2/3出席請勾選)", "專家學者委員出席者\n(請一一填報姓名)"],
-               ["^", "首長", "副首長", "主秘", "其他", "^", "^"]],
-              [["{{ r.session }}", BOX("{{ r.head }}"), BOX("{{ r.deputy }}"), BOX("{{ r.secretary }}"),
-                [BOX("{{ r.other }}"), "{{ r.other_title }}"], BOX("{{ r.quorum }}"), "{{ r.experts }}"]],
-              loop="s2.meetings", empty=["無", "", "", "", "", "", ""])
+    add_table(
+        doc,
+        "s2.meetings",
+        [1.4, 1, 1, 1, 1.6, 2.6, 4],
+        [
+            [
+                "",
+                "會議主席\n(請勾選，主席為「其他」者，請填報職稱。)",
+                ">",
+                ">",
+                ">",
+                "全數委員出席狀況\n(代理者仍可列計，達成2/3出席請勾選)",
+                "專家學者委員出席者\n(請一一填報姓名)",
+            ],
+            ["^", "首長", "副首長", "主秘", "其他", "^", "^"],
+        ],
+        [
+            [
+                "{{ r.session }}",
+                BOX("{{ r.head }}"),
+                BOX("{{ r.deputy }}"),
+                BOX("{{ r.secretary }}"),
+                [BOX("{{ r.other }}"), "{{ r.other_title }}"],
+                BOX("{{ r.quorum }}"),
+                "{{ r.experts }}",
+            ]
+        ],
+        loop="s2.meetings",
+        empty=["無", "", "", "", "", "", ""],
+    )
     annex_lines(doc, "s2")
 
     # 三
     heading(doc, "三、性別意識培力", 1)
     for sub, key, who, counts, text in (
-        ("(一)", "general", "一般公務員", ("總人數", "男性人數", "女性人數"),
-         "(依行政院107年2月7日院臺性平字第1070163622號函頒「各機關公務員性別主流化訓練計畫」規定「一般公務人員」係指1.依法任用、派用之有給專任人員。2.依法聘任、聘用及僱用人員。3.公務人員考試錄用人員。每人每年均須完成3小時性別主流化訓練。)"),
-        ("(二)", "managers", "主管", ("主管總數", "男性主管數", "女性主管數"),
-         "(「主管人員」係指市府及機關正副首長、正副幕僚長及單位主管，每人每年均須完成3小時性別主流化訓練。)"),
+        (
+            "(一)",
+            "general",
+            "一般公務員",
+            ("總人數", "男性人數", "女性人數"),
+            "(依行政院107年2月7日院臺性平字第1070163622號函頒「各機關公務員性別主流化訓練計畫」規定「一般公務人員」係指1.依法任用、派用之有給專任人員。2.依法聘任、聘用及僱用人員。3.公務人員考試錄用人員。每人每年均須完成3小時性別主流化訓練。)",
+        ),
+        (
+            "(二)",
+            "managers",
+            "主管",
+            ("主管總數", "男性主管數", "女性主管數"),
+            "(「主管人員」係指市府及機關正副首長、正副幕僚長及單位主管，每人每年均須完成3小時性別主流化訓練。)",
+        ),
     ):
         v = f"s3.{key}"
         heading(doc, f"{sub} {'一般公務員' if key == 'general' else '主管人員'}參訓比率", 2)
         instruction(doc, text)
-        doc.add_paragraph(f"{counts[0]}：{{{{ {v}.total }}}} {counts[1]}：{{{{ {v}.male }}}} "
-                          f"{counts[2]}：{{{{ {v}.female }}}}")
-        add_table(doc, v, COMPLETION_WIDTHS,
-                  [["", f"{who}完成人數", f"{who}完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
-                  [["完成3小時\n性別主流化訓練"] + [f"{{{{ {v}.{k} }}}}" for k in (
-                      "done_total", "rate_total", "done_male", "rate_male", "done_female", "rate_female")]])
+        doc.add_paragraph(
+            f"{counts[0]}：{{{{ {v}.total }}}} {counts[1]}：{{{{ {v}.male }}}} {counts[2]}：{{{{ {v}.female }}}}"
+        )
+        add_table(
+            doc,
+            v,
+            COMPLETION_WIDTHS,
+            [["", f"{who}完成人數", f"{who}完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
+            [
+                ["完成3小時\n性別主流化訓練"]
+                + [
+                    f"{{{{ {v}.{k} }}}}"
+                    for k in ("done_total", "rate_total", "done_male", "rate_male", "done_female", "rate_female")
+                ]
+            ],
+        )
     heading(doc, "(三) 性平聯絡人及辦理性別平等業務相關人員參訓時數", 2)
-    instruction(doc, "(本府各機關構性平聯絡人及辦理性別平等業務相關人員每人每年均須完成18小時課程訓練，其中6小時以上應屬進階課程。年中間因職務異動，或人數超過總計畫規範者，機關可擇其中培力時數較高者填寫。)")
-    add_table(doc, "s3.contact_hours", [4, 2, 2, 2],
-              [["", "姓名", "年度培力總時數", "進階課程時數"]],
-              [["{{ r.role }}", "{{ r.name }}", "{{ r.hours }}", "{{ r.advanced }}"]],
-              loop="s3.contact_hours", empty=["無", "", "", ""])
-    heading(doc, "(四) 自辦訓練 (含跨機關聯合辦理)：實體課程參訓率(不限自辦課程)為 {{ s3.physical_rate }} "
-                 "(一般公務員參訓者{{ s3.physical_participants }}/ 機關一般公務員{{ s3.physical_staff }})", 2)
-    add_table(doc, "s3.self_training", [0.9, 1.6, 1.9, 2.8, 2.6, 1.8, 1.8, 2.4, 0.8, 1.4],
-              [["項次", "辦理日期\n或預計辦理日期", "訓練班期\n(活動)名稱", "訓練對象\n(可複選)",
-                "訓練目標(內容)或活動簡介", "講師資料", "課程類別\n(可複選)", "訓練方式\n(可複選)", "時數", "參加人數"]],
-              [["{{ r.no }}", "{{ r.date }}", "{{ r.name }}", BOXES("r.targets"), PARAS("r.content"),
-                PARAS("r.lecturer"), BOXES("r.courses"), BOXES("r.methods"), "{{ r.hours }}", "{{ r.people }}"]],
-              loop="s3.self_training", empty=["", "", "無", "", "", "", "", "", "", ""])
+    instruction(
+        doc,
+        "(本府各機關構性平聯絡人及辦理性別平等業務相關人員每人每年均須完成18小時課程訓練，其中6小時以上應屬進階課程。年中間因職務異動，或人數超過總計畫規範者，機關可擇其中培力時數較高者填寫。)",
+    )
+    add_table(
+        doc,
+        "s3.contact_hours",
+        [4, 2, 2, 2],
+        [["", "姓名", "年度培力總時數", "進階課程時數"]],
+        [["{{ r.role }}", "{{ r.name }}", "{{ r.hours }}", "{{ r.advanced }}"]],
+        loop="s3.contact_hours",
+        empty=["無", "", "", ""],
+    )
+    heading(
+        doc,
+        "(四) 自辦訓練 (含跨機關聯合辦理)：實體課程參訓率(不限自辦課程)為 {{ s3.physical_rate }} "
+        "(一般公務員參訓者{{ s3.physical_participants }}/ 機關一般公務員{{ s3.physical_staff }})",
+        2,
+    )
+    add_table(
+        doc,
+        "s3.self_training",
+        [0.9, 1.6, 1.9, 2.8, 2.6, 1.8, 1.8, 2.4, 0.8, 1.4],
+        [
+            [
+                "項次",
+                "辦理日期\n或預計辦理日期",
+                "訓練班期\n(活動)名稱",
+                "訓練對象\n(可複選)",
+                "訓練目標(內容)或活動簡介",
+                "講師資料",
+                "課程類別\n(可複選)",
+                "訓練方式\n(可複選)",
+                "時數",
+                "參加人數",
+            ]
+        ],
+        [
+            [
+                "{{ r.no }}",
+                "{{ r.date }}",
+                "{{ r.name }}",
+                BOXES("r.targets"),
+                PARAS("r.content"),
+                PARAS("r.lecturer"),
+                BOXES("r.courses"),
+                BOXES("r.methods"),
+                "{{ r.hours }}",
+                "{{ r.people }}",
+            ]
+        ],
+        loop="s3.self_training",
+        empty=["", "", "無", "", "", "", "", "", "", ""],
+    )
     heading(doc, "(五) 職工相關實體課程訓練", 2)
-    add_table(doc, "s3.staff_training", TRAINING_WIDTHS, [TRAINING_HEADER], [TRAINING_BODY],
-              loop="s3.staff_training", empty=["", "", "無", "", "", "", "", "", ""])
+    add_table(
+        doc,
+        "s3.staff_training",
+        TRAINING_WIDTHS,
+        [TRAINING_HEADER],
+        [TRAINING_BODY],
+        loop="s3.staff_training",
+        empty=["", "", "無", "", "", "", "", "", ""],
+    )
     heading(doc, "(六) 新聞聯絡人/經營本處 (暨所屬) 社群媒體小編相關訓練", 2)
-    add_table(doc, "s3.media_training", TRAINING_WIDTHS, [TRAINING_HEADER], [TRAINING_BODY],
-              loop="s3.media_training", empty=["", "", "無", "", "", "", "", "", ""])
-    instruction(doc, "*「訓練方式」之「多元形式」係指：非僅以傳統講師授課方式辦理，而採多元形式，如工作坊、座談會、參訪、電影賞析、讀書會、選讀性平相關媒材、個案研討、分組討論、角色扮演、體驗學習、案例演練、論壇、小旅行或實地踏查等；或其他具創意性且可提升前開各類受訓人員性別意識及知能等方式。")
+    add_table(
+        doc,
+        "s3.media_training",
+        TRAINING_WIDTHS,
+        [TRAINING_HEADER],
+        [TRAINING_BODY],
+        loop="s3.media_training",
+        empty=["", "", "無", "", "", "", "", "", ""],
+    )
+    instruction(
+        doc,
+        "*「訓練方式」之「多元形式」係指：非僅以傳統講師授課方式辦理，而採多元形式，如工作坊、座談會、參訪、電影賞析、讀書會、選讀性平相關媒材、個案研討、分組討論、角色扮演、體驗學習、案例演練、論壇、小旅行或實地踏查等；或其他具創意性且可提升前開各類受訓人員性別意識及知能等方式。",
+    )
     annex_lines(doc, "s3")
 
     # 四
     heading(doc, "四、性別統計", 1)
     heading(doc, "(一) 既有性別統計指標項目", 2)
-    add_table(doc, "s4.existing", [4, 2, 2],
-              [["名稱", "數量", ">"], ["^", "主計處列管", "機關構列管"]],
-              [["既有性別統計指標", "{{ s4.existing.indicators_dgbas }}", "{{ s4.existing.indicators_agency }}"],
-               ["既有性別統計項目", "{{ s4.existing.items_dgbas }}", "{{ s4.existing.items_agency }}"]])
+    add_table(
+        doc,
+        "s4.existing",
+        [4, 2, 2],
+        [["名稱", "數量", ">"], ["^", "主計處列管", "機關構列管"]],
+        [
+            ["既有性別統計指標", "{{ s4.existing.indicators_dgbas }}", "{{ s4.existing.indicators_agency }}"],
+            ["既有性別統計項目", "{{ s4.existing.items_dgbas }}", "{{ s4.existing.items_agency }}"],
+        ],
+    )
     for sub, key, word in (("(二)", "new_indicators", "指標"), ("(三)", "new_items", "項目")):
         heading(doc, f"{sub} 新增性別統計{word} (或其複分類)", 2)
-        add_table(doc, f"s4.{key}", [1, 4, 5, 1.6, 1.6],
-                  [["項次", f"新增{word}\n(或其複分類)\n名稱", f"新增{word}\n(或其複分類)\n定義及說明", "列管層級\n(請勾選)", ">"],
-                   ["^", "^", "^", "主計處列管", "機關構列管"]],
-                  [["{{ r.no }}", "{{ r.name }}", PARAS("r.definition"), BOX("{{ r.dgbas }}"), BOX("{{ r.agency }}")]],
-                  loop=f"s4.{key}", empty=["", "無", "", "", ""])
+        add_table(
+            doc,
+            f"s4.{key}",
+            [1, 4, 5, 1.6, 1.6],
+            [
+                [
+                    "項次",
+                    f"新增{word}\n(或其複分類)\n名稱",
+                    f"新增{word}\n(或其複分類)\n定義及說明",
+                    "列管層級\n(請勾選)",
+                    ">",
+                ],
+                ["^", "^", "^", "主計處列管", "機關構列管"],
+            ],
+            [["{{ r.no }}", "{{ r.name }}", PARAS("r.definition"), BOX("{{ r.dgbas }}"), BOX("{{ r.agency }}")]],
+            loop=f"s4.{key}",
+            empty=["", "無", "", "", ""],
+        )
 
     # 五
     heading(doc, "五、性別分析", 1)
-    add_table(doc, "s5.analyses", [1, 6, 3, 4],
-              [["項次", "分析專題名稱", "辦理科室或受委託辦理單位名稱", "提送性平小組專題報告時間"]],
-              [["{{ r.no }}", "{{ r.name }}", "{{ r.unit }}", PARAS("r.report")]],
-              loop="s5.analyses", empty=["", "無", "", ""])
+    add_table(
+        doc,
+        "s5.analyses",
+        [1, 6, 3, 4],
+        [["項次", "分析專題名稱", "辦理科室或受委託辦理單位名稱", "提送性平小組專題報告時間"]],
+        [["{{ r.no }}", "{{ r.name }}", "{{ r.unit }}", PARAS("r.report")]],
+        loop="s5.analyses",
+        empty=["", "無", "", ""],
+    )
     annex_lines(doc, "s5")
 
     # 六
     heading(doc, "六、性別影響評估：年度性別影響評估表提報情形", 1)
-    for sub, key, name in (("(一)", "ordinances", "自治條例"), ("(二)", "public_works", "公共工程中程計畫"),
-                           ("(三)", "major_policies", "重大施政計畫")):
+    for sub, key, name in (
+        ("(一)", "ordinances", "自治條例"),
+        ("(二)", "public_works", "公共工程中程計畫"),
+        ("(三)", "major_policies", "重大施政計畫"),
+    ):
         heading(doc, f"{sub} {name}", 2)
-        add_table(doc, f"s6.{key}", IMPACT_WIDTHS, IMPACT_HEADER, [IMPACT_BODY],
-                  loop=f"s6.{key}", empty=IMPACT_EMPTY)
+        add_table(doc, f"s6.{key}", IMPACT_WIDTHS, IMPACT_HEADER, [IMPACT_BODY], loop=f"s6.{key}", empty=IMPACT_EMPTY)
     annex_lines(doc, "s6")
 
     # 七
     heading(doc, "七、性別預算", 1)
     heading(doc, "(一) 本年度({{ s7.current_year }})性別預算編列情形", 2)
     budget_body = [["{{ r.no }}", "{{ r.item }}", "{{ r.amount }}", PARAS("r.impact")]]
-    add_table(doc, "s7.budget_current", BUDGET_WIDTHS, BUDGET_HEADER, budget_body,
-              loop="s7.current", empty=["", "無", "", ""],
-              after=[["", "總計", "{{ s7.current_total }}", ""]])
+    add_table(
+        doc,
+        "s7.budget_current",
+        BUDGET_WIDTHS,
+        BUDGET_HEADER,
+        budget_body,
+        loop="s7.current",
+        empty=["", "無", "", ""],
+        after=[["", "總計", "{{ s7.current_total }}", ""]],
+    )
     heading(doc, "(二) 下年度({{ s7.next_year }})性別預算編列情形", 2)
-    add_table(doc, "s7.budget_next", BUDGET_WIDTHS, BUDGET_HEADER, budget_body,
-              loop="s7.next", empty=["", "無", "", ""],
-              after=[["", "總計", "{{ s7.next_total }}", ""]])
+    add_table(
+        doc,
+        "s7.budget_next",
+        BUDGET_WIDTHS,
+        BUDGET_HEADER,
+        budget_body,
+        loop="s7.next",
+        empty=["", "無", "", ""],
+        after=[["", "總計", "{{ s7.next_total }}", ""]],
+    )
     heading(doc, "(三) 下年度({{ s7.next_year }})與本年度({{ s7.current_year }})相較之增減：{{ s7.difference }}", 2)
     doc.add_paragraph("說明：{{ s7.notes_none }}")
     paragraphs(doc, LOOP("s7.notes", "note", *PARAS("note.paragraphs")))
@@ -416,10 +608,14 @@ def build(doc) -> None:
     heading(doc, "八、推展性別平等工作策略及具體措施類別及項目", 1)
     doc.add_paragraph("辦理單位及規範：各執行辦理單位依組別每年辦理類別及項目如下：")
     paragraphs(doc, PARAS("s8.group_rules"))
-    add_table(doc, "s8.strategies", [4, 6, 7],
-              [["類別", "項目", "請依序填入年度辦理該類別項目之政策、方案、措施或計畫名稱(若該類別項目無，則空白即可)"]],
-              [["{{ r.category }}", "{{ r.item }}", PARAS("r.measures")]],
-              loop="s8.rows")
+    add_table(
+        doc,
+        "s8.strategies",
+        [4, 6, 7],
+        [["類別", "項目", "請依序填入年度辦理該類別項目之政策、方案、措施或計畫名稱(若該類別項目無，則空白即可)"]],
+        [["{{ r.category }}", "{{ r.item }}", PARAS("r.measures")]],
+        loop="s8.rows",
+    )
     doc.add_paragraph("成果說明：")
     doc.add_paragraph("1. 請依組別要求自行增刪欄位與欄位大小。")
     doc.add_paragraph("2. 可於欄位中檢附相關照片及說明，或提供相關資料連結及附件，自由排版呈現。")
@@ -433,11 +629,19 @@ def build(doc) -> None:
 
     # 十
     heading(doc, "十、未來推展性別主流化之重點項目及精進作為", 1)
-    instruction(doc, "各執行辦理單位於下年度，為深化內部執行業務過程中深化性別主流化概念，或透過業務促進政府機關內部或民間社會性別平等的相關措施與作為。(請擇重點填寫，若無則免填。)")
-    add_table(doc, "s10.future", [1, 3, 4.5, 4.5, 4],
-              [["項次", "重點項目或方案名稱", "現況說明", "具體策略", "預期效益"]],
-              [["{{ r.no }}", "{{ r.name }}", PARAS("r.status"), PARAS("r.strategy"), PARAS("r.benefit")]],
-              loop="s10.plans", empty=["", "無", "", "", ""])
+    instruction(
+        doc,
+        "各執行辦理單位於下年度，為深化內部執行業務過程中深化性別主流化概念，或透過業務促進政府機關內部或民間社會性別平等的相關措施與作為。(請擇重點填寫，若無則免填。)",
+    )
+    add_table(
+        doc,
+        "s10.future",
+        [1, 3, 4.5, 4.5, 4],
+        [["項次", "重點項目或方案名稱", "現況說明", "具體策略", "預期效益"]],
+        [["{{ r.no }}", "{{ r.name }}", PARAS("r.status"), PARAS("r.strategy"), PARAS("r.benefit")]],
+        loop="s10.plans",
+        empty=["", "無", "", "", ""],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
