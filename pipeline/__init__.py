@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .main import BuildResult, build, verify
+    from pipeline.main import BuildResult, build, verify
 
 __all__ = ["build", "verify", "BuildResult"]
 
@@ -17,7 +17,7 @@ __all__ = ["build", "verify", "BuildResult"]
 def __getattr__(name: str):
     # Lazy: importing the package for the CLI's --help stays fast.
     if name in __all__:
-        from . import main
+        from pipeline import main
 
         return getattr(main, name)
     raise AttributeError(name)

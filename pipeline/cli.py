@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .errors import PipelineError
-from .findings import Finding, Severity
+from pipeline.errors import PipelineError
+from pipeline.findings import Finding, Severity
 
 INPUTS = click.option(
     "--inputs",
@@ -74,7 +74,7 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
 
     例：report build --inputs inputs --out outputs
     """
-    from .main import build as run_build
+    from pipeline.main import build as run_build
 
     result = run_build(inputs, out, comments=not clean, strict=strict, mark=not no_mark)
     for path in result.inputs_read:
@@ -91,7 +91,7 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
     for problem in result.unmarked:
         click.echo(f"注意：{problem}", err=True)
     if as_pdf and result.output is not None:
-        from .pdf import report_pdf
+        from pipeline.submit.pdf import report_pdf
 
         click.echo(f"寫入：{report_pdf(result.output)}")
     sys.exit(0 if result.ok else 1)
@@ -105,7 +105,7 @@ def check(inputs: Path, as_json: bool) -> None:
 
     例：report check --inputs inputs --json
     """
-    from .main import verify
+    from pipeline.main import verify
 
     result = verify(inputs)
     if as_json:
@@ -124,8 +124,8 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
 
     例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
     """
-    from .diff import diff_reports, write_redline
-    from .form import load_form
+    from pipeline.form.spec import load_form
+    from pipeline.review.diff import diff_reports, write_redline
 
     form = load_form()
     changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
@@ -148,8 +148,8 @@ def pull(report_file: Path, out: Path) -> None:
 
     例：report pull outputs/臺北自來水事業處109年推動性別平等工作成果報告.docx --out inputs-110
     """
-    from .form import load_form
-    from .pull import pull_report
+    from pipeline.form.spec import load_form
+    from pipeline.review.pull import pull_report
 
     result = pull_report(report_file, out, load_form())
     for path in result.files:
@@ -177,7 +177,7 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
 
     例：report build-all 各機關輸入 --out 全市輸出 --workers 2
     """
-    from .batch import build_all, find_agencies
+    from pipeline.city.batch import build_all, find_agencies
 
     total = len(find_agencies(root, out))
     with click.progressbar(
@@ -219,8 +219,8 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
 
     例：report init --agency 臺北自來水事業處 --year 110 --group C群、C2組 --from inputs
     """
-    from .form import load_form
-    from .init import init_inputs
+    from pipeline.form.spec import load_form
+    from pipeline.inputs.init import init_inputs
 
     target = out or Path(f"inputs-{year}")
     for path in init_inputs(target, agency, year, group, load_form(), previous):
@@ -241,7 +241,7 @@ def package_command(inputs: Path, out: Path) -> None:
 
     例：report package --inputs inputs --out outputs
     """
-    from .package import package
+    from pipeline.submit.package import package
 
     result = package(inputs, out)
     for path in result.build.inputs_read:

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .check import load_rules, run_checks
-from .compute import Report, compute_report
-from .context import build_context
-from .findings import Finding, has_errors
-from .form import DEFAULT_FORM_DIR, load_form
-from .outputs import (
+from pipeline.findings import Finding, has_errors
+from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+from pipeline.inputs.read import read_inputs
+from pipeline.office.provenance import file_hash
+from pipeline.outputs import (
     TEMP_PREFIX,
     check_not_open,
     clear_marked,
@@ -20,9 +19,10 @@ from .outputs import (
     remove_stale_temporaries,
     replace_file,
 )
-from .provenance import file_hash
-from .read import read_inputs
-from .render import render_report
+from pipeline.report.check import load_rules, run_checks
+from pipeline.report.compute import Report, compute_report
+from pipeline.word.context import build_context
+from pipeline.word.render import render_report
 
 MARKED_DIR = "檢核標示"
 GENERATOR_VERSION = "0.1.0"
@@ -125,7 +125,7 @@ def build(
     clear_marked(out / MARKED_DIR)
     marked, unmarked = [], []
     if mark and findings:
-        from .annotate import mark_workbooks  # only when there is something to mark
+        from pipeline.review.annotate import mark_workbooks  # only when there is something to mark
 
         marked, unmarked = mark_workbooks(Path(inputs), findings, out / MARKED_DIR)
     clock.lap("mark")

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .errors import OutputError
-from .provenance import was_edited
+from pipeline.errors import OutputError
+from pipeline.office.provenance import was_edited
 
 TEMP_PREFIX = ".~build-"
 STALE_SECONDS = 600

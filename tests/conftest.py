@@ -22,9 +22,9 @@ from openpyxl import load_workbook  # noqa: E402
 from pypdf import PdfWriter  # noqa: E402
 
 from pipeline import build  # noqa: E402
-from pipeline.form import Form, load_form  # noqa: E402
-from pipeline.read import fold_header  # noqa: E402
-from pipeline.workbooks import write_workbook  # noqa: E402
+from pipeline.form.spec import Form, load_form  # noqa: E402
+from pipeline.inputs.read import fold_header  # noqa: E402
+from pipeline.inputs.workbooks import write_workbook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"

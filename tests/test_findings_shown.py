@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from pipeline import build
-from pipeline.docxml import caption_of
+from pipeline.office.wml import caption_of
 
 from .conftest import run_cli, set_cell
 

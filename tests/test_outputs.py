@@ -14,7 +14,7 @@ from docx import Document
 
 from pipeline import build
 from pipeline.errors import OutputError
-from pipeline.provenance import file_hash, read_properties, was_edited
+from pipeline.office.provenance import file_hash, read_properties, was_edited
 
 
 def test_report_records_what_it_was_built_from(sample_inputs, tmp_path):
@@ -67,14 +67,14 @@ def test_killed_build_leaves_the_previous_output_intact(sample_inputs, tmp_path)
     started = tmp_path / "saving-started"
     # A build whose save writes half a file, then hangs until it is killed.
     script = textwrap.dedent(f"""
-        import time, pipeline.ooxml
+        import time, pipeline.office.opc
         def slow_save(self, path):
             with open(path, "wb") as f:
                 f.write(b"PK half a file")
                 f.flush()
             open({str(started)!r}, "w").close()
             time.sleep(60)
-        pipeline.ooxml.Package.save = slow_save
+        pipeline.office.opc.Package.save = slow_save
         from pipeline import build
         build({str(sample_inputs)!r}, {str(tmp_path)!r})
     """)

@@ -16,8 +16,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pipeline import build
 from pipeline.errors import PipelineError
-from pipeline.form import load_form
-from pipeline.workbooks import write_workbook
+from pipeline.form.spec import load_form
+from pipeline.inputs.workbooks import write_workbook
 
 FORM = load_form()
 

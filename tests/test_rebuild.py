@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import build
-from pipeline.extract import read_paragraphs, read_tables
+from pipeline.review.extract import read_paragraphs, read_tables
 
 from .conftest import append_row, set_cell
 

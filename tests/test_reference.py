@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from pipeline.extract import read_paragraphs, read_tables
+from pipeline.review.extract import read_paragraphs, read_tables
 
 from .conftest import EXPECTED
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from docx import Document
 
 from pipeline import build
-from pipeline.extract import read_tables
+from pipeline.review.extract import read_tables
 
 from .conftest import MINIMAL
 

@@ -40,8 +40,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.form import load_form  # noqa: E402
-from pipeline.synthetic import make_agency, make_city  # noqa: E402
+from pipeline.form.spec import load_form  # noqa: E402
+from tests.support.synthetic import make_agency, make_city  # noqa: E402
 
 SAMPLE_INPUTS = ROOT / "inputs"
 MB = 1024 * 1024
@@ -119,9 +119,9 @@ def median_of(runs: int, once: Callable[[int], float], warm_up: bool = True) -> 
 
 def sample_context(work: Path) -> Path:
     """The docxtpl context the pipeline computes for the sample, pickled to a file."""
-    from pipeline.compute import compute_report
-    from pipeline.context import build_context
-    from pipeline.read import read_inputs
+    from pipeline.inputs.read import read_inputs
+    from pipeline.report.compute import compute_report
+    from pipeline.word.context import build_context
 
     form = load_form()
     records, _ = read_inputs(SAMPLE_INPUTS, form)

@@ -35,9 +35,9 @@ from PIL.PngImagePlugin import PngInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annexes import ANNEX_FOLDER, Annex, each_annex, expected_annexes, file_number  # noqa: E402
-from pipeline.form import load_form  # noqa: E402
-from pipeline.read import read_inputs  # noqa: E402
+from pipeline.form.spec import load_form  # noqa: E402
+from pipeline.inputs.read import read_inputs  # noqa: E402
+from pipeline.report.annexes import ANNEX_FOLDER, Annex, each_annex, expected_annexes, file_number  # noqa: E402
 
 MARK = "示範用替代檔案，非原件"
 AGENCY = "臺北自來水事業處109年推動性別平等工作成果報告"

@@ -18,8 +18,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.form import load_form  # noqa: E402
-from pipeline.workbooks import write_workbook  # noqa: E402
+from pipeline.form.spec import load_form  # noqa: E402
+from pipeline.inputs.workbooks import write_workbook  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.docxml import (  # noqa: E402
+from pipeline.office.wml import (  # noqa: E402
     EAST_ASIA_FONT,
     LATIN_FONT,
     SYMBOL_FONT,

@@ -1,0 +1,1 @@
+"""The whole city at once: build-all and its summary."""

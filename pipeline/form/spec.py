@@ -1,0 +1,265 @@
+"""The form definition: loads and validates ``templates/<form>/form.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline import cache
+from pipeline.errors import FormError
+from pipeline.form import schema
+from pipeline.form.schema import SchemaError, build
+
+FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
+
+DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "tpe-gender-report"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input value: a labelled field or a table column."""
+
+    key: str
+    header: str
+    type: FieldType = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"{self.key}: 'choices' goes with type 'choice' only")
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet of a workbook: a list of labelled fields, or a table."""
+
+    id: str
+    name: str
+    kind: Literal["fields", "table"]
+    fields: tuple[FieldSpec, ...] = ()
+    columns: tuple[FieldSpec, ...] = ()
+    table: str | None = None  # the report table it feeds
+    numbering: str = "{n}."  # how the report table prints 項次
+    max_rows: int | None = None
+    detail_of: dict[str, str | int] | None = None
+    free_tables: bool = False
+    required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind == "fields" and (not self.fields or self.columns):
+            raise ValueError(f"sheet {self.id}: a 'fields' sheet lists fields")
+        if self.kind == "table" and (not self.columns or self.fields):
+            raise ValueError(f"sheet {self.id}: a 'table' sheet lists columns")
+
+    @property
+    def specs(self) -> tuple[FieldSpec, ...]:
+        """The fields or columns of this sheet."""
+        return self.fields if self.kind == "fields" else self.columns
+
+
+@dataclass(frozen=True)
+class WorkbookSpec:
+    """One section workbook."""
+
+    id: str
+    file: str
+    title: str
+    sheets: tuple[SheetSpec, ...]
+    required: bool = True
+    instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
+
+
+@dataclass(frozen=True)
+class Formats:
+    """How figures are printed."""
+
+    percent: dict[str, str | int | bool]
+    date_short: str
+    date_long: str
+    ticked: str
+    unticked: str
+    done: str
+    not_done: str
+    difference_up: str
+    difference_down: str
+    difference_none: str
+    none: str
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """Section 八 minimums shared by one or more groups."""
+
+    codes: tuple[str, ...]
+    categories: int
+    items: int
+
+    def __post_init__(self) -> None:
+        if self.categories < 0 or self.items < 0:
+            raise ValueError("categories and items are minimums: 0 or more")
+
+
+@dataclass(frozen=True)
+class AnnexSpec:
+    """One annex of the form."""
+
+    number: str
+    title: str
+    section: str
+    line: str
+    subs: str | None = None
+    listed: bool = True
+
+
+@dataclass(frozen=True)
+class Category:
+    """A section 八 strategy category with its official items."""
+
+    number: str
+    label: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """An official table of the Word template: header rows and where fields land."""
+
+    header_rows: int
+    title: str = ""
+    columns: dict[str, int | tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.header_rows < 0:
+            raise ValueError("header_rows: 0 or more")
+
+    def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:
+        """(body row, column) where ``key`` of body row ``row`` lands; column 0 if unknown."""
+        place = self.columns.get(key or "", 0)
+        if isinstance(place, tuple):
+            return place
+        return row, place
+
+
+@dataclass(frozen=True)
+class Form:
+    """The whole form definition."""
+
+    id: str
+    edition: str
+    title: str
+    output_name: str
+    template: str
+    formats: Formats
+    groups: tuple[GroupRule, ...]
+    annexes: tuple[AnnexSpec, ...]
+    sub_annex_line: str
+    strategies: tuple[Category, ...]
+    workbooks: tuple[WorkbookSpec, ...]
+    tables: dict[str, TableSpec]
+    directory: Path = field(default=Path("."), compare=False)
+
+    @cached_property
+    def sheets(self) -> dict[str, tuple[WorkbookSpec, SheetSpec]]:
+        """Every sheet by its qualified id ``<workbook>.<sheet>``."""
+        return {f"{wb.id}.{sh.id}": (wb, sh) for wb in self.workbooks for sh in wb.sheets}
+
+    @property
+    def template_path(self) -> Path:
+        """The Word template."""
+        return self.directory / self.template
+
+    @property
+    def group_codes(self) -> tuple[str, ...]:
+        """Every valid group code, in the form's order."""
+        return tuple(code for rule in self.groups for code in rule.codes)
+
+    def strategy_row(self, category: str, item: int) -> int | None:
+        """The body row of section 八's table for (category, item), or None if no such item."""
+        row = 0
+        for cat in self.strategies:
+            if cat.number == category:
+                return row + item - 1 if 1 <= item <= len(cat.items) else None
+            row += len(cat.items)
+        return None
+
+    def group_rule(self, code: str) -> GroupRule | None:
+        """The section 八 minimums for a group code."""
+        return next((rule for rule in self.groups if code in rule.codes), None)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML data, read safely (libyaml's C loader when it is there: ten times faster).
+
+    Raises ``yaml.YAMLError``; yaml is imported only when a form file is actually read."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def yaml_error() -> type[Exception]:
+    """The exception class of YAML syntax errors."""
+    import yaml
+
+    return yaml.YAMLError
+
+
+def read_form_file(path: Path, what: str) -> bytes:
+    """The bytes of one of the form's files; a missing or unreadable one is a FormError
+    naming ``what`` it is (表單定義檔, 規則檔)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FormError(f"找不到{what}：{path}") from exc
+    except OSError as exc:
+        raise FormError(f"無法讀取{what}：{path}\n{exc}") from exc
+
+
+def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
+    """Load and validate the form definition in ``directory`` (cached: see pipeline.cache)."""
+    directory = Path(directory)
+    path = directory / "form.yaml"
+    blob = read_form_file(path, "表單定義檔")
+    from pipeline.form import fmt  # it checks the date formats; fmt imports this module
+
+    entry = cache.key(blob, str(directory.resolve()).encode(), cache.code_of(__file__, schema.__file__, fmt.__file__))
+    form = cache.remember("forms", entry, Form, lambda: _read_form(path, blob))
+    object.__setattr__(form, "directory", directory)  # where it was read from, not data
+    if not form.template_path.is_file():
+        raise FormError(f"找不到 Word 範本：{form.template_path}")
+    return form
+
+
+def _read_form(path: Path, blob: bytes) -> Form:
+    try:
+        data = load_yaml(blob.decode("utf-8"))
+    except (yaml_error(), UnicodeDecodeError) as exc:
+        raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
+    if not isinstance(data, dict):
+        raise FormError(f"表單定義檔格式錯誤：{path}")
+    if "directory" in data:
+        raise FormError(f"表單定義檔內容不正確：{path}\ndirectory 由程式設定，不可寫在檔案中")
+    try:
+        form = build(Form, data)
+    except SchemaError as exc:
+        raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
+    _check_date_formats(form.formats, path)
+    object.__setattr__(form, "directory", path.parent)
+    return form
+
+
+def _check_date_formats(formats: Formats, path: Path) -> None:
+    """Each date format prints a date and reads back (``report pull``) with {y}, {m}, {d}:
+    a broken one is a form error here, not a traceback in a build or a pull."""
+    from pipeline.form.fmt import date_pattern
+
+    for name in ("date_short", "date_long"):
+        pattern = getattr(formats, name)
+        try:
+            date_pattern(pattern)
+            pattern.format(y=110, m=2, d=24)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise FormError(f"表單定義檔內容不正確：{path}\nformats.{name}：{exc}") from exc

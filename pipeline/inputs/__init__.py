@@ -1,0 +1,1 @@
+"""The clerks' section workbooks: opening, values, formulas, file checks, records; blank sets."""

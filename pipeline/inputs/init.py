@@ -1,0 +1,88 @@
+"""``report init``: a complete set of blank section workbooks for a new year."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError, OutputError
+from pipeline.form.fmt import Formatter
+from pipeline.form.spec import Form
+from pipeline.inputs.read import read_inputs
+from pipeline.inputs.records import Inputs, Record
+from pipeline.inputs.values import BadValue, parse_groups
+from pipeline.inputs.workbooks import write_workbook
+
+# What persists from one year to the next: (sheet id, keys to carry; None = all).
+CARRIED: dict[str, tuple[str, ...] | None] = {
+    "header.info": ("approval_text", "contact_duties"),
+    "header.contacts": None,
+    "s2.members": ("total", "male", "female", "reason"),
+    "s3.contact_hours": ("role", "name"),
+    "s8.measures": ("category", "item", "name"),
+}
+
+
+def _cell(value: Any, fmt: Formatter) -> Any:
+    """A typed value as a clerk would type it in the cell."""
+    if isinstance(value, tuple):
+        return "\n".join(str(v) for v in value)
+    if isinstance(value, date):
+        return fmt.date_short(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, bool):
+        return "V" if value else None
+    return value
+
+
+def _record_data(
+    record: Record, headers: dict[str, str], keys: tuple[str, ...] | None, fmt: Formatter
+) -> dict[str, Any]:
+    return {
+        headers[k]: _cell(v.value, fmt)
+        for k, v in record.values.items()
+        if (keys is None or k in keys) and v.value is not None
+    }
+
+
+def _carried(previous: Inputs, form: Form) -> dict[str, dict[str, Any]]:
+    fmt = Formatter(form.formats)
+    data: dict[str, dict[str, Any]] = {}
+    for sheet_id, keys in CARRIED.items():
+        wb_spec, spec = form.sheets[sheet_id]
+        headers = {f.key: f.header for f in spec.specs}
+        sheet = data.setdefault(wb_spec.file, {})
+        if spec.kind == "fields":
+            sheet[spec.name] = _record_data(previous.fields(sheet_id), headers, keys, fmt)
+        else:
+            sheet[spec.name] = [_record_data(r, headers, keys, fmt) for r in previous.rows(sheet_id)]
+    return data
+
+
+def _put(data: dict[str, dict[str, Any]], form: Form, sheet_id: str, values: dict[str, Any]) -> None:
+    """Set fields (by key) of a ``fields`` sheet in the workbook data."""
+    wb_spec, spec = form.sheets[sheet_id]
+    headers = {f.key: f.header for f in spec.fields}
+    sheet = data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})
+    sheet.update({headers[k]: v for k, v in values.items()})
+
+
+def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previous: Path | None = None) -> list[Path]:
+    """Write blank section workbooks for ``agency``'s report of ``year`` into a new folder."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise OutputError(f"資料夾 {out} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")
+    try:
+        codes = parse_groups(group, form.group_codes)  # the reader's own rule
+    except BadValue as exc:
+        raise InputError(f"組別「{group}」不正確：{exc}") from exc
+    data: dict[str, dict[str, Any]] = {}
+    if previous is not None:
+        records, _ = read_inputs(Path(previous), form)
+        data = _carried(records, form)
+    _put(data, form, "header.info", {"agency": agency, "year": year, "groups": "、".join(codes)})
+    _put(data, form, "s7.years", {"current_year": year, "next_year": year + 1})
+    return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]

@@ -1,0 +1,280 @@
+"""Reading the clerks' section workbooks into records (spreadsheet libraries stay in sheets.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.findings import Finding, Severity, Source
+from pipeline.form.fmt import Formatter, excel_display
+from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
+from pipeline.inputs import values as V
+from pipeline.inputs.filecheck import check_workbook_file
+from pipeline.inputs.records import FreeTable, Inputs, Record, SheetRecords, Value
+from pipeline.inputs.sheets import Book, Grid, Uncomputed, fold_header, open_book
+from pipeline.outputs import lock_file
+
+__all__ = ["read_inputs", "fold_header", "column_letter"]
+
+INSTRUCTIONS_SHEET = "填寫說明"
+FIELDS_LABEL_HEADER = "欄位"
+FIELDS_VALUE_HEADER = "內容"
+HEADER_SEARCH_ROWS = 5
+
+
+def column_letter(col: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
+    """Read every section workbook of ``form`` from ``directory``; problems become findings."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"找不到輸入資料夾：{directory}")
+    findings: list[Finding] = []
+    sheets: dict[str, SheetRecords] = {}
+    free_tables: dict[str, FreeTable] = {}
+    files: dict[str, Path] = {}
+    for wb_spec in form.workbooks:
+        path = directory / wb_spec.file
+        if not path.is_file():
+            _missing_workbook(wb_spec, path, findings)
+            for sh in wb_spec.sheets:
+                sid = f"{wb_spec.id}.{sh.id}"
+                sheets[sid] = SheetRecords(sid, Source(wb_spec.file, sh.name), present=False)
+            continue
+        lock = lock_file(path)
+        if lock is not None:
+            raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）：請先存檔並關閉，再重新產生")
+        files[wb_spec.id] = path
+        book = open_book(path)
+        for sh in wb_spec.sheets:
+            sid = f"{wb_spec.id}.{sh.id}"
+            sheets[sid] = _read_sheet(book, wb_spec, sh, sid, form, findings)
+            if sh.free_tables:
+                free_tables.update(_read_free_tables(book, wb_spec, sh, form))
+    return Inputs(directory, sheets, free_tables, files), findings
+
+
+def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]) -> None:
+    old = path.with_suffix(".xls")
+    if old.is_file():
+        check_workbook_file(old)  # raises: an old .xls instead of .xlsx
+    if wb_spec.id == "header":
+        raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
+    if wb_spec.required:
+        findings.append(
+            Finding(
+                "input.missing-workbook",
+                Severity.ERROR,
+                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                Source(wb_spec.file),
+            )
+        )
+    else:
+        findings.append(
+            Finding(
+                "input.missing-workbook",
+                Severity.INFO,
+                f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
+                Source(wb_spec.file),
+            )
+        )
+
+
+def _read_sheet(
+    book: Book, wb_spec: WorkbookSpec, sh: SheetSpec, sid: str, form: Form, findings: list[Finding]
+) -> SheetRecords:
+    ws = book.sheet(sh.name)
+    sheet_source = Source(wb_spec.file, sh.name)
+    if ws is None:
+        severity = Severity.ERROR if sh.required else Severity.INFO
+        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
+        return SheetRecords(sid, sheet_source, present=False)
+    cell_value = ws.value
+    if sh.kind == "fields":
+        record = _read_fields(ws, cell_value, wb_spec, sh, form, findings)
+        return SheetRecords(sid, sheet_source, True, (record,))
+    records = _read_table(ws, cell_value, wb_spec, sh, form, findings)
+    return SheetRecords(sid, sheet_source, True, records)
+
+
+def _read_fields(
+    ws: Grid,
+    cell_value,
+    wb_spec: WorkbookSpec,
+    sh: SheetSpec,
+    form: Form,
+    findings: list[Finding],
+) -> Record:
+    # The labels are in the 欄位 column and the values in the 內容 column: A and B unless the
+    # clerk moved them (found by those headers in the first rows).
+    label_col, value_col = 1, 2
+    for row in range(1, min(ws.max_row, HEADER_SEARCH_ROWS) + 1):
+        heads = {fold_header(cell_value(row, c)): c for c in range(1, ws.max_column + 1)}
+        if fold_header(FIELDS_LABEL_HEADER) in heads and fold_header(FIELDS_VALUE_HEADER) in heads:
+            label_col = heads[fold_header(FIELDS_LABEL_HEADER)]
+            value_col = heads[fold_header(FIELDS_VALUE_HEADER)]
+            break
+    labels: dict[str, int] = {}
+    for row in range(1, ws.max_row + 1):
+        label = fold_header(cell_value(row, label_col))
+        if label and label not in labels:
+            labels[label] = row
+    values: dict[str, Value] = {}
+    for spec in sh.fields:
+        wanted = [fold_header(h) for h in (spec.header, *spec.aliases)]
+        row = next((labels[k] for k in wanted if k in labels), None)
+        if row is None:
+            findings.append(
+                Finding(
+                    "input.missing-field",
+                    Severity.ERROR if spec.required else Severity.WARNING,
+                    f"找不到欄位「{spec.header}」（「{FIELDS_LABEL_HEADER}」欄應有此標題，"
+                    f"其值填在「{FIELDS_VALUE_HEADER}」欄）",
+                    Source(wb_spec.file, sh.name),
+                )
+            )
+            continue
+        source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{row}")
+        values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings)
+    return Record(values, Source(wb_spec.file, sh.name))
+
+
+def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int]]:
+    """Find the header row (within the first rows) and map column keys to column numbers."""
+    wanted = {fold_header(h): spec.key for spec in sh.columns for h in (spec.header, *spec.aliases)}
+    best_row, best_map = 1, {}
+    for row in range(1, min(ws.max_row, HEADER_SEARCH_ROWS) + 1):
+        mapping: dict[str, int] = {}
+        for col in range(1, ws.max_column + 1):
+            key = wanted.get(fold_header(cell_value(row, col)))
+            if key and key not in mapping:
+                mapping[key] = col
+        if len(mapping) > len(best_map):
+            best_row, best_map = row, mapping
+    return best_row, best_map
+
+
+def _read_table(
+    ws: Grid,
+    cell_value,
+    wb_spec: WorkbookSpec,
+    sh: SheetSpec,
+    form: Form,
+    findings: list[Finding],
+) -> tuple[Record, ...]:
+    header_row, mapping = _header_row(ws, sh, cell_value)
+    for spec in sh.columns:
+        if spec.key not in mapping:
+            findings.append(
+                Finding(
+                    "input.missing-column",
+                    Severity.ERROR if spec.required else Severity.WARNING,
+                    f"找不到欄位標題「{spec.header}」（應在第 {header_row} 列）",
+                    Source(wb_spec.file, sh.name, f"{header_row}:{header_row}"),
+                )
+            )
+    records: list[Record] = []
+    for row in range(header_row + 1, ws.max_row + 1):
+        raws = {key: cell_value(row, col) for key, col in mapping.items()}
+        if all(V.is_blank(raw) for raw in raws.values()):
+            continue
+        values: dict[str, Value] = {}
+        for spec in sh.columns:
+            col = mapping.get(spec.key)
+            if col is None:
+                continue
+            source = Source(wb_spec.file, sh.name, f"{column_letter(col)}{row}")
+            values[spec.key] = _parse(raws[spec.key], spec, source, form, findings)
+        records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))
+    return tuple(records)
+
+
+def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding]) -> Value:
+    if V.is_blank(raw):
+        if spec.required:
+            findings.append(Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
+        return Value(None, source)
+    if isinstance(raw, Uncomputed):
+        findings.append(
+            Finding(
+                "input.formula",
+                Severity.ERROR,
+                f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
+                "請以 Excel 開啟此檔並存檔，或直接填入數值",
+                source,
+            )
+        )
+        return Value(None, source, raw.formula)
+    if isinstance(raw, str):
+        raw = V.unescape_ooxml(raw)
+    if isinstance(raw, str) and V.has_forbidden(raw):
+        findings.append(
+            Finding(
+                "input.forbidden-characters",
+                Severity.WARNING,
+                f"「{spec.header}」含有 Word 無法儲存的控制字元，已移除",
+                source,
+            )
+        )
+    try:
+        return Value(_PARSERS[spec.type](raw, spec, form), source)
+    except V.BadValue as exc:
+        shown = V.parse_text(raw)
+        findings.append(
+            Finding(
+                "input.bad-value",
+                Severity.ERROR,
+                f"「{spec.header}」的值「{shown}」無法解讀：{exc}",
+                source,
+            )
+        )
+        return Value(None, source, shown)
+
+
+_PARSERS: dict[str, Callable[[Any, FieldSpec, Form], Any]] = {
+    "text": lambda raw, spec, form: V.parse_text(raw),
+    "paragraphs": lambda raw, spec, form: V.parse_paragraphs(raw),
+    "int": lambda raw, spec, form: V.parse_int(raw),
+    "money": lambda raw, spec, form: V.parse_money(raw),
+    "decimal": lambda raw, spec, form: V.parse_nonneg_decimal(raw),
+    "date": lambda raw, spec, form: V.parse_date(raw),
+    "checkbox": lambda raw, spec, form: V.parse_checkbox(raw),
+    "choice": lambda raw, spec, form: V.parse_choice(raw, spec.choices),
+    "groups": lambda raw, spec, form: V.parse_groups(raw, form.group_codes),
+}
+
+
+def _read_free_tables(book: Book, wb_spec: WorkbookSpec, sh: SheetSpec, form: Form) -> dict[str, FreeTable]:
+    """Every sheet other than ``sh`` (and the instructions) is a free-layout table, with its merges;
+    numbers and dates as their Excel number format shows them."""
+    shown = Formatter(form.formats)
+    tables: dict[str, FreeTable] = {}
+    skip = {fold_header(sh.name), fold_header(INSTRUCTIONS_SHEET)}
+    for grid in book.grids:
+        if fold_header(grid.title) in skip:
+            continue
+        cells = [
+            tuple(
+                ""
+                if V.is_blank(v)
+                else excel_display(v, grid.formats.get((r, c)), shown)
+                if not isinstance(v, str)
+                else V.parse_text(v)
+                for c, v in enumerate(row, start=1)
+            )
+            for r, row in enumerate(grid.rows(), start=1)
+        ]
+        while cells and not any(cells[-1]):
+            cells.pop()
+        merges = tuple((r1 - 1, c1 - 1, r2 - 1, c2 - 1) for r1, c1, r2, c2 in grid.merges)
+        tables[grid.title] = FreeTable(grid.title, Source(wb_spec.file, grid.title), tuple(cells), merges)
+    return tables

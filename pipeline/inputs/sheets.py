@@ -1,0 +1,248 @@
+"""Spreadsheet access for the reader: a workbook as named grids of raw cell values.
+
+python-calamine reads a workbook in a millisecond; openpyxl is used instead
+only for a workbook that holds formulas, because a formula without a cached
+value (a file a program wrote and Excel never recalculated) needs its text
+to be computed or reported.  Neither library's objects leave this module.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import unescape  # XML character references, as in attribute values
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.inputs.filecheck import check_workbook_file
+from pipeline.inputs.formulas import FormulaError, evaluate
+from pipeline.inputs.values import fold
+
+fold_header = fold  # a header, sheet name or label, as compared (「（」 = 「(」, no spaces)
+
+
+class Uncomputed:
+    """A formula cell with no cached value that could not be computed here."""
+
+    def __init__(self, formula: str, reason: str):
+        self.formula, self.reason = formula, reason
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@dataclass
+class Grid:
+    """One sheet: raw values by 1-based (row, column), merged cells read from their top-left."""
+
+    title: str
+    max_row: int
+    max_column: int
+    merges: list[tuple[int, int, int, int]]  # 1-based min_row, min_col, max_row, max_col
+    cell: Callable[[int, int], Any]  # the raw value of one (unmerged) cell; None when empty
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
+    _anchors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r1, c1, r2, c2 in self.merges:
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    self._anchors[(r, c)] = (r1, c1)
+
+    def value(self, row: int, col: int) -> Any:
+        """The value shown at (row, col): a merged cell gives its top-left cell's value."""
+        return self.cell(*self._anchors.get((row, col), (row, col)))
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row's raw values (merged areas blank but for their top-left cell)."""
+        return [tuple(self.cell(r, c) for c in range(1, self.max_column + 1)) for r in range(1, self.max_row + 1)]
+
+
+@dataclass
+class Book:
+    """A workbook's sheets in order."""
+
+    grids: list[Grid]
+
+    def sheet(self, name: str) -> Grid | None:
+        """A sheet by name (spaces and full/half width forgiven)."""
+        wanted = fold_header(name)
+        return next((g for g in self.grids if fold_header(g.title) == wanted), None)
+
+
+def scan_parts(path: Path) -> bool:
+    """Look into the sheets' XML: refuse entity declarations; True when there are formulas."""
+    formulas = False
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            data = archive.read(member)
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise InputError(f"{path.name} 含有 XML 實體宣告（Excel 不會產生，疑似 XML 炸彈），已拒絕讀取")
+            if member.filename.startswith("xl/worksheets/") and (b"<f>" in data or b"<f " in data):
+                formulas = True
+    return formulas
+
+
+def open_book(path: Path) -> Book:
+    """Open a workbook after the file checks; InputError with the reason when it cannot be read."""
+    check_workbook_file(path)
+    try:
+        if scan_parts(path):
+            return _openpyxl_book(path)
+        return _calamine_book(path)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
+    except Exception as exc:  # both libraries raise many kinds on malformed files
+        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
+
+
+def _calamine_book(path: Path) -> Book:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    formats = number_formats(path)
+    grids = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        data = sheet.to_python(skip_empty_area=False)
+        width = max((len(row) for row in data), default=0)
+        merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+
+        def cell(row: int, col: int, data=data) -> Any:
+            if row > len(data) or col > len(data[row - 1]):
+                return None
+            value = data[row - 1][col - 1]
+            if value == "":
+                return None
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return value
+
+        grids.append(Grid(name, len(data), width, merges, cell, formats.get(name, {})))
+    return Book(grids)
+
+
+def _openpyxl_book(path: Path) -> Book:
+    from openpyxl import load_workbook
+
+    # Our own file handle: openpyxl leaves its own open when a file fails to parse.
+    with warnings.catch_warnings(), open(path, "rb") as handle:
+        warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+        values = load_workbook(handle, data_only=True)
+        handle.seek(0)
+        formulas = load_workbook(handle, data_only=False)
+    grids = []
+    for ws in values.worksheets:
+        merges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+        shown = {
+            (c.row, c.column): c.number_format
+            for row in ws.iter_rows()
+            for c in row
+            if c.number_format not in ("General", "@") and c.value is not None
+        }
+        grid = Grid(ws.title, ws.max_row, ws.max_column, merges, lambda r, c: None, shown)
+        grid.cell = _formula_cell(ws, formulas[ws.title], grid)
+        grids.append(grid)
+    values.close()
+    formulas.close()
+    return Book(grids)
+
+
+def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
+    """A cell's cached value; a formula without one is computed, or returned as Uncomputed."""
+    depth = [0]
+
+    def cell(row: int, col: int) -> Any:
+        cached = ws.cell(row=row, column=col).value
+        if cached is not None:
+            return cached
+        formula = formula_ws.cell(row=row, column=col).value
+        if not (isinstance(formula, str) and formula.startswith("=")):
+            return cached
+        if depth[0] > 50:
+            return Uncomputed(formula, "公式互相參照過深")
+        depth[0] += 1
+        try:
+            result = evaluate(formula, grid.value)
+            return int(result) if result == result.to_integral_value() else result
+        except FormulaError as exc:
+            return Uncomputed(formula, str(exc))
+        finally:
+            depth[0] -= 1
+
+    return cell
+
+
+# Built-in Excel number formats (those a clerk picks from the toolbar).
+BUILTIN_FORMATS = {
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    14: "yyyy/m/d",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    22: "yyyy/m/d h:mm",
+    37: "#,##0",
+    38: "#,##0",
+    39: "#,##0.00",
+    40: "#,##0.00",
+}
+_SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"[^>]*\br:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*\bId="([^"]*)"[^>]*\bTarget="([^"]*)"')
+_REL_REVERSED = re.compile(rb'<Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="([^"]*)"')
+_NUMFMT = re.compile(rb'<numFmt\b[^>]*\bnumFmtId="(\d+)"[^>]*\bformatCode="([^"]*)"')
+_XFS = re.compile(rb"<cellXfs\b.*?</cellXfs>", re.DOTALL)
+_XF = re.compile(rb"<xf\b[^>]*>")
+_XF_FMT = re.compile(rb'numFmtId="(\d+)"')
+_CELL_STYLE = re.compile(rb'<c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*\bs="(\d+)"')
+
+
+def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Each sheet's non-General number formats by (row, col), read from the workbook's XML
+    (calamine gives values without their formats)."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+
+        def read(name: str) -> bytes:
+            return archive.read(name) if name in names else b""
+
+        styles = read("xl/styles.xml")
+        custom = {int(i): unescape(code.decode("utf-8")) for i, code in _NUMFMT.findall(styles)}
+        xfs_block = _XFS.search(styles)
+        xf_codes: list[str | None] = []
+        for xf in _XF.findall(xfs_block.group(0) if xfs_block else b""):
+            found = _XF_FMT.search(xf)
+            fmt_id = int(found.group(1)) if found else 0
+            xf_codes.append(custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id))
+        rels = read("xl/_rels/workbook.xml.rels")
+        targets = {rid: target for rid, target in _REL.findall(rels)}
+        targets.update({rid: target for target, rid in _REL_REVERSED.findall(rels)})
+        result: dict[str, dict[tuple[int, int], str]] = {}
+        for name, rid in _SHEET.findall(read("xl/workbook.xml")):
+            target = targets.get(rid, b"").decode("utf-8").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            shown = {}
+            for letters, row, style in _CELL_STYLE.findall(read(member)):
+                index = int(style)
+                code = xf_codes[index] if index < len(xf_codes) else None
+                if code:
+                    col = 0
+                    for ch in letters.decode():
+                        col = col * 26 + ord(ch) - 64
+                    shown[(int(row), col)] = code
+            result[unescape(name.decode("utf-8"))] = shown
+    return result

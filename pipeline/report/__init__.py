@@ -1,0 +1,1 @@
+"""The report model: computed figures, the form's checks and the annex list."""

@@ -1,0 +1,630 @@
+"""Reconciliation: every form rule checked against the report model, as findings.
+
+The rules are data (``templates/<form>/rules.yaml``): each names a *kind* of
+check defined here and gives its parameters.  Checks never raise on bad data;
+they return findings, each naming the workbook cell it comes from and the
+report table cell it lands in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pipeline import cache
+from pipeline import findings as findings_module
+from pipeline.errors import FormError
+from pipeline.findings import Finding, Severity, Source, Target
+from pipeline.form.fmt import Formatter
+from pipeline.form.spec import load_yaml, read_form_file, yaml_error
+from pipeline.inputs.records import Record
+from pipeline.inputs.values import ROC_OFFSET
+from pipeline.office.pictures import picture_readable
+from pipeline.report import annexes as annex_list
+from pipeline.report.compute import Report, budget_total
+
+SECTION_OF_WORKBOOK = {
+    "header": None, "s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六",
+    "s7": "七", "s8": "八", "results": "八", "s9": "九", "s10": "十",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule instance: id, kind, severity and the kind's parameters."""
+
+    id: str
+    kind: str
+    severity: Severity
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """A parameter of the rule (``default`` when absent)."""
+        return self.params.get(name, default)
+
+    @property
+    def sheets(self) -> list[str]:
+        """The sheet(s) the rule applies to."""
+        many = self.param("sheets")
+        return list(many) if many else [self.param("sheet")]
+
+
+def _rule(item: Any, index: int) -> Rule:
+    if not isinstance(item, dict):
+        raise ValueError(f"rules[{index}]：應為「名稱: 值」的對應表")
+    params = dict(item)
+    missing = [key for key in ("id", "kind", "severity") if key not in params]
+    if missing:
+        raise ValueError(f"rules[{index}]：缺少欄位 {', '.join(missing)}")
+    rule_id, kind, severity = params.pop("id"), params.pop("kind"), params.pop("severity")
+    if kind not in KINDS:
+        raise ValueError(f"rules[{index}] {rule_id}：unknown rule kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    try:
+        return Rule(str(rule_id), kind, Severity(severity), params)
+    except ValueError as exc:
+        raise ValueError(f"rules[{index}] {rule_id}：severity 應為 error、warning 或 info") from exc
+
+
+def load_rules(form_dir: Path) -> list[Rule]:
+    """Load and validate ``rules.yaml`` next to the form (cached: see pipeline.cache)."""
+    path = Path(form_dir) / "rules.yaml"
+    blob = read_form_file(path, "規則檔")
+    entry = cache.key(blob, cache.code_of(__file__, findings_module.__file__))
+    return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
+
+
+def _read_rules(path: Path, blob: bytes) -> list[Rule]:
+    try:
+        data = load_yaml(blob.decode("utf-8")) or {}
+        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
+    except (yaml_error(), UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
+
+
+def fraction(value: Any) -> Fraction:
+    """A threshold as an exact fraction: 18, "1/3", "0.5"."""
+    return Fraction(str(value))
+
+
+@dataclass
+class Checker:
+    """Runs rules against one report and builds findings with their places."""
+
+    report: Report
+
+    def __post_init__(self) -> None:
+        self.form = self.report.form
+        self.inputs = self.report.inputs
+        self.fmt = Formatter(self.form.formats)
+
+    # -- places --------------------------------------------------------------------
+    def records(self, sheet_id: str) -> tuple[Record, ...]:
+        """The records of a sheet (a fields sheet gives its single record)."""
+        _, spec = self.form.sheets[sheet_id]
+        if spec.kind == "fields":
+            return (self.inputs.fields(sheet_id),)
+        return self.inputs.rows(sheet_id)
+
+    def header(self, sheet_id: str, key: str) -> str:
+        """The workbook header (label) of a field."""
+        _, spec = self.form.sheets[sheet_id]
+        return next((f.header for f in spec.specs if f.key == key), key)
+
+    def target(self, sheet_id: str, record: Record | None, key: str | None) -> Target:
+        """Where a field of a record lands in the report."""
+        wb_spec, spec = self.form.sheets[sheet_id]
+        section = SECTION_OF_WORKBOOK.get(wb_spec.id)
+        row = None if record is None else record.row if spec.kind == "table" else 0
+        if sheet_id == "s8.measures" and record is not None:
+            row = self.form.strategy_row(record.get("category") or "", record.get("item") or 0)
+        return Target(spec.table, row, key, section)
+
+    def source(self, sheet_id: str, record: Record | None, key: str | None) -> Source:
+        """Where a field comes from in the workbooks."""
+        wb_spec, spec = self.form.sheets[sheet_id]
+        if record is not None and key is not None and key in record.values:
+            return record.values[key].source
+        if record is not None and spec.kind == "table":
+            return record.source
+        return Source(wb_spec.file, spec.name)
+
+    def finding(
+        self, rule: Rule, message: str, sheet_id: str, record: Record | None = None, key: str | None = None
+    ) -> Finding:
+        """A finding of ``rule`` about field ``key`` of ``record``."""
+        return Finding(
+            rule.id, rule.severity, message, self.source(sheet_id, record, key), self.target(sheet_id, record, key)
+        )
+
+    def num(self, value: Any) -> str:
+        """A figure in a message."""
+        return self.fmt.number(value) if isinstance(value, (int, Decimal)) else str(value)
+
+
+Check = Callable[[Checker, Rule], Iterable[Finding]]
+KINDS: dict[str, Check] = {}
+
+
+def kind(name: str) -> Callable[[Check], Check]:
+    """Register a kind of check under the name rules.yaml uses."""
+
+    def register(func: Check) -> Check:
+        KINDS[name] = func
+        return func
+
+    return register
+
+
+def _each(c: Checker, rule: Rule) -> Iterator[tuple[str, Record]]:
+    for sheet_id in rule.sheets:
+        for record in c.records(sheet_id):
+            yield sheet_id, record
+
+
+@kind("sum_equals")
+def sum_equals(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A stated total equals the sum of its parts (skipped when the total is blank)."""
+    total_key, parts = rule.param("total"), rule.param("parts")
+    for sheet_id, record in _each(c, rule):
+        total = record.get(total_key)
+        values = [record.get(p) for p in parts]
+        if total is None or any(v is None for v in values):
+            continue
+        if sum(values) != total:
+            shown = " + ".join(f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values, strict=True))
+            yield c.finding(
+                rule,
+                f"{shown} = {c.num(sum(values))}，與填寫的「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
+                sheet_id,
+                record,
+                total_key,
+            )
+
+
+@kind("min_share")
+def min_share(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """The lower single-gender share is at least the threshold, or an explanation is given."""
+    threshold = fraction(rule.param("threshold"))
+    for sheet_id, record in _each(c, rule):
+        total = record.get(rule.param("total"))
+        parts = [record.get(p) for p in rule.param("parts")]
+        if not total or any(p is None for p in parts):
+            continue
+        share = Fraction(min(parts), total)
+        if share >= threshold or record.get(rule.param("explanation")):
+            continue
+        yield c.finding(
+            rule,
+            f"單一性別比例(較低者) {min(parts)}/{total} = {c.fmt.percent(share)}，未達 "
+            f"{threshold}，且未填寫「{c.header(sheet_id, rule.param('explanation'))}」",
+            sheet_id,
+            record,
+            rule.param("explanation"),
+        )
+
+
+@kind("exactly_one")
+def exactly_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Exactly one box of a group is ticked."""
+    fields = rule.param("fields")
+    for sheet_id, record in _each(c, rule):
+        ticked = [f for f in fields if record.get(f)]
+        if len(ticked) != 1:
+            names = "、".join(c.header(sheet_id, f) for f in fields)
+            yield c.finding(
+                rule,
+                f"「{rule.param('label')}」應勾選一項（{names}），目前勾選 {len(ticked)} 項",
+                sheet_id,
+                record,
+                (ticked or fields)[0],
+            )
+
+
+@kind("at_least_one")
+def at_least_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """At least one box of a group is ticked."""
+    fields = rule.param("fields")
+    for sheet_id, record in _each(c, rule):
+        if not any(record.get(f) for f in fields):
+            yield c.finding(rule, f"「{rule.param('label')}」未勾選任何一項", sheet_id, record, fields[0])
+
+
+@kind("required_if")
+def required_if(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A field must be filled when a box is ticked (e.g. 主席「其他」needs a title)."""
+    when, field = rule.param("when"), rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        if record.get(when) and not record.get(field):
+            yield c.finding(
+                rule,
+                f"已勾選「{c.header(sheet_id, when)}」，須填寫「{c.header(sheet_id, field)}」",
+                sheet_id,
+                record,
+                field,
+            )
+
+
+@kind("ticked")
+def ticked(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A box the form expects ticked is ticked."""
+    field = rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        if not record.get(field):
+            yield c.finding(rule, f"未勾選「{c.header(sheet_id, field)}」", sheet_id, record, field)
+
+
+@kind("date_in_year")
+def date_in_year(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A date lies inside the report year."""
+    year = c.report.year
+    if year is None:
+        return
+    field = rule.param("field")
+    for sheet_id, record in _each(c, rule):
+        value = record.get(field)
+        if isinstance(value, date) and value.year - ROC_OFFSET != year:
+            yield c.finding(
+                rule,
+                f"「{c.header(sheet_id, field)}」{c.fmt.date_long(value)} 不在報告年度 {year} 年內",
+                sheet_id,
+                record,
+                field,
+            )
+
+
+@kind("not_greater")
+def not_greater(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """For each pair [a, b]: a ≤ b (e.g. completed ≤ headcount, adopted ≤ given)."""
+    for sheet_id, record in _each(c, rule):
+        for small, large in rule.param("pairs"):
+            a, b = record.get(small), record.get(large)
+            if a is not None and b is not None and a > b:
+                yield c.finding(
+                    rule,
+                    f"「{c.header(sheet_id, small)}」{c.num(a)} 大於「{c.header(sheet_id, large)}」{c.num(b)}",
+                    sheet_id,
+                    record,
+                    small,
+                )
+
+
+@kind("min_value")
+def min_value(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A figure is at least a minimum (e.g. 18 hours a year)."""
+    field, minimum = rule.param("field"), fraction(rule.param("minimum"))
+    for sheet_id, record in _each(c, rule):
+        value = record.get(field)
+        if value is not None and Fraction(value) < minimum:
+            who = record.get("name")
+            prefix = f"{who}：" if who else ""
+            yield c.finding(
+                rule, f"{prefix}「{c.header(sheet_id, field)}」{c.num(value)}，未達 {minimum}", sheet_id, record, field
+            )
+
+
+@kind("max_rows")
+def max_rows(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A table has at most N rows (e.g. 至多書寫3項)."""
+    maximum = int(rule.param("maximum"))
+    for sheet_id in rule.sheets:
+        rows = c.records(sheet_id)
+        if len(rows) > maximum:
+            yield c.finding(rule, f"填寫了 {len(rows)} 項，表單規定至多 {maximum} 項", sheet_id, rows[maximum], None)
+
+
+@kind("equals_field")
+def equals_field(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A field equals another (plus an offset), e.g. next year = this year + 1."""
+    other_sheet, other_key = rule.param("other_sheet"), rule.param("other_field")
+    offset = rule.param("offset", 0)
+    other = c.inputs.fields(other_sheet).get(other_key)
+    for sheet_id, record in _each(c, rule):
+        value = record.get(rule.param("field"))
+        if value is None or other is None or value == other + offset:
+            continue
+        expected = other + offset
+        yield c.finding(
+            rule,
+            f"「{c.header(sheet_id, rule.param('field'))}」為 {c.num(value)}，"
+            f"應為 {c.num(expected)}（「{c.header(other_sheet, other_key)}」"
+            f"{c.num(other)}{f' + {offset}' if offset else ''}）",
+            sheet_id,
+            record,
+            rule.param("field"),
+        )
+
+
+@kind("stated_sum")
+def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A stated total (optional) equals the sum of a table's column."""
+    for sheet_id, record in _each(c, rule):
+        stated = record.get(rule.param("field"))
+        if stated is None:
+            continue
+        computed = budget_total(c.inputs.rows(rule.param("rows")))
+        if stated != computed:
+            yield c.finding(
+                rule,
+                f"填寫的「{c.header(sheet_id, rule.param('field'))}」{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
+                sheet_id,
+                record,
+                rule.param("field"),
+            )
+
+
+@kind("listed_count")
+def listed_count(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Where opinions are listed (甲、乙、丙…), their number equals the count given."""
+    markers = rule.param("markers")
+    pattern = re.compile(f"^[{markers}][、.．]")
+    for sheet_id, record in _each(c, rule):
+        value = record.get(rule.param("field")) or ()
+        listed = sum(1 for line in value if pattern.match(line))
+        count = record.get(rule.param("count"))
+        if listed and count is not None and listed != count:
+            yield c.finding(
+                rule,
+                f"摘要列出 {listed} 項意見（{markers[0]}、{markers[1]}…），"
+                f"「{c.header(sheet_id, rule.param('count'))}」填寫 {count} 項",
+                sheet_id,
+                record,
+                rule.param("count"),
+            )
+
+
+@kind("group_minimum")
+def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Section 八: categories and items done meet every listed group's minimum."""
+    done = c.report.strategies
+    sheet_id = rule.sheets[0]
+    checked = []
+    for code in c.report.groups:
+        group = c.form.group_rule(code)
+        if group is None or group in checked:  # 「C群、C2組」 share one minimum: once
+            continue
+        checked.append(group)
+        cats, items = len(done.categories_done), len(done.items_done)
+        if cats < group.categories or items < group.items:
+            yield Finding(
+                rule.id,
+                rule.severity,
+                f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；目前辦理 {cats} 類、{items} 項",
+                c.source(sheet_id, None, None),
+                Target("s8.strategies", None, None, "八"),
+            )
+
+
+@kind("strategy_item")
+def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Section 八: each measure names an item the form has."""
+    for sheet_id, record in _each(c, rule):
+        cat, item = record.get("category"), record.get("item")
+        if cat and item is not None and c.form.strategy_row(cat, item) is None:
+            count = next(len(s.items) for s in c.form.strategies if s.number == cat)
+            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, "item")
+
+
+@kind("free_table")
+def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 表格 block of the free-layout part names an existing sheet."""
+    for sheet_id, record in _each(c, rule):
+        if record.get("kind") != "表格":
+            continue
+        table = c.inputs.free_tables.get(record.get("sheet") or "")
+        if table is None:
+            sheets = "、".join(c.inputs.free_tables) or "（無）"
+            yield c.finding(
+                rule,
+                f"找不到表格工作表「{record.get('sheet') or ''}」；此活頁簿的表格工作表有：{sheets}",
+                sheet_id,
+                record,
+                "sheet",
+            )
+        elif not table.cells:
+            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格", sheet_id, record, "sheet")
+        elif (record.get("header_rows") or 0) > len(table.cells):
+            yield c.finding(
+                rule,
+                f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」的列數 {len(table.cells)}",
+                sheet_id,
+                record,
+                "header_rows",
+            )
+
+
+@kind("image_file")
+def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 圖片 block names an image file that exists under inputs/."""
+    for sheet_id, record in _each(c, rule):
+        if record.get("kind") != "圖片":
+            continue
+        name = (record.get("text") or ("",))[0]
+        if not name or not (c.inputs.directory / name).is_file():
+            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）", sheet_id, record, "text")
+        elif not picture_readable(c.inputs.directory / name):
+            yield c.finding(
+                rule,
+                f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
+                sheet_id,
+                record,
+                "text",
+            )
+
+
+@kind("names_match")
+def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Each name in one table appears in another (e.g. contacts in the training table)."""
+    others = {r.get(rule.param("other_field")) for r in c.records(rule.param("other_sheet"))}
+    others.discard(None)
+    for sheet_id, record in _each(c, rule):
+        name = record.get(rule.param("field"))
+        if name and name not in others:
+            close = [o for o in others if _one_apart(name, o)]
+            hint = f"（是否為「{close[0]}」？）" if close else ""
+            yield c.finding(
+                rule,
+                f"「{name}」未出現在{c.form.sheets[rule.param('other_sheet')][1].name}表中{hint}",
+                sheet_id,
+                record,
+                rule.param("field"),
+            )
+
+
+def _one_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+@kind("near_duplicates")
+def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Two values across tables that differ in one character: a name spelled two ways.
+
+    Long values (a title and a name, ``min_length`` characters or more) are always compared.
+    Short ones (a bare name, ``short_length`` or more) only when one spelling is repeated
+    (``repeats`` times or more) and the other is not: 黃煥榮 in two meetings and 黃煥蓉 in
+    a third is a slip; two different people with similar names are not flagged.
+    """
+    seen: list[tuple[str, str, Record, str]] = []
+    min_length = int(rule.param("min_length", 6))
+    short_length = int(rule.param("short_length", min_length))
+    repeats = int(rule.param("repeats", 2))
+    for qualified in rule.param("fields"):
+        sheet_id, key = qualified.rsplit(".", 1)
+        for record in c.records(sheet_id):
+            value = record.get(key)
+            if not value:
+                continue
+            for part in re.split(r"[、，,；;]", str(value)):
+                part = part.strip()
+                if len(part) >= short_length:
+                    seen.append((part, sheet_id, record, key))
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}  # each distinct value → where it is first seen
+    for index, (text, *_) in enumerate(seen):
+        counts[text] = counts.get(text, 0) + 1
+        first.setdefault(text, index)
+    for a, b in _one_apart_pairs(first):
+        if len(a) < min_length and not (max(counts[a], counts[b]) >= repeats and min(counts[a], counts[b]) == 1):
+            continue
+        (_, sheet_a, rec_a, key_a), (_, sheet_b, rec_b, key_b) = seen[first[a]], seen[first[b]]
+        # Point at the rarer spelling: that is the one to correct.
+        if counts[a] > counts[b]:
+            a, b = b, a
+            (sheet_a, rec_a, key_a), (sheet_b, rec_b, key_b) = (sheet_b, rec_b, key_b), (sheet_a, rec_a, key_a)
+        other = c.source(sheet_b, rec_b, key_b)
+        yield c.finding(
+            rule, f"「{a}」與「{b}」（{other}）只差一個字，是否為同一人名的不同寫法？", sheet_a, rec_a, key_a
+        )
+
+
+def _one_apart_pairs(texts: dict[str, int]) -> list[tuple[str, str]]:
+    """Every pair of the distinct ``texts`` (value → order) that differ in exactly one
+    character, in order.  Two such strings share exactly one key "position + the rest",
+    so bucketing by it finds them without comparing every pair (a long table stays fast)."""
+    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for text in texts:
+        for k in range(len(text)):
+            buckets[(k, text[:k] + text[k + 1 :])].append(text)
+    pairs = {
+        (x, y) if texts[x] < texts[y] else (y, x)
+        for group in buckets.values()
+        if len(group) > 1
+        for i, x in enumerate(group)
+        for y in group[i + 1 :]
+    }
+    return sorted(pairs, key=lambda pair: (texts[pair[0]], texts[pair[1]]))
+
+
+def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:
+    """Check every rule against ``report``; findings in rule order."""
+    checker = Checker(report)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(KINDS[rule.kind](checker, rule))
+    return findings
+
+
+# -- annexes (附件): the files in inputs/attachments/ against the annex list ------------
+
+
+@kind("annex_file_present")
+def annex_file_present(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Every expected annex and sub-annex has a file in the attachments folder."""
+    found = annex_list.find_annex_files(c.form, c.inputs)
+    folder = annex_list.ANNEX_FOLDER
+    note = "" if found.folder.is_dir() else f"（輸入資料夾中沒有 {folder}/ 資料夾）"
+    for annex in found.missing():
+        yield Finding(
+            rule.id,
+            rule.severity,
+            f"找不到附件{annex.number}（{annex.title}）的檔案：請將檔案放入 {folder}/ 資料夾，"
+            f"檔名以「附件{annex.number}」開頭，例如「附件{annex.number} 名稱.pdf」{note}",
+            annex.source,
+            Target(section=annex.section),
+        )
+
+
+@kind("annex_file_listed")
+def annex_file_listed(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """Every file named 附件… in the attachments folder belongs to a listed annex."""
+    found = annex_list.find_annex_files(c.form, c.inputs)
+    for path, why in found.unexpected:
+        yield Finding(rule.id, rule.severity, f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}")
+
+
+@kind("annex_sub_number")
+def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A 附件 sheet lists sub-annexes of its own annex only (3-1, 3-2 … in section 三's)."""
+    for spec in c.form.annexes:
+        if not spec.subs:
+            continue
+        for record in c.records(spec.subs):
+            number = record.get("number")
+            if number is None or annex_list.is_sub_number(number, spec.number):
+                continue
+            hint = (
+                "；Excel 可能把「3-1」自動轉成了日期，請將儲存格格式設為「文字」後重新輸入"
+                if annex_list.looks_like_date(number)
+                else ""
+            )
+            yield c.finding(
+                rule,
+                f"附件編號「{number}」不是附件{spec.number}（{spec.title}）的"
+                f"子附件：此工作表的附件應編為 {spec.number}-1、{spec.number}-2…{hint}",
+                spec.subs,
+                record,
+                "number",
+            )
+
+
+_CITED = re.compile(r"附件\s*([0-9０-９]+(?:\s*[-－─—]\s*[0-9０-９]+)?)")
+
+
+@kind("annex_references")
+def annex_references(c: Checker, rule: Rule) -> Iterator[Finding]:
+    """A text that cites 附件N (「如附件7」) cites an annex of the list."""
+    known = {a.number for a in annex_list.each_annex(annex_list.expected_annexes(c.form, c.inputs))}
+    skip = {spec.subs for spec in c.form.annexes if spec.subs}  # the 附件 sheets list, not cite
+    for sheet_id, sheet in c.inputs.sheets.items():
+        if sheet_id in skip:
+            continue
+        for record in sheet.records:
+            for key, value in record.values.items():
+                texts = value.value if isinstance(value.value, tuple) else (value.value,)
+                for text in texts:
+                    for match in _CITED.finditer(text if isinstance(text, str) else ""):
+                        number = annex_list.normalize_number(match.group(1))
+                        if number is not None and number not in known:
+                            yield c.finding(
+                                rule,
+                                f"文中提到「{match.group(0)}」，但附件清單中沒有附件{number}",
+                                sheet_id,
+                                record,
+                                key,
+                            )

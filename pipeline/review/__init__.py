@@ -1,0 +1,1 @@
+"""Reports coming back: reading them, diff and redline, pull, marked workbook copies."""

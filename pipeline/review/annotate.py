@@ -1,0 +1,580 @@
+"""Copies of the clerk's workbooks with each finding's cell highlighted and commented.
+
+The files in inputs/ are never touched: the copies go to the output folder.
+
+A copy is made by editing the .xlsx package directly: every part is copied as it
+is except the few that change (the styles, the marked sheets, their relationships,
+the content types) and the new comment parts.  Importing and running openpyxl
+costs more than the rest of a build, so it is only the fallback, for a package
+this path does not edit: a workbook that already has comments or other VML
+shapes, or anything unexpected (openpyxl then rewrites the whole workbook, as
+it always did).
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+import re
+import time
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.findings import Finding, Severity
+from pipeline.inputs.read import column_letter
+from pipeline.inputs.values import strip_forbidden
+from pipeline.office.opc import rels_name, resolve
+from pipeline.outputs import atomic_write
+
+FILL_RGB = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
+AUTHOR = "檢核程式"
+CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+MAX_ROW, MAX_COLUMN = 1048576, 16384
+NOTE_WIDTH = 320  # pixels, as the comment box is drawn
+
+
+def _note_height(lines: int) -> int:
+    return 40 + 60 * lines
+
+
+Cell = tuple[str, str]  # sheet name, cell reference
+
+
+def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write a marked copy of every workbook that has findings into ``out_dir``.
+
+    Returns the copies written and, for a workbook that could not be marked, why: the
+    copies are a convenience, so one that fails never stops the build."""
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.source is not None:
+            by_file[finding.source.workbook].append(finding)
+    written, problems = [], []
+    for name, items in sorted(by_file.items()):
+        source = inputs_dir / name
+        if not source.is_file():
+            continue
+        path = out_dir / name
+        try:
+            with atomic_write(path) as tmp:
+                try:
+                    _mark_package(source, items, tmp)
+                except Exception:  # anything the direct path does not expect: openpyxl's way
+                    _mark_with_openpyxl(source, items, tmp)
+        except Exception as exc:  # neither could: the report stands, the copy is left out
+            problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
+            continue
+        written.append(path)
+    return written, problems
+
+
+def _group(
+    items: list[Finding], sheetnames: list[str], top_left: Callable[[str, str], str]
+) -> dict[Cell, list[Finding]]:
+    """Findings by the cell that shows them: unknown sheet → first sheet, no or bad cell → A1."""
+    notes: dict[Cell, list[Finding]] = defaultdict(list)
+    for finding in items:
+        sheet = finding.source.sheet if finding.source.sheet in sheetnames else sheetnames[0]
+        cell = finding.source.cell if _parse_ref(finding.source.cell) else "A1"
+        notes[(sheet, top_left(sheet, cell))].append(finding)
+    return notes
+
+
+def _worst(group: list[Finding]) -> Severity:
+    return min((f.severity for f in group), key=list(Severity).index)
+
+
+def _note_text(group: list[Finding]) -> str:
+    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.message}〔{f.rule}〕" for f in group))
+
+
+def _parse_ref(ref: str | None) -> tuple[int, int] | None:
+    """(row, column), 1-based, of a cell reference such as ``B12``; None when it is not one."""
+    found = CELL_REF.match(ref or "")
+    if not found:
+        return None
+    column = 0
+    for letter in found.group(1):
+        column = column * 26 + ord(letter) - 64
+    row = int(found.group(2))
+    return (row, column) if 1 <= row <= MAX_ROW and column <= MAX_COLUMN else None
+
+
+# --- the fallback: openpyxl ------------------------------------------------------------------
+
+
+def _mark_with_openpyxl(source: Path, items: list[Finding], target: Path) -> None:
+    """Mark a copy with openpyxl (load and save the whole workbook)."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(source)
+
+    def top_left(sheet: str, ref: str) -> str:
+        # A merged cell is marked on its range's top-left cell (the others cannot hold a comment).
+        for rng in book[sheet].merged_cells.ranges:
+            if ref in rng:
+                return rng.start_cell.coordinate
+        return ref
+
+    for (sheet, ref), group in _group(items, book.sheetnames, top_left).items():
+        cell = book[sheet][ref]
+        cell.fill = PatternFill("solid", fgColor=FILL_RGB[_worst(group)])
+        cell.comment = Comment(_note_text(group), AUTHOR, width=NOTE_WIDTH, height=_note_height(len(group)))
+    book.save(target)
+
+
+# --- the direct path: the package's XML ------------------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+RT = REL_NS + "/"
+RT_WORKSHEET, RT_STYLES = RT + "worksheet", RT + "styles"
+RT_COMMENTS, RT_VML = RT + "comments", RT + "vmlDrawing"
+RT_OFFICE_DOCUMENT = RT + "officeDocument"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+# Worksheet children that come before <legacyDrawing> (CT_Worksheet's sequence).
+_BEFORE_LEGACY_DRAWING = {
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+}
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+class _Unhandled(Exception):
+    """The package holds something the direct path does not edit; openpyxl marks it instead."""
+
+
+def _q(tag: str, ns: str = MAIN) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+class _Package:
+    """An .xlsx package: parts parsed only when needed; on save the edited and new parts are
+    written and every other part copied as it was."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.names = {info.filename for info in archive.infolist()}
+        if any(name.lower().endswith(".vml") for name in self.names):
+            # VML shape ids are numbered across the workbook; another VML part (comments,
+            # header images, form controls) would have to be read and renumbered.
+            raise _Unhandled("the workbook already has VML drawings")
+        self.trees: dict[str, etree._Element] = {}
+        self.edited: set[str] = set()
+        self.new: dict[str, bytes] = {}
+
+    def xml(self, name: str, edit: bool = False) -> etree._Element:
+        """A part parsed (once); with ``edit`` it is written back with its changes on save."""
+        if edit:
+            self.edited.add(name)
+        if name not in self.trees:
+            root = etree.fromstring(self.archive.read(name), _PARSER)
+            if root.getroottree().docinfo.doctype:
+                raise _Unhandled(f"{name} has a document type declaration")
+            self.trees[name] = root
+        return self.trees[name]
+
+    def rels(self, part: str, edit: bool = False) -> etree._Element:
+        """The relationships of ``part`` (an empty set when it has none yet)."""
+        name = rels_name(part)
+        if name in self.names:
+            return self.xml(name, edit)
+        if edit:
+            self.edited.add(name)
+        if name not in self.trees:
+            self.trees[name] = etree.Element(_q("Relationships", PKG_REL), nsmap={None: PKG_REL})
+        return self.trees[name]
+
+    def targets(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id → (type, part name) of ``part``'s internal relationships."""
+        found = {}
+        for rel in self.rels(part).iter(_q("Relationship", PKG_REL)):
+            if rel.get("TargetMode") != "External":
+                found[rel.get("Id")] = (rel.get("Type"), resolve(part, rel.get("Target", "")))
+        return found
+
+    def add_rel(self, part: str, rel_type: str, target: str) -> str:
+        """Relate ``part`` to the part ``target``; the new relationship's id."""
+        rels = self.rels(part, edit=True)
+        used = {rel.get("Id") for rel in rels.iter(_q("Relationship", PKG_REL))}
+        number = 1
+        while f"rId{number}" in used:
+            number += 1
+        rid = f"rId{number}"
+        etree.SubElement(
+            rels,
+            _q("Relationship", PKG_REL),
+            Id=rid,
+            Type=rel_type,
+            Target=posixpath.relpath(target, posixpath.dirname(part) or "."),
+        )
+        return rid
+
+    def free_name(self, pattern: str, start: int = 1) -> int:
+        """The smallest number ≥ start for which ``pattern`` names no part."""
+        number = start
+        while pattern.format(number) in self.names or pattern.format(number) in self.new:
+            number += 1
+        return number
+
+    def save(self, target: Path) -> None:
+        """Write the package: unchanged parts as they were, in their order, then the new ones."""
+        edited = {name: _serialize(self.trees[name]) for name in sorted(self.edited)}
+        stamp = time.localtime()[:6]
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in self.archive.infolist():
+                copy_info = zipfile.ZipInfo(info.filename, info.date_time)
+                copy_info.compress_type = info.compress_type
+                copy_info.external_attr = info.external_attr
+                data = edited.pop(info.filename, None)
+                out.writestr(copy_info, data if data is not None else self.archive.read(info))
+            for name, data in [*edited.items(), *self.new.items()]:
+                info = zipfile.ZipInfo(name, stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                out.writestr(info, data)
+
+
+def _serialize(root: etree._Element) -> bytes:
+    """A part's bytes, with the declaration exactly as Excel writes it."""
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
+    """Write the marked copy of ``source`` to ``target`` by editing its XML parts directly."""
+    with zipfile.ZipFile(source) as archive:
+        package = _Package(archive)
+        workbook = next(
+            (part for rel_type, part in package.targets("").values() if rel_type == RT_OFFICE_DOCUMENT), None
+        )
+        if workbook is None:
+            raise _Unhandled("no workbook part")
+        related = package.targets(workbook)
+        sheets: dict[str, str] = {}
+        for sheet in package.xml(workbook).iter(_q("sheet")):
+            rel_type, part = related[sheet.get(_q("id", REL_NS))]
+            sheets[sheet.get("name")] = part if rel_type == RT_WORKSHEET else ""
+        styles = next((part for rel_type, part in related.values() if rel_type == RT_STYLES), None)
+        if not sheets or styles is None:
+            raise _Unhandled("no sheets or no styles")
+
+        def top_left(sheet: str, ref: str) -> str:
+            if not sheets[sheet]:
+                raise _Unhandled(f"{sheet} is not a worksheet")
+            row, column = _parse_ref(ref)
+            for merge in package.xml(sheets[sheet]).iter(_q("mergeCell")):
+                first, _, last = merge.get("ref", "").partition(":")
+                start, end = _parse_ref(first), _parse_ref(last or first)
+                if start and end and start[0] <= row <= end[0] and start[1] <= column <= end[1]:
+                    return first
+            return ref
+
+        notes = _group(items, list(sheets), top_left)
+        cell_style = _CellStyles(package.xml(styles, edit=True))
+        by_sheet: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
+        for (sheet, ref), group in notes.items():
+            by_sheet[sheet][ref] = group
+        data_id = 1
+        for sheet, cells in by_sheet.items():
+            part = sheets[sheet]
+            _check_no_comments(package, part)
+            grid = _SheetGrid(package.xml(part, edit=True))
+            placed = []
+            for ref, group in cells.items():
+                row, column = _parse_ref(ref)
+                cell = grid.cell(row, column)
+                cell.set("s", str(cell_style.with_fill(grid.style_of(cell, row, column), _worst(group))))
+                placed.append((row, column, group))
+            placed.sort(key=lambda p: (p[0], p[1]))
+            data_id = _add_comments(package, part, grid, placed, data_id)
+        _add_content_types(package)
+        package.save(target)
+
+
+def _check_no_comments(package: _Package, part: str) -> None:
+    if package.xml(part).find(_q("legacyDrawing")) is not None:
+        raise _Unhandled(f"{part} already has a legacy drawing")
+    if any(rel_type in (RT_COMMENTS, RT_VML) for rel_type, _ in package.targets(part).values()):
+        raise _Unhandled(f"{part} already has comments")
+
+
+class _CellStyles:
+    """The styles part's fills and cell formats, extended with the marking fills."""
+
+    def __init__(self, root: etree._Element):
+        self.fills = root.find(_q("fills"))
+        self.xfs = root.find(_q("cellXfs"))
+        if self.fills is None or self.xfs is None or not len(self.xfs):
+            raise _Unhandled("styles without fills or cell formats")
+        self.fill_ids: dict[Severity, int] = {}
+        self.clones: dict[tuple[int, Severity], int] = {}
+
+    def _fill(self, severity: Severity) -> int:
+        if severity not in self.fill_ids:
+            fill = etree.SubElement(self.fills, _q("fill"))
+            pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
+            etree.SubElement(pattern, _q("fgColor"), rgb="FF" + FILL_RGB[severity])
+            etree.SubElement(pattern, _q("bgColor"), indexed="64")
+            self.fills.set("count", str(len(self.fills.findall(_q("fill")))))
+            self.fill_ids[severity] = len(self.fills.findall(_q("fill"))) - 1
+        return self.fill_ids[severity]
+
+    def with_fill(self, xf_id: int, severity: Severity) -> int:
+        """The index of a cell format like ``xf_id`` but filled in the severity's colour."""
+        key = (xf_id, severity)
+        if key not in self.clones:
+            formats = self.xfs.findall(_q("xf"))
+            if xf_id >= len(formats):
+                raise _Unhandled(f"cell format {xf_id} does not exist")
+            clone = copy.deepcopy(formats[xf_id])
+            clone.set("fillId", str(self._fill(severity)))
+            clone.set("applyFill", "1")
+            self.xfs.append(clone)
+            self.xfs.set("count", str(len(formats) + 1))
+            self.clones[key] = len(formats)
+        return self.clones[key]
+
+
+class _SheetGrid:
+    """A worksheet's rows and cells, found by number and inserted in order when missing."""
+
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.data = root.find(_q("sheetData"))
+        if self.data is None:
+            raise _Unhandled("worksheet without sheetData")
+        self.rows: dict[int, etree._Element] = {}
+        for row in self.data.findall(_q("row")):
+            if row.get("r") is None:
+                raise _Unhandled("a row without its number")
+            self.rows[int(row.get("r"))] = row
+        fmt = root.find(_q("sheetFormatPr"))
+        fmt = {} if fmt is None else fmt.attrib
+        self.column_px = int(float(fmt.get("defaultColWidth", 0)) * 7 + 0.5) or 64
+        self.row_px = round(float(fmt.get("defaultRowHeight", 15)) * 4 / 3)
+        self.columns: list[tuple[int, int, etree._Element]] = [
+            (int(col.get("min")), int(col.get("max")), col) for col in root.findall(f"{_q('cols')}/{_q('col')}")
+        ]
+
+    def cell(self, row: int, column: int) -> etree._Element:
+        """The ``<c>`` at (row, column), created (with its row) in order when absent."""
+        ref = column_letter(column) + str(row)
+        row_el = self.rows.get(row)
+        if row_el is None:
+            row_el = etree.Element(_q("row"), r=str(row))
+            later = [r for r in self.rows if r > row]
+            if later:
+                self.rows[min(later)].addprevious(row_el)
+            else:
+                self.data.append(row_el)
+            self.rows[row] = row_el
+        for cell in row_el.findall(_q("c")):
+            found = _parse_ref(cell.get("r"))
+            if found is None or found[0] != row:
+                raise _Unhandled(f"a cell without a proper reference in row {row}")
+            if found[1] == column:
+                return cell
+            if found[1] > column:
+                new = etree.Element(_q("c"), r=ref)
+                cell.addprevious(new)
+                break
+        else:
+            new = etree.SubElement(row_el, _q("c"), r=ref)
+        self._widen(row_el, row, column)
+        return new
+
+    def _widen(self, row_el: etree._Element, row: int, column: int) -> None:
+        """Keep the row's spans and the sheet's dimension around a new cell."""
+        spans = row_el.get("spans")
+        if spans:
+            first, _, last = spans.partition(":")
+            if " " in spans or not (first.isdigit() and last.isdigit()):
+                del row_el.attrib["spans"]  # optional, a hint only
+            else:
+                row_el.set("spans", f"{min(int(first), column)}:{max(int(last), column)}")
+        dimension = self.root.find(_q("dimension"))
+        if dimension is not None:
+            first, _, last = dimension.get("ref", "").partition(":")
+            start, end = _parse_ref(first), _parse_ref(last or first)
+            if start and end:
+                top, left = min(start[0], end[0], row), min(start[1], end[1], column)
+                bottom, right = max(start[0], end[0], row), max(start[1], end[1], column)
+                dimension.set("ref", f"{column_letter(left)}{top}:{column_letter(right)}{bottom}")
+
+    def style_of(self, cell: etree._Element, row: int, column: int) -> int:
+        """The cell format shown at a cell: its own, else its row's, else its column's."""
+        if cell.get("s") is not None:
+            return int(cell.get("s"))
+        row_el = self.rows[row]
+        if row_el.get("customFormat") in ("1", "true") and row_el.get("s") is not None:
+            return int(row_el.get("s"))
+        for first, last, col in self.columns:
+            if first <= column <= last and col.get("style") is not None:
+                return int(col.get("style"))
+        return 0
+
+    def width_px(self, column: int) -> int:
+        """A column's width in pixels (1-based column)."""
+        for first, last, col in self.columns:
+            if first <= column <= last:
+                if col.get("hidden") in ("1", "true"):
+                    return 0
+                if col.get("width") is not None:
+                    return int(float(col.get("width")) * 7 + 0.5)
+        return self.column_px
+
+    def height_px(self, row: int) -> int:
+        """A row's height in pixels (1-based row)."""
+        row_el = self.rows.get(row)
+        if row_el is not None:
+            if row_el.get("hidden") in ("1", "true"):
+                return 0
+            if row_el.get("ht") is not None:
+                return round(float(row_el.get("ht")) * 4 / 3)
+        return self.row_px
+
+
+def _note_box(grid: _SheetGrid, row: int, column: int, width: int, height: int) -> tuple[int, int, str]:
+    """Where the comment box is drawn, as Excel places a new note (one column right of its
+    cell, from a row above it): left and top in pixels, and the VML anchor (from and to
+    column, offset, row, offset; zero-based)."""
+    start_col, x1 = column + 1, 15  # 1-based columns and rows here
+    start_row, y1 = (row - 1, 10) if row > 1 else (1, 2)
+    left = sum(grid.width_px(c) for c in range(1, start_col)) + x1
+    top = sum(grid.height_px(r) for r in range(1, start_row)) + y1
+    end_col, x2 = start_col, x1 + width
+    while x2 >= grid.width_px(end_col) and end_col < MAX_COLUMN:
+        x2 -= grid.width_px(end_col)
+        end_col += 1
+    end_row, y2 = start_row, y1 + height
+    while y2 >= grid.height_px(end_row) and end_row < MAX_ROW:
+        y2 -= grid.height_px(end_row)
+        end_row += 1
+    anchor = f"{start_col - 1}, {x1}, {start_row - 1}, {y1}, {end_col - 1}, {x2}, {end_row - 1}, {y2}"
+    return left, top, anchor
+
+
+_VML_HEAD = """<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" \
+xmlns:x="urn:schemas-microsoft-com:office:excel">
+ <o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{data}"/></o:shapelayout>
+ <v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">
+  <v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/>
+ </v:shapetype>
+"""
+_VML_SHAPE = """ <v:shape id="_x0000_s{id}" type="#_x0000_t202" style="{style}" fillcolor="#ffffe1" \
+o:insetmode="auto">
+  <v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>
+  <v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>
+  <x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor>\
+<x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row><x:Column>{column}</x:Column></x:ClientData>
+ </v:shape>
+"""
+
+
+def _add_comments(
+    package: _Package, part: str, grid: _SheetGrid, placed: list[tuple[int, int, list[Finding]]], data_id: int
+) -> int:
+    """Give the sheet a comments part and its VML drawing; the next free VML id block."""
+    comments = etree.Element(_q("comments"), nsmap={None: MAIN})
+    etree.SubElement(etree.SubElement(comments, _q("authors")), _q("author")).text = AUTHOR
+    listed = etree.SubElement(comments, _q("commentList"))
+    blocks = len(placed) // 1024 + 1  # each idmap number names 1024 shape ids
+    vml = [_VML_HEAD.format(data=",".join(str(n) for n in range(data_id, data_id + blocks)))]
+    for index, (row, column, group) in enumerate(placed, start=1):
+        ref = column_letter(column) + str(row)
+        note = etree.SubElement(listed, _q("comment"), ref=ref, authorId="0", shapeId="0")
+        text = etree.SubElement(etree.SubElement(note, _q("text")), _q("t"))
+        text.text = _note_text(group)
+        text.set(XML_SPACE, "preserve")
+        height = _note_height(len(group))
+        left, top, anchor = _note_box(grid, row, column, NOTE_WIDTH, height)
+        style = (
+            f"position:absolute;margin-left:{left * 0.75:g}pt;margin-top:{top * 0.75:g}pt;"
+            f"width:{NOTE_WIDTH * 0.75:g}pt;height:{height * 0.75:g}pt;z-index:{index};"
+            "visibility:hidden"
+        )
+        vml.append(
+            _VML_SHAPE.format(id=1024 * data_id + index, style=style, anchor=anchor, row=row - 1, column=column - 1)
+        )
+    vml.append("</xml>")
+    number = package.free_name("xl/comments{}.xml")
+    while f"xl/drawings/vmlDrawing{number}.vml" in package.names | set(package.new):
+        number = package.free_name("xl/comments{}.xml", number + 1)
+    comments_part, vml_part = f"xl/comments{number}.xml", f"xl/drawings/vmlDrawing{number}.vml"
+    package.new[comments_part] = _serialize(comments)
+    package.new[vml_part] = "".join(vml).encode("utf-8")
+    package.add_rel(part, RT_COMMENTS, comments_part)
+    rid = package.add_rel(part, RT_VML, vml_part)
+    sheet = grid.root
+    drawing = etree.Element(_q("legacyDrawing"), nsmap={"r": REL_NS})
+    drawing.set(_q("id", REL_NS), rid)
+    earlier = [
+        child
+        for child in sheet
+        if isinstance(child.tag, str)
+        and etree.QName(child).namespace == MAIN
+        and etree.QName(child).localname in _BEFORE_LEGACY_DRAWING
+    ]
+    if earlier:
+        earlier[-1].addnext(drawing)
+    else:
+        sheet.insert(0, drawing)
+    return data_id + blocks
+
+
+def _add_content_types(package: _Package) -> None:
+    """Declare the new comment parts and the .vml extension."""
+    types = package.xml("[Content_Types].xml", edit=True)
+    defaults = types.findall(_q("Default", CT_NS))
+    extensions = {d.get("Extension", "").lower() for d in defaults}
+    if "rels" not in extensions:
+        raise _Unhandled("relationship parts are not declared by extension")
+    if "vml" not in extensions:
+        vml = etree.Element(_q("Default", CT_NS), Extension="vml", ContentType=CT_VML)
+        defaults[-1].addnext(vml)
+    for name in package.new:
+        if name.endswith(".xml"):  # the comments; the VML drawings are declared by extension
+            etree.SubElement(types, _q("Override", CT_NS), PartName="/" + name, ContentType=CT_COMMENTS)

@@ -1,0 +1,1 @@
+"""The submission: LibreOffice conversion and the package of report and annexes."""

@@ -1,0 +1,254 @@
+"""The submission package: the report and every annex in one bookmarked PDF, plus a zip.
+
+``package()`` builds the report (a clean copy, without review comments),
+converts it to PDF, then appends every annex in annex order (1, 2, 3-1, 3-2,
+4-1 … 7): PDFs as they are, Word and Excel files through LibreOffice, images
+scaled onto an A4 page.  Each annex and sub-annex gets a PDF bookmark, the
+sub-annexes nested under their annex.  An annex file that cannot be read
+(corrupt, password-protected) is left out and listed; the rest is still
+written.  The zip holds the report .docx and the original annex files.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import DependencyError
+
+from pipeline.errors import ConversionError, InputError
+from pipeline.findings import Finding, has_errors
+from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+from pipeline.inputs.read import read_inputs
+from pipeline.main import BuildResult, build
+from pipeline.outputs import atomic_write
+from pipeline.report.annexes import (
+    IMAGE_EXTENSIONS,
+    OFFICE_EXTENSIONS,
+    Annex,
+    AnnexFiles,
+    each_annex,
+    find_annex_files,
+)
+from pipeline.submit.pdf import convert_to_pdf, find_soffice, report_pdf
+
+A4 = (595.2756, 841.8898)  # points, portrait
+IMAGE_MARGIN = 28.35  # 1 cm around an image annex
+PDF_SUFFIX = "_含附件"
+ZIP_SUFFIX = "_送件"
+ZIP_ANNEX_FOLDER = "附件"
+
+
+@dataclass(frozen=True)
+class AnnexFailure:
+    """An annex file left out of the PDF, and why."""
+
+    number: str
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"附件{self.number}未併入 PDF：{self.reason}"
+
+
+@dataclass(frozen=True)
+class PackedAnnex:
+    """Where an annex or sub-annex landed in the package PDF (pages 1-based)."""
+
+    number: str
+    label: str
+    first_page: int
+    pages: int
+    sub: bool = False  # a sub-annex, bookmarked under its annex
+
+
+@dataclass
+class PackageResult:
+    """What ``package()`` wrote: the build, the report PDF, the package PDF and zip, failures."""
+
+    build: BuildResult
+    report_pdf: Path
+    pdf: Path
+    zip: Path
+    pages: int
+    contents: list[PackedAnnex] = field(default_factory=list)
+    failures: list[AnnexFailure] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The build's findings (annex checks included)."""
+        return self.build.findings
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error finding and every annex file went into the PDF."""
+        return not has_errors(self.findings) and not self.failures
+
+
+def package(
+    inputs: Path | str = "inputs",
+    out: Path | str = "outputs",
+    form_dir: Path | str = DEFAULT_FORM_DIR,
+) -> PackageResult:
+    """Build the report and write the submission package into ``out``.
+
+    Writes ``<報告>.docx`` and ``<報告>.pdf``, ``<報告>_含附件.pdf`` (the report then
+    every annex, bookmarked) and ``<報告>_送件.zip`` (the .docx and the original
+    annex files).  Raises ToolMissing, before writing anything, when LibreOffice
+    is not installed.
+    """
+    find_soffice()
+    inputs, out = Path(inputs), Path(out)
+    built = build(inputs, out, form_dir, comments=False)
+    if built.output is None:  # build() writes unless strict; kept as a guard
+        raise InputError("報告未產生，無法製作送件檔案")
+    report = report_pdf(built.output)
+    # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
+    form = load_form(form_dir)
+    records, _ = read_inputs(inputs, form)
+    found = find_annex_files(form, records)
+
+    writer = PdfWriter()
+    with _quiet_pypdf():
+        writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
+        with tempfile.TemporaryDirectory(prefix="report-package-") as tmp:
+            contents, failures = _append_annexes(writer, found, Path(tmp))
+    writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
+    writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
+    pages = len(writer.pages)
+    pdf_path = out / f"{built.output.stem}{PDF_SUFFIX}.pdf"
+    with atomic_write(pdf_path) as tmp_pdf:
+        with tmp_pdf.open("wb") as handle:
+            writer.write(handle)
+    zip_path = _write_zip(out / f"{built.output.stem}{ZIP_SUFFIX}.zip", built.output, found)
+    return PackageResult(built, report, pdf_path, zip_path, pages, contents, failures)
+
+
+def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
+    """Append every annex's pages in annex order with a bookmark each; collect failures."""
+    contents: list[PackedAnnex] = []
+    failures: list[AnnexFailure] = []
+
+    def add(annex: Annex) -> tuple[int, int]:
+        start = len(writer.pages)
+        for path in found.files_of(annex):
+            try:
+                pages = annex_pdf(path, work)
+            except ConversionError as exc:
+                failures.append(AnnexFailure(annex.number, path, str(exc)))
+                continue
+            writer.append(pages, import_outline=False)
+        return start, len(writer.pages) - start
+
+    for annex in found.annexes:
+        start, count = add(annex)
+        placed = [(sub, *add(sub)) for sub in annex.subs]
+        placed = [(sub, first, n) for sub, first, n in placed if n]
+        total = count + sum(n for _, _, n in placed)
+        if not total:
+            continue
+        parent = writer.add_outline_item(title=annex.label, page_number=start)
+        contents.append(PackedAnnex(annex.number, annex.label, start + 1, total))
+        for sub, first, n in placed:
+            writer.add_outline_item(title=sub.label, page_number=first, parent=parent)
+            contents.append(PackedAnnex(sub.number, sub.label, first + 1, n, sub=True))
+    return contents, failures
+
+
+def annex_pdf(path: Path, work: Path) -> PdfReader:
+    """One annex file as PDF pages: a PDF as it is, Word/Excel via LibreOffice, an image on A4.
+
+    Raises ConversionError naming the file when it cannot be read (corrupt,
+    password-protected, not what its extension says).
+    """
+    extension = path.suffix.lower()
+    if extension in OFFICE_EXTENSIONS:
+        data = convert_to_pdf(path, work / f"{path.name}.pdf").read_bytes()
+    elif extension in IMAGE_EXTENSIONS:
+        data = image_pdf(path)
+    else:
+        data = path.read_bytes()
+    return _checked_pdf(data, path.name)
+
+
+def _checked_pdf(data: bytes, name: str) -> PdfReader:
+    """Read a PDF completely (pypdf reads lazily), so a broken one fails here, not mid-package."""
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ConversionError(f"「{name}」有密碼保護，無法開啟：請放入未加密的檔案")
+        copy = PdfWriter()
+        copy.append(reader, import_outline=False)
+        buffer = BytesIO()
+        copy.write(buffer)
+        checked = PdfReader(buffer)
+        if not checked.pages:
+            raise ConversionError(f"「{name}」沒有任何頁面")
+        return checked
+    except ConversionError:
+        raise
+    except DependencyError as exc:
+        raise ConversionError(f"「{name}」已加密（AES），無法讀取：請放入未加密的檔案") from exc
+    except Exception as exc:  # pypdf raises many kinds on a malformed file
+        raise ConversionError(f"「{name}」不是可讀取的 PDF，檔案可能已損毀（{exc}）") from exc
+
+
+def image_pdf(path: Path) -> bytes:
+    """An image on one A4 page (landscape for a wide image), scaled to fit inside a margin."""
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)  # phone photos carry their rotation
+            if image.mode not in ("1", "L", "RGB", "CMYK"):
+                rgba = image.convert("RGBA")
+                image = Image.new("RGB", rgba.size, "white")
+                image.paste(rgba, mask=rgba.getchannel("A"))
+            # Pillow stores L/RGB/CMYK as JPEG (keep it sharp), 1-bit scans as CCITT G4.
+            jpeg = {"quality": 95} if image.mode in ("L", "RGB", "CMYK") else {}
+            buffer = BytesIO()
+            image.save(buffer, "PDF", resolution=72.0, **jpeg)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ConversionError(f"「{path.name}」不是可讀取的圖片，檔案可能已損毀（{exc}）") from exc
+    picture = PdfReader(buffer).pages[0]
+    width, height = float(picture.mediabox.width), float(picture.mediabox.height)
+    page_w, page_h = A4 if height >= width else (A4[1], A4[0])
+    scale = min((page_w - 2 * IMAGE_MARGIN) / width, (page_h - 2 * IMAGE_MARGIN) / height)
+    writer = PdfWriter()
+    page = writer.add_blank_page(page_w, page_h)
+    page.merge_transformed_page(
+        picture, Transformation().scale(scale).translate((page_w - width * scale) / 2, (page_h - height * scale) / 2)
+    )
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _write_zip(path: Path, report_docx: Path, found: AnnexFiles) -> Path:
+    """The report .docx and every annex file as filed (also ones left out of the PDF)."""
+    with atomic_write(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(report_docx, report_docx.name)
+            for annex in each_annex(found.annexes):
+                for annex_file in found.files_of(annex):
+                    archive.write(annex_file, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")
+    return path
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs English warnings about damaged files; the failures are reported instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,1 @@
+"""The Word report: the template docxtpl prepares, the context, rendering."""

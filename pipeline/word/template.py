@@ -1,0 +1,157 @@
+"""The Word template, prepared once by docxtpl and kept between builds.
+
+docxtpl turns a Word document into Jinja source (its ``patch_xml``): tags that
+Word split across runs are joined, ``{%tr %}``-style tags take their row,
+paragraph or run with them, cell spans and merges become Jinja, and so on.  That
+work depends only on the template file, so it is done here once per template and
+cached on disk (see :mod:`pipeline.cache`), keyed by the template's bytes, the
+code of docxtpl, of this module and of its package reader, and python-docx's
+version.  A build then runs Jinja on the prepared source; the steps docxtpl
+applies after Jinja are in :mod:`pipeline.word.render`, and a test renders the same
+context through both and compares the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline import cache
+from pipeline.errors import FormError
+from pipeline.office import opc as ooxml
+from pipeline.office.opc import (
+    RT_CORE_PROPERTIES,
+    RT_FOOTER,
+    RT_FOOTNOTES,
+    RT_HEADER,
+    RT_OFFICE_DOCUMENT,
+    RT_STYLES,
+    Package,
+    parse,
+    qn,
+)
+
+TAG_MARKS = (b"{{", b"{%", b"{#")
+MARK = "body"  # a stand-in for the cleared body while the document is cut in two
+
+
+@dataclass(frozen=True)
+class PreparedTemplate:
+    """A template ready for Jinja: its parts, and the Jinja source of the parts with tags."""
+
+    parts: dict[str, bytes]  # the template package, part name → bytes as stored
+    document: str  # the main document part
+    body: str  # Jinja source of the document's w:body (docxtpl-patched)
+    head: str  # the document part's XML before its w:body …
+    tail: str  # … and after it: a build parses head + rendered body + tail once
+    stories: dict[str, str]  # header, footer and footnotes parts with tags → Jinja source
+    plain: dict[str, str]  # other XML parts with tags (core properties) → Jinja source
+    style_ids: dict[str, str]  # style name, lower case (as Word shows it) → style id
+
+    def style_id(self, name: str) -> str | None:
+        """The id of the style Word shows as ``name`` (None when the template lacks it)."""
+        return self.style_ids.get(name.lower())
+
+
+_MEMORY: dict[str, PreparedTemplate] = {}
+
+
+def load_template(path: Path) -> PreparedTemplate:
+    """The prepared template for ``path``: from memory, the disk cache, or docxtpl."""
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    entry = cache.key(blob, cache.code_of(*_code_files()))
+    prepared = _MEMORY.get(entry)
+    if prepared is None:
+        prepared = cache.remember("templates", entry, PreparedTemplate, lambda: prepare(path))
+        _MEMORY.clear()  # one template per process is the norm; keep memory flat
+        _MEMORY[entry] = prepared
+    return prepared
+
+
+def _code_files() -> list[str]:
+    """The code a prepared template depends on: this module, the package reader, docxtpl's
+    own code and python-docx's version (found without importing them): new code prepares anew."""
+    files = [__file__, ooxml.__file__]
+    for package, module in (("docxtpl", "template.py"), ("docx", "__init__.py")):
+        spec = find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise FormError(f"找不到 {package} 套件，請先執行 make report 安裝")
+        files.append(str(Path(spec.submodule_search_locations[0]) / module))
+    return files
+
+
+def _main_document(package: Package) -> str:
+    for _rid, reltype, target in package.relationships(""):  # the package's own relationships
+        if reltype == RT_OFFICE_DOCUMENT:
+            return target
+    raise FormError("Word 範本中找不到主文件（word/document.xml）")
+
+
+def prepare(path: Path) -> PreparedTemplate:
+    """Run docxtpl's clean-up on the document body and on every other part with tags."""
+    from docxtpl import DocxTemplate  # only when the template is new or has changed
+
+    try:
+        package = Package.read(path)
+        document = _main_document(package)
+        tpl = DocxTemplate(str(path))
+        tpl.init_docx()
+    except Exception as exc:  # a bad zip, a missing part, bad XML: python-docx raises many kinds
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
+    head, tail = _around_body(package.parts[document])
+    story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)
+    story_parts = {target for _rid, reltype, target in package.relationships(document) if reltype in story_types}
+    # The core properties (title, subject, …) take tags too; other parts are left as they
+    # are, as docxtpl leaves them.
+    core_parts = {target for _rid, reltype, target in package.relationships("") if reltype == RT_CORE_PROPERTIES}
+    stories, plain = {}, {}
+    for name in sorted(story_parts | core_parts):
+        blob = package.parts.get(name, b"")
+        if not any(m in blob for m in TAG_MARKS):
+            continue
+        text = blob.decode("utf-8")
+        if name in story_parts:
+            stories[name] = _for_jinja(tpl.patch_xml(text))
+        else:
+            plain[name] = text
+    return PreparedTemplate(package.parts, document, body, head, tail, stories, plain, _style_ids(package, document))
+
+
+def _around_body(blob: bytes) -> tuple[str, str]:
+    """The document part's XML with its body cut out: (before, after)."""
+    root = parse(blob)
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise FormError("Word 範本的主文件沒有本文（w:body）")
+    body.clear()
+    body.text = MARK
+    prefix = body.prefix + ":" if body.prefix else ""
+    pieces = etree.tostring(root, encoding="unicode").split(f"<{prefix}body>{MARK}</{prefix}body>")
+    if len(pieces) != 2:
+        raise FormError("Word 範本的主文件無法分出本文（w:body）")
+    return pieces[0], pieces[1]
+
+
+def _style_ids(package: Package, document: str) -> dict[str, str]:
+    for _rid, reltype, target in package.relationships(document):
+        if reltype == RT_STYLES and target in package.parts:
+            root = parse(package.parts[target])
+            return {
+                name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
+                for style in root.iter(qn("w:style"))
+                if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))
+            }
+    return {}
+
+
+def _for_jinja(source: str) -> str:
+    """docxtpl's last step before Jinja: each paragraph on its own line (for error lines)."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", source)

@@ -1,0 +1,196 @@
+"""The city-wide batch: every agency built in parallel, failures recorded, summary and chart."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.city.batch import (
+    CHART_NAME,
+    COLUMNS,
+    SUMMARY_NAME,
+    Status,
+    build_all,
+    find_agencies,
+)
+from pipeline.errors import InputError
+from pipeline.inputs.read import read_inputs
+from pipeline.report.compute import compute_report
+from tests.conftest import run_cli
+from tests.support.synthetic import make_agency, make_city
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ERROR_BREACHES = {
+    "committee.share",
+    "committee.total",
+    "meetings.date-in-year",
+    "general.done-le-headcount",
+    "contacts.hours",
+    "impact.adopted-le-opinions",
+    "budget.current-total",
+    "strategies.group-minimum",
+}
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """Twenty synthetic agencies, two of them broken, built once with two workers."""
+    root = tmp_path_factory.mktemp("city")
+    agencies = make_city(root / "inputs", 20, seed=11, broken=2)
+    calls: list[tuple[str, int, int]] = []
+    result = build_all(
+        root / "inputs",
+        root / "outputs",
+        workers=2,
+        progress=lambda row, done, total: calls.append((row.folder, done, total)),
+    )
+    return agencies, result, calls, root / "outputs"
+
+
+def column(name: str) -> int:
+    """0-based position of a summary column."""
+    return [header for header, _, _ in COLUMNS].index(name)
+
+
+def test_eighteen_reports_each_in_its_agency_folder(city):
+    agencies, result, _, out = city
+    reports = sorted(out.glob("*/*.docx"))
+    assert len(reports) == 18 and len(result.built) == 18
+    built = {a.folder.name: a for a in agencies if not a.broken}
+    assert {p.parent.name for p in reports} == set(built)
+    for path in reports:
+        assert path.name.startswith(built[path.parent.name].name)
+
+
+def test_the_two_broken_agencies_are_named_with_the_reason(city):
+    agencies, result, _, _ = city
+    broken = {a.folder.name for a in agencies if a.broken}
+    assert len(broken) == 2
+    assert {row.folder for row in result.failed} == broken
+    for row in result.failed:
+        assert row.status == Status.FAILED and row.output is None
+        assert ".xlsx" in row.message and "Traceback" not in row.message
+    assert not result.ok
+
+
+def test_the_summary_has_a_row_for_each_of_the_twenty(city):
+    agencies, result, _, out = city
+    assert result.summary == out / SUMMARY_NAME
+    sheet = load_workbook(result.summary).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][column("機關資料夾")] == "機關資料夾"
+    assert "達1/3" in rows[0]  # the threshold comes from rules.yaml
+    body = rows[1:]
+    assert [r[column("機關資料夾")] for r in body] == [a.folder.name for a in agencies]
+    by_folder = {r[column("機關資料夾")]: r for r in body}
+    for agency in agencies:
+        row = by_folder[agency.folder.name]
+        if agency.broken:
+            assert row[column("狀態")] == Status.FAILED
+            assert row[column("說明")] == next(r.message for r in result.failed if r.folder == agency.folder.name)
+            continue
+        assert row[column("機關名稱")] == agency.name
+        assert row[column("組別")] == agency.groups
+        if set(agency.breaches) & ERROR_BREACHES:
+            assert row[column("錯誤")] > 0 and row[column("狀態")] == Status.ERRORS
+        elif not agency.breaches:
+            assert (row[column("錯誤")], row[column("警告")]) == (0, 0)
+            assert row[column("狀態")] == Status.BUILT
+        if "committee.share" in agency.breaches:
+            assert row[column("達1/3")] == "否"
+        if "strategies.group-minimum" in agency.breaches:
+            assert row[column("八 達最低要求")] == "否"
+
+
+def test_the_summary_figures_are_the_report_models(city, form):
+    agencies, result, _, _ = city
+    agency = next(a for a in agencies if not a.broken)
+    records, _ = read_inputs(agency.folder, form)
+    report = compute_report(records, form)
+    row = next(r for r in result.rows if r.folder == agency.folder.name)
+    assert row.committee_share == report.committee.lower_share
+    assert row.general_rate == report.general.rate_total
+    assert row.managers_rate == report.managers.rate_total
+    assert row.budget_current == report.budget.current_total
+    assert row.budget_next == report.budget.next_total
+    assert row.items_done == len(report.strategies.items_done)
+    assert row.categories_done == len(report.strategies.categories_done)
+    sheet = load_workbook(result.summary).active
+    line = next(
+        r for r in sheet.iter_rows(min_row=2, values_only=True) if r[column("機關資料夾")] == agency.folder.name
+    )
+    share = report.committee.lower_share
+    # Shown as the report prints it: the form's rule cuts (not rounds) to two decimals.
+    assert line[column("單一性別比例(較低者)")] == pytest.approx(int(Fraction(share) * 10_000) / 10_000)
+    assert line[column("本年度性別預算(元)")] == report.budget.current_total
+
+
+def test_progress_is_told_once_per_agency(city):
+    agencies, _, calls, _ = city
+    assert len(calls) == 20
+    assert [done for _, done, _ in calls] == list(range(1, 21))
+    assert {total for _, _, total in calls} == {20}
+    assert {folder for folder, _, _ in calls} == {a.folder.name for a in agencies}
+
+
+def test_the_chart_is_a_png(city):
+    _, result, _, out = city
+    assert result.chart == out / CHART_NAME
+    data = result.chart.read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
+
+
+def test_an_unusable_folder_raises_input_error(tmp_path):
+    with pytest.raises(InputError, match="找不到各機關資料夾"):
+        find_agencies(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="沒有任何機關子資料夾"):
+        find_agencies(tmp_path / "empty")
+
+
+def test_the_output_folder_and_hidden_folders_are_not_agencies(tmp_path):
+    for name in ("b", "a", ".hidden", "out"):
+        (tmp_path / name).mkdir()
+    assert [p.name for p in find_agencies(tmp_path, tmp_path / "out")] == ["a", "b"]
+
+
+# -- the command ------------------------------------------------------------------------
+
+
+def test_build_all_command_names_who_failed_and_exits_1(tmp_path, monkeypatch, capsys, form):
+    agencies = make_city(tmp_path / "in", 3, seed=21, broken=[1], form=form)
+    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--workers", "2"], monkeypatch)
+    captured = capsys.readouterr()
+    assert code == 1
+    broken = agencies[1].folder.name
+    assert f"{broken}：" in captured.err and "Traceback" not in captured.err
+    assert "失敗 1 個" in captured.out and "彙整表：" in captured.out
+    assert len(list((tmp_path / "out").glob("*/*.docx"))) == 2
+    assert (tmp_path / "out" / SUMMARY_NAME).is_file()
+
+
+def test_build_all_command_exits_0_when_all_are_clean(tmp_path, monkeypatch, capsys, form):
+    for i in range(2):
+        make_agency(tmp_path / "in" / f"{i:03d}", seed=30 + i, breaches=(), form=form)
+    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out")], monkeypatch)
+    assert code == 0
+    assert "失敗 0 個" in capsys.readouterr().out
+
+
+def test_build_all_command_exits_2_when_the_folder_is_unusable(tmp_path, monkeypatch, capsys):
+    code = run_cli(["build-all", str(tmp_path / "nope")], monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "找不到各機關資料夾" in err and "Traceback" not in err
+
+
+def test_build_all_writes_nothing_outside_its_output_folder(tmp_path, form):
+    make_agency(tmp_path / "in" / "a", seed=40, breaches=(), form=form)
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "in").rglob("*"))
+    build_all(tmp_path / "in", tmp_path / "out", workers=1)
+    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "in").rglob("*"))
+    assert before == after
+    assert Path(tmp_path / "out" / "a").is_dir()

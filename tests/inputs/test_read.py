@@ -1,0 +1,109 @@
+"""Reading workbooks: columns found by header text, problems named by cell."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.inputs.read import read_inputs
+from tests.conftest import MINIMAL, set_cell
+
+
+def test_sample_reads_without_findings(form):
+    from tests.conftest import SAMPLE_INPUTS
+
+    inputs, findings = read_inputs(SAMPLE_INPUTS, form)
+    assert findings == []
+    assert len(inputs.rows("s6.public_works")) == 4
+    assert inputs.fields("header.info").get("agency") == "臺北自來水事業處"
+
+
+def test_bad_value_names_file_sheet_cell_and_expectation(make_inputs, form):
+    folder = make_inputs()
+    ref = set_cell(folder / "02_性別平等專案小組.xlsx", "成員", "女性委員數", "四位")
+    inputs, findings = read_inputs(folder, form)
+    [finding] = findings
+    assert finding.rule == "input.bad-value"
+    assert (finding.source.workbook, finding.source.sheet, finding.source.cell) == (
+        "02_性別平等專案小組.xlsx",
+        "成員",
+        ref,
+    )
+    assert "四位" in finding.message and "數字" in finding.message
+    assert inputs.fields("s2.members").at("female").raw == "四位"
+
+
+def test_columns_are_found_by_header_text_even_moved_and_spaced(make_inputs, form):
+    folder = make_inputs(
+        MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"重點項目或方案名稱": "甲", "預期效益": "效益"}]}}
+    )
+    path = folder / "10_未來推展重點.xlsx"
+    book = load_workbook(path)
+    ws = book["重點項目"]
+    ws.insert_cols(1)  # an extra column in front
+    ws["A1"] = "備註"
+    ws["B1"] = " 重點項目或\n方案名稱 "  # spaces and a line break in the header
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert findings == []
+    [row] = inputs.rows("s10.plans")
+    assert row["name"] == "甲" and row["benefit"] == ("效益",)
+    assert row.at("name").source.cell == "B2"
+
+
+def test_blank_rows_are_skipped(make_inputs, form):
+    folder = make_inputs(
+        MINIMAL
+        | {"10_未來推展重點.xlsx": {"重點項目": [{"重點項目或方案名稱": "甲"}, {}, {"重點項目或方案名稱": "乙"}]}}
+    )
+    inputs, _ = read_inputs(folder, form)
+    assert [r["name"] for r in inputs.rows("s10.plans")] == ["甲", "乙"]
+
+
+def test_missing_required_value_is_an_error_at_its_cell(make_inputs, form):
+    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"現況說明": "只有現況"}]}})
+    _, findings = read_inputs(folder, form)
+    [finding] = findings
+    assert finding.rule == "input.required" and finding.source.cell == "A2"
+
+
+def test_missing_workbook_is_a_finding_and_the_section_is_empty(make_inputs, form):
+    folder = make_inputs()
+    (folder / "05_性別分析.xlsx").unlink()
+    inputs, findings = read_inputs(folder, form)
+    assert [f.rule for f in findings] == ["input.missing-workbook"]
+    assert inputs.rows("s5.analyses") == ()
+
+
+def test_fields_sheet_value_column_found_by_its_header(make_inputs, form):
+    folder = make_inputs()
+    path = folder / "02_性別平等專案小組.xlsx"
+    book = load_workbook(path)
+    ws = book["成員"]
+    ws.insert_cols(2)  # a 備註 column between 欄位 and 內容
+    ws["B1"] = "備註"
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert findings == []
+    members = inputs.fields("s2.members")
+    assert members["total"] == 9 and members.at("total").source.cell == "C2"
+
+
+@pytest.mark.parametrize("with_formula", [False, True], ids=["calamine", "openpyxl"])
+def test_free_tables_show_numbers_as_their_excel_format(make_inputs, form, with_formula):
+    from datetime import date
+
+    folder = make_inputs(MINIMAL | {"08-1_成果說明.xlsx": {"成果說明": [{"類型": "表格", "表格工作表": "統計"}]}})
+    path = folder / "08-1_成果說明.xlsx"
+    book = load_workbook(path)
+    ws = book.create_sheet("統計")
+    ws.append(["比率", "金額", "日期", "人數"])
+    ws.append([0.2153, 1234567, date(2020, 12, 17), 12])
+    ws["A2"].number_format = "0.00%"
+    ws["B2"].number_format = "#,##0"
+    ws["C2"].number_format = "yyyy/m/d"
+    if with_formula:
+        ws["D2"] = "=6+6"  # a workbook with formulas is read through openpyxl
+    book.save(path)
+    inputs, findings = read_inputs(folder, form)
+    assert inputs.free_tables["統計"].cells[1] == ("21.53%", "1,234,567", "109年12月17日", "12")

@@ -1,0 +1,153 @@
+"""report pull: a report's tables read back into section workbooks."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from docx import Document
+
+from pipeline import build
+from pipeline.errors import OutputError
+from pipeline.office.wml import caption_of
+from pipeline.review.extract import read_paragraphs, read_tables
+from pipeline.review.pull import pull_report
+
+
+def test_pulling_the_sample_report_and_rebuilding_reproduces_it(sample_report, tmp_path, form):
+    result = pull_report(sample_report, tmp_path / "pulled", form)
+    assert result.notes == []
+    assert len(result.files) == len(form.workbooks)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    assert read_tables(rebuilt) == read_tables(sample_report)
+    assert read_paragraphs(rebuilt) == read_paragraphs(sample_report)
+    assert (tmp_path / "pulled" / "attachments" / "公開揭示海報.png").is_file()
+
+
+def set_cell_text(doc, caption, row, col, text):
+    table = next(t for t in doc.tables if caption_of(t._tbl) == caption)
+    cell = table.rows[row].cells[col]
+    cell.paragraphs[0].runs[0].text = text
+    for run in cell.paragraphs[0].runs[1:]:
+        run.text = ""
+
+
+def test_reviewer_edits_flow_back_through_pull(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    set_cell_text(doc, "s5.analyses", 1, 2, "企劃處")
+    set_cell_text(doc, "s7.budget_next", 1, 1, "委請專家學者出席審查費")
+    set_cell_text(doc, "s10.future", 1, 1, "智能客服系統性別統計分析")
+    doc.save(str(edited))
+
+    pull_report(edited, tmp_path / "pulled", form)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    before, after = read_tables(sample_report), read_tables(rebuilt)
+    changed = {
+        (t, r, c): (before[t][r][c], after[t][r][c])
+        for t in before
+        for r in range(len(before[t]))
+        for c in range(len(before[t][r]))
+        if before[t][r][c] != after[t][r][c]
+    }
+    assert changed == {
+        ("s5.analyses", 1, 2): ("企劃科", "企劃處"),
+        ("s7.budget_next", 1, 1): ("委請專家學者人力技術服務委員出席審查費", "委請專家學者出席審查費"),
+        ("s10.future", 1, 1): ("本處智能客服系統使用統計分析", "智能客服系統性別統計分析"),
+    }
+    assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in before.items()}
+
+
+def test_pull_never_writes_into_a_folder_with_files(sample_report, tmp_path, form):
+    target = tmp_path / "inputs"
+    target.mkdir()
+    (target / "00_基本資料.xlsx").write_bytes(b"keep me")
+    digest = hashlib.sha256((target / "00_基本資料.xlsx").read_bytes()).hexdigest()
+    with pytest.raises(OutputError, match="已有檔案"):
+        pull_report(sample_report, target, form)
+    assert hashlib.sha256((target / "00_基本資料.xlsx").read_bytes()).hexdigest() == digest
+
+
+def test_pull_refuses_a_document_that_is_not_a_report(tmp_path, form):
+    from pipeline.errors import InputError
+
+    other = tmp_path / "letter.docx"
+    doc = Document()
+    doc.add_paragraph("一封信")
+    doc.add_table(rows=2, cols=2)
+    doc.save(str(other))
+    with pytest.raises(InputError, match="不是本產生器產生的報告"):
+        pull_report(other, tmp_path / "pulled", form)
+    assert not (tmp_path / "pulled").exists()
+
+
+def test_pull_survives_cells_a_reviewer_merged(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    table = next(t for t in doc.tables if caption_of(t._tbl) == "s10.future")
+    table.cell(1, 3).merge(table.cell(1, 4))  # 具體策略 and 預期效益 merged into one cell
+    doc.save(str(edited))
+    pull_report(edited, tmp_path / "pulled", form)
+    rebuilt = read_tables(build(tmp_path / "pulled", tmp_path / "out").output)
+    assert rebuilt["s10.future"][1][1] == "本處智能客服系統使用統計分析"
+    assert "透過智能客服系統管理平台" in rebuilt["s10.future"][1][3]
+
+
+def test_dates_are_read_back_in_the_form_s_own_date_format(sample_inputs, tmp_path):
+    import shutil
+
+    import yaml
+
+    from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+
+    form_dir = tmp_path / "form"
+    shutil.copytree(DEFAULT_FORM_DIR, form_dir)
+    path = form_dir / "form.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["formats"]["date_long"] = "民國{y}年{m:02d}月{d:02d}日"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    form = load_form(form_dir)
+    report = build(sample_inputs, tmp_path / "out", form_dir).output
+    assert any(p.startswith("民國110年02月24日") for p in read_paragraphs(report))
+    pull_report(report, tmp_path / "pulled", form)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
+    assert read_paragraphs(rebuilt) == read_paragraphs(report)
+    assert read_tables(rebuilt) == read_tables(report)
+
+
+def test_figures_in_reworded_template_paragraphs_are_still_read_back(sample_inputs, tmp_path):
+    import shutil
+
+    from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+
+    form_dir = tmp_path / "form"
+    shutil.copytree(DEFAULT_FORM_DIR, form_dir)
+    template = Document(str(form_dir / "report.docx"))
+    reworded = 0
+    for paragraph in template.paragraphs:
+        for run in paragraph.runs:
+            for old, new in (("男性人數：", "其中男性 "), ("一般公務員參訓者", "參訓之一般公務員共 ")):
+                if old in run.text:
+                    run.text = run.text.replace(old, new)
+                    reworded += 1
+    assert reworded == 2
+    template.save(str(form_dir / "report.docx"))
+    form = load_form(form_dir)
+    report = build(sample_inputs, tmp_path / "out", form_dir).output
+    assert any("其中男性 " in p for p in read_paragraphs(report))
+    result = pull_report(report, tmp_path / "pulled", form)
+    assert result.notes == []
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again", form_dir).output
+    assert read_paragraphs(rebuilt) == read_paragraphs(report)
+    assert read_tables(rebuilt) == read_tables(report)
+
+
+def test_a_paragraph_missing_from_the_report_is_named_by_its_wording(sample_report, tmp_path, form):
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    for paragraph in doc.paragraphs:
+        if paragraph.text.startswith("主管總數："):
+            paragraph._p.getparent().remove(paragraph._p)  # a reviewer deleted the line
+    doc.save(str(edited))
+    result = pull_report(edited, tmp_path / "pulled", form)
+    assert result.notes == ["報告中找不到「主管總數：… 男性主管數：… 女性主管數：…」這一段，其中的數字未讀回"]
