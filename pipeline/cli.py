@@ -66,8 +66,9 @@ def _as_json(findings: list[Finding]) -> str:
 @click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
 @click.option("--no-mark", is_flag=True, help="不輸出標示問題儲存格的活頁簿副本")
-@click.option("--pdf", "as_pdf", is_flag=True, help="另以 LibreOffice 輸出 PDF")
-def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_pdf: bool) -> None:
+@click.option("--pdf", "as_pdf", is_flag=True, help="另以 LibreOffice 輸出 PDF（PDF/A-2b）")
+@click.option("--odt", "as_odt", is_flag=True, help="另以 LibreOffice 輸出 ODF 文件（.odt）")
+def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_pdf: bool, as_odt: bool) -> None:
     """讀取各章節活頁簿，計算、檢核並產生報告 .docx。
 
     每個檢核結果會成為 Word 註解，並輸出標示問題儲存格的活頁簿副本（out/檢核標示/）。
@@ -90,10 +91,15 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
         click.echo(f"標示：{path}")
     for problem in result.unmarked:
         click.echo(f"注意：{problem}", err=True)
-    if as_pdf and result.output is not None:
-        from pipeline.submit.pdf import report_pdf
+    formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
+    if formats and result.output is not None:
+        from pipeline.submit.export import export_report
 
-        click.echo(f"寫入：{report_pdf(result.output)}")
+        exported = export_report(result.output, formats)
+        for kept in exported.kept_edits:
+            click.echo(f"注意：{result.output.with_suffix('.odt').name} 在上次產生後曾被編輯，已保存為 {kept}")
+        for path in exported.files.values():
+            click.echo(f"寫入：{path}")
     sys.exit(0 if result.ok else 1)
 
 
@@ -233,7 +239,7 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
     "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="送件檔案輸出資料夾"
 )
 def package_command(inputs: Path, out: Path) -> None:
-    """產生送件檔案：報告 PDF 與所有附件合併成一個有書籤的 PDF，及報告 .docx 與附件原檔的 zip。
+    """產生送件檔案：報告 .docx、.odt、PDF（PDF/A-2b），報告與所有附件合併成一個有書籤的 PDF，及報告與附件原檔的 zip。
 
     附件檔放在 inputs/attachments/，檔名以附件編號開頭（例：附件3-1 研習班.pdf），
     可用 .pdf、.docx、.xlsx、.jpg、.png。報告及 Word/Excel 附件經 LibreOffice 轉成 PDF，須先安裝。
@@ -249,7 +255,9 @@ def package_command(inputs: Path, out: Path) -> None:
     _summary(result.findings)
     if result.build.kept_edit is not None:
         click.echo(f"注意：{result.build.output.name} 在上次產生後曾被編輯，已保存為 {result.build.kept_edit}")
-    for path in (result.build.output, result.report_pdf):
+    for kept in result.kept_edits:
+        click.echo(f"注意：{result.report_odt.name} 在上次產生後曾被編輯，已保存為 {kept}")
+    for path in (result.build.output, result.report_odt, result.report_pdf):
         click.echo(f"寫入：{path}")
     click.echo(f"寫入：{result.pdf}（共 {result.pages} 頁）")
     for item in result.contents:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -93,6 +94,18 @@ needs_soffice = pytest.mark.skipif(
     shutil.which("soffice") is None and os.environ.get("CI") != "true",
     reason="LibreOffice not installed (tools/ensure-libreoffice installs it)",
 )
+
+
+def pdfa_claim(path: Path) -> tuple[str | None, str | None]:
+    """(pdfaid:part, pdfaid:conformance) from a PDF's XMP metadata."""
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    if "/Metadata" not in root:
+        return None, None
+    xmp = root["/Metadata"].get_object().get_data()
+    part = re.search(rb"pdfaid:part(?:>|=\")(\d)", xmp)
+    conformance = re.search(rb"pdfaid:conformance(?:>|=\")(\w)", xmp)
+    return (part and part.group(1).decode()), (conformance and conformance.group(1).decode())
 
 
 def pdf_bytes(pages: int = 1) -> bytes:

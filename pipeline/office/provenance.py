@@ -5,6 +5,9 @@ file, the build time and a fingerprint of its own content (word/document.xml
 and the comments).  A later build compares the fingerprint with the file on
 disk: a mismatch means a person edited the file since, and the edited file is
 kept instead of being silently overwritten.
+
+The .odt made from it carries the same properties as ODF user-defined metadata
+(meta.xml), with the fingerprint of its own content (content.xml, styles.xml).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 FINGERPRINT = "報告產生器:內容指紋"
 PREFIX = "報告產生器:"
 CONTENT_PARTS = ("word/document.xml", "word/comments.xml")
+ODF_CONTENT_PARTS = ("content.xml", "styles.xml")
+ODF_META_PART = "meta.xml"
+OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+META_NS = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
+ODF_SUFFIXES = (".odt", ".ods")
 # What reading a damaged .docx raises: a bad zip, a cut-short or scrambled member.
 DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 
@@ -53,10 +61,11 @@ def package_fingerprint(package: Package) -> str:
 
 
 def file_fingerprint(path: Path) -> str:
-    """The fingerprint of a saved .docx."""
+    """The fingerprint of a saved .docx (or .odt)."""
+    parts = ODF_CONTENT_PARTS if Path(path).suffix.lower() in ODF_SUFFIXES else CONTENT_PARTS
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
-        return _fingerprint(z.read(n) if n in names else b"" for n in CONTENT_PARTS)
+        return _fingerprint(z.read(n) if n in names else b"" for n in parts)
 
 
 def set_properties(package: Package, properties: Mapping[str, str], fingerprint: str) -> None:
@@ -76,13 +85,20 @@ def set_properties(package: Package, properties: Mapping[str, str], fingerprint:
 
 
 def read_properties(path: Path) -> dict[str, str]:
-    """The generator's custom properties of a .docx (empty when it has none)."""
+    """The generator's custom properties of a .docx or .odt (empty when it has none)."""
+    odf = Path(path).suffix.lower() in ODF_SUFFIXES
     try:
         with zipfile.ZipFile(path) as z:
-            root = parse(z.read(CUSTOM_PART))
+            root = parse(z.read(ODF_META_PART if odf else CUSTOM_PART))
     except (KeyError, *DAMAGED, etree.XMLSyntaxError):
         return {}
     found = {}
+    if odf:
+        for prop in root.iter(f"{{{META_NS}}}user-defined"):
+            name = prop.get(f"{{{META_NS}}}name") or ""
+            if name.startswith(PREFIX):
+                found[name[len(PREFIX) :]] = prop.text or ""
+        return found
     for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
         name = prop.get("name") or ""
         value = prop.find(f"{{{VT_NS}}}lpwstr")
@@ -91,8 +107,42 @@ def read_properties(path: Path) -> dict[str, str]:
     return found
 
 
+def stamp_odf(path: Path, properties: Mapping[str, str]) -> None:
+    """Record ``properties`` and the file's own content fingerprint in an ODF file's meta.xml
+    (in place: the caller writes to a temporary file and moves it into place).
+
+    LibreOffice carries a .docx's custom properties over as user-defined metadata,
+    the .docx's fingerprint among them; every generator property is replaced here.
+    """
+    values = {**{PREFIX + k: v for k, v in properties.items()}, FINGERPRINT: file_fingerprint(path)}
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        data = {info.filename: z.read(info) for info in infos}
+    root = parse(data[ODF_META_PART]) if ODF_META_PART in data else None
+    if root is None:
+        root = etree.Element(f"{{{OFFICE_NS}}}document-meta", nsmap={"office": OFFICE_NS, "meta": META_NS})
+        root.set(f"{{{OFFICE_NS}}}version", "1.3")
+    meta = root.find(f"{{{OFFICE_NS}}}meta")
+    if meta is None:
+        meta = etree.SubElement(root, f"{{{OFFICE_NS}}}meta")
+    for old in list(meta.iter(f"{{{META_NS}}}user-defined")):
+        if (old.get(f"{{{META_NS}}}name") or "").startswith(PREFIX):
+            old.getparent().remove(old)
+    for name, value in values.items():
+        prop = etree.SubElement(meta, f"{{{META_NS}}}user-defined", {f"{{{META_NS}}}name": name})
+        prop.set(f"{{{META_NS}}}value-type", "string")
+        prop.text = value
+    data[ODF_META_PART] = serialize(root)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in infos:
+            # The mimetype member stays first and stored, as ODF requires.
+            z.writestr(info, data.pop(info.filename))
+        if ODF_META_PART in data:
+            z.writestr(ODF_META_PART, data[ODF_META_PART])
+
+
 def was_edited(path: Path) -> bool:
-    """True when a .docx is not exactly as this generator wrote it (or not ours at all)."""
+    """True when a .docx or .odt is not exactly as this generator wrote it (or not ours at all)."""
     recorded = read_properties(path).get(FINGERPRINT[len(PREFIX) :])
     try:
         return recorded is None or recorded != file_fingerprint(path)

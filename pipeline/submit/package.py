@@ -1,18 +1,22 @@
 """The submission package: the report and every annex in one bookmarked PDF, plus a zip.
 
 ``package()`` builds the report (a clean copy, without review comments),
-converts it to PDF, then appends every annex in annex order (1, 2, 3-1, 3-2,
-4-1 … 7): PDFs as they are, Word and Excel files through LibreOffice, images
-scaled onto an A4 page.  Each annex and sub-annex gets a PDF bookmark, the
-sub-annexes nested under their annex.  An annex file that cannot be read
-(corrupt, password-protected) is left out and listed; the rest is still
-written.  The zip holds the report .docx and the original annex files.
+converts it to PDF/A-2b and to ODF (.odt, checked against the .docx), then
+appends every annex in annex order (1, 2, 3-1, 3-2, 4-1 … 7): PDFs as they
+are, Word and Excel files through LibreOffice, images scaled onto an A4 page.
+Each annex and sub-annex gets a PDF bookmark, the sub-annexes nested under
+their annex.  An annex file that cannot be read (corrupt, password-protected)
+is left out and listed; the rest is still written.  The zip holds the report
+.docx and .odt and the original annex files.
+
+All conversions run in one LibreOffice session, started while the report is
+being built; annexes are converted from private copies with their external
+links cut (:mod:`pipeline.submit.offline`), so nothing is fetched.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +42,8 @@ from pipeline.report.annexes import (
     each_annex,
     find_annex_files,
 )
-from pipeline.submit.pdf import convert_to_pdf, find_soffice, report_pdf
+from pipeline.submit.export import ReportExport
+from pipeline.submit.libreoffice import Job, Office
 
 A4 = (595.2756, 841.8898)  # points, portrait
 IMAGE_MARGIN = 28.35  # 1 cm around an image annex
@@ -81,6 +86,8 @@ class PackageResult:
     pages: int
     contents: list[PackedAnnex] = field(default_factory=list)
     failures: list[AnnexFailure] = field(default_factory=list)
+    report_odt: Path | None = None
+    kept_edits: list[Path] = field(default_factory=list)  # reviewer-edited .odt moved to history/
 
     @property
     def findings(self) -> list[Finding]:
@@ -100,27 +107,35 @@ def package(
 ) -> PackageResult:
     """Build the report and write the submission package into ``out``.
 
-    Writes ``<報告>.docx`` and ``<報告>.pdf``, ``<報告>_含附件.pdf`` (the report then
-    every annex, bookmarked) and ``<報告>_送件.zip`` (the .docx and the original
-    annex files).  Raises ToolMissing, before writing anything, when LibreOffice
-    is not installed.
+    Writes ``<報告>.docx``, ``<報告>.odt`` and ``<報告>.pdf`` (PDF/A-2b),
+    ``<報告>_含附件.pdf`` (the report then every annex, bookmarked) and
+    ``<報告>_送件.zip`` (the .docx, the .odt and the original annex files).
+    Raises ToolMissing, before writing anything, when LibreOffice is not installed.
     """
-    find_soffice()
     inputs, out = Path(inputs), Path(out)
-    built = build(inputs, out, form_dir, comments=False)
-    if built.output is None:  # build() writes unless strict; kept as a guard
-        raise InputError("報告未產生，無法製作送件檔案")
-    report = report_pdf(built.output)
-    # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
-    form = load_form(form_dir)
-    records, _ = read_inputs(inputs, form)
-    found = find_annex_files(form, records)
+    with Office() as office:
+        office.start()  # LibreOffice starts while the report is built
+        built = build(inputs, out, form_dir, comments=False)
+        if built.output is None:  # build() writes unless strict; kept as a guard
+            raise InputError("報告未產生，無法製作送件檔案")
+        # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
+        form = load_form(form_dir)
+        records, _ = read_inputs(inputs, form)
+        found = find_annex_files(form, records)
+        export = ReportExport(built.output, ("pdf", "odt"), office)
+        annex_files = [path for annex in each_annex(found.annexes) for path in found.files_of(annex)]
+        office_files = [path for path in annex_files if path.suffix.lower() in OFFICE_EXTENSIONS]
+        folder = office.work / "annexes"
+        jobs = [Job(path, (("pdf", folder / f"{n}.pdf"),)) for n, path in enumerate(office_files)]
+        results = office.convert_all([export.job, *jobs])
+        exported = export.deliver(results[0])
+        converted = {job.source: (job.outputs[0][1], error) for job, error in zip(jobs, results[1:], strict=True)}
+        report = exported.files["pdf"]
 
-    writer = PdfWriter()
-    with _quiet_pypdf():
-        writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
-        with tempfile.TemporaryDirectory(prefix="report-package-") as tmp:
-            contents, failures = _append_annexes(writer, found, Path(tmp))
+        writer = PdfWriter()
+        with _quiet_pypdf():
+            writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
+            contents, failures = _append_annexes(writer, found, folder, converted)
     writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
     pages = len(writer.pages)
@@ -128,12 +143,23 @@ def package(
     with atomic_write(pdf_path) as tmp_pdf:
         with tmp_pdf.open("wb") as handle:
             writer.write(handle)
-    zip_path = _write_zip(out / f"{built.output.stem}{ZIP_SUFFIX}.zip", built.output, found)
-    return PackageResult(built, report, pdf_path, zip_path, pages, contents, failures)
+    odt = exported.files["odt"]
+    zip_path = _write_zip(out / f"{built.output.stem}{ZIP_SUFFIX}.zip", (built.output, odt), found)
+    return PackageResult(
+        built, report, pdf_path, zip_path, pages, contents, failures, report_odt=odt, kept_edits=exported.kept_edits
+    )
 
 
-def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
-    """Append every annex's pages in annex order with a bookmark each; collect failures."""
+Converted = dict[Path, tuple[Path, ConversionError | None]]
+
+
+def _append_annexes(
+    writer: PdfWriter, found: AnnexFiles, work: Path, converted: Converted | None = None
+) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
+    """Append every annex's pages in annex order with a bookmark each; collect failures.
+
+    ``converted``: the Word/Excel annexes already converted, by path (their PDF, or the error).
+    """
     contents: list[PackedAnnex] = []
     failures: list[AnnexFailure] = []
 
@@ -141,7 +167,7 @@ def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[l
         start = len(writer.pages)
         for path in found.files_of(annex):
             try:
-                pages = annex_pdf(path, work)
+                pages = annex_pdf(path, work, converted)
             except ConversionError as exc:
                 failures.append(AnnexFailure(annex.number, path, str(exc)))
                 continue
@@ -163,15 +189,25 @@ def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[l
     return contents, failures
 
 
-def annex_pdf(path: Path, work: Path) -> PdfReader:
+def annex_pdf(path: Path, work: Path, converted: Converted | None = None) -> PdfReader:
     """One annex file as PDF pages: a PDF as it is, Word/Excel via LibreOffice, an image on A4.
 
-    Raises ConversionError naming the file when it cannot be read (corrupt,
-    password-protected, not what its extension says).
+    A Word/Excel file found in ``converted`` is taken from there; any other is
+    converted in a LibreOffice session of its own.  Raises ConversionError naming
+    the file when it cannot be read (corrupt, password-protected, not what its
+    extension says).
     """
     extension = path.suffix.lower()
     if extension in OFFICE_EXTENSIONS:
-        data = convert_to_pdf(path, work / f"{path.name}.pdf").read_bytes()
+        if converted is not None and path in converted:
+            produced, error = converted[path]
+            if error is not None:
+                raise error
+        else:
+            from pipeline.submit.pdf import convert_to_pdf
+
+            produced = convert_to_pdf(path, work / f"{path.name}.pdf")
+        data = produced.read_bytes()
     elif extension in IMAGE_EXTENSIONS:
         data = image_pdf(path)
     else:
@@ -231,11 +267,12 @@ def image_pdf(path: Path) -> bytes:
     return out.getvalue()
 
 
-def _write_zip(path: Path, report_docx: Path, found: AnnexFiles) -> Path:
-    """The report .docx and every annex file as filed (also ones left out of the PDF)."""
+def _write_zip(path: Path, reports: tuple[Path, ...], found: AnnexFiles) -> Path:
+    """The report's .docx and .odt and every annex file as filed (also ones left out of the PDF)."""
     with atomic_write(path) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.write(report_docx, report_docx.name)
+            for report in reports:
+                archive.write(report, report.name)
             for annex in each_annex(found.annexes):
                 for annex_file in found.files_of(annex):
                     archive.write(annex_file, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")

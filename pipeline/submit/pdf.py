@@ -1,133 +1,40 @@
-"""Word and Excel files to PDF through LibreOffice, headless.
+"""One file converted by LibreOffice, for callers that have a single file to convert.
 
-Each conversion runs its own LibreOffice on a private copy of the file, with a
-private profile in a temporary folder, under a time limit: an open LibreOffice
-window, a broken user profile or a lock file cannot get in the way, and
-nothing is ever written beside the clerk's files.
+Commands with several conversions open one :class:`pipeline.submit.libreoffice.Office`
+for all of them; these helpers open a session for one file.  PDFs are PDF/A-2b.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import zipfile
 from pathlib import Path
 
-from pipeline.errors import ConversionError, ToolMissing
-from pipeline.inputs.filecheck import OLE_MAGIC
-from pipeline.outputs import atomic_write
+from pipeline.submit.libreoffice import DEFAULT_TIMEOUT, Office, find_soffice
 
-INSTALL_HINT = "sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
-PROGRAMS = ("soffice", "libreoffice")
-# Where the installers put it when it is not on PATH (Windows, macOS).
-KNOWN_LOCATIONS = (
-    Path("C:/Program Files/LibreOffice/program/soffice.exe"),
-    Path("C:/Program Files (x86)/LibreOffice/program/soffice.exe"),
-    Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
-)
-CONVERTIBLE = (".docx", ".xlsx")
-DEFAULT_TIMEOUT = 180.0  # seconds; a long report converts in well under a minute
-# An encrypted .docx/.xlsx (and an old .doc/.xls) is an OLE compound file, not a zip.
+__all__ = ["convert", "convert_to_pdf", "find_soffice", "report_pdf"]
 
 
-def find_soffice() -> str:
-    """The LibreOffice program to run; ToolMissing, with the install hint, when there is none."""
-    for name in PROGRAMS:
-        found = shutil.which(name)
-        if found:
-            return found
-    for location in KNOWN_LOCATIONS:
-        if location.is_file():
-            return str(location)
-    raise ToolMissing(
-        "找不到 LibreOffice（soffice），無法將 Word／Excel 檔轉成 PDF。\n"
-        f"請先安裝：{INSTALL_HINT}\n"
-        "（Windows／macOS：由 https://www.libreoffice.org 下載安裝）"
-    )
+def convert(
+    source: Path, target: Path, convert_to: str = "", label: str = "", *, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
+    """Convert ``source`` to ``target`` (written atomically) in its own LibreOffice session.
 
-
-def _check_office_file(source: Path) -> None:
-    """Refuse what LibreOffice would misread: it opens any non-zip file as plain text."""
-    kind = source.suffix.lower()
-    try:
-        with source.open("rb") as handle:
-            head = handle.read(len(OLE_MAGIC))
-    except OSError as exc:
-        raise ConversionError(f"無法讀取「{source.name}」：{exc}") from exc
-    if head == OLE_MAGIC:
-        raise ConversionError(
-            f"「{source.name}」有密碼保護（或是舊版 .doc／.xls 改了副檔名），無法轉成 PDF："
-            f"請移除密碼，或另存為 {kind} 或 PDF 後再放入"
-        )
-    if not zipfile.is_zipfile(source):
-        raise ConversionError(f"「{source.name}」不是有效的 {kind} 檔（檔案可能已損毀），無法轉成 PDF")
-
-
-def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
-    """Run LibreOffice; on timeout end it and every process it started."""
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=os.name == "posix"
-    )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)  # soffice starts soffice.bin under it
-        else:
-            process.kill()
-        process.communicate()
-        raise
-    return subprocess.CompletedProcess(command, process.returncode, out, err)
+    The format is ``convert_to``'s extension (``pdf``, ``odt``, ``docx:MS Word 2007 XML``
+    …), else ``target``'s.  Raises ToolMissing without LibreOffice and ConversionError,
+    naming the file, when it cannot be converted.
+    """
+    target = Path(target)
+    extension = convert_to.split(":", 1)[0] or target.suffix.lstrip(".")
+    staged = target if target.suffix.lower() == f".{extension}" else target.with_name(f"{target.name}.{extension}")
+    with Office(timeout=timeout) as office:
+        office.convert(Path(source), staged)
+    if staged != target:
+        staged.replace(target)
+    return target
 
 
 def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Convert a .docx or .xlsx file to PDF at ``target`` (written atomically); returns ``target``.
-
-    Raises ToolMissing when LibreOffice is not installed and ConversionError,
-    naming the file, when it cannot be converted.
-    """
-    source, target = Path(source), Path(target)
-    soffice = find_soffice()
-    if source.suffix.lower() not in CONVERTIBLE:
-        raise ConversionError(f"「{source.name}」不是 Word（.docx）或 Excel（.xlsx）檔，無法轉成 PDF")
-    _check_office_file(source)
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as tmp:
-        work = Path(tmp)
-        # An ASCII name: LibreOffice under a C locale mangles others.
-        copy = work / f"document{source.suffix.lower()}"
-        shutil.copyfile(source, copy)
-        command = [
-            soffice,
-            "--headless",
-            "--norestore",
-            "--nologo",
-            "--nolockcheck",
-            f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work / "out"),
-            str(copy),
-        ]
-        try:
-            done = _run(command, timeout)
-        except subprocess.TimeoutExpired as exc:
-            raise ConversionError(
-                f"LibreOffice 轉換「{source.name}」超過 {timeout:g} 秒仍未完成（檔案可能過大或已損毀）"
-            ) from exc
-        except OSError as exc:
-            raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{exc}") from exc
-        produced = work / "out" / "document.pdf"
-        if done.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
-            detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            reason = f"（LibreOffice：{detail[-1]}）" if detail else ""
-            raise ConversionError(f"LibreOffice 無法將「{source.name}」轉成 PDF，檔案可能已損毀或有密碼保護{reason}")
-        with atomic_write(target) as tmp_target:
-            shutil.copyfile(produced, tmp_target)
-    return target
+    """Convert a .docx, .xlsx, .odt or .ods file to PDF/A at ``target``; returns ``target``."""
+    return convert(source, target, "pdf", timeout=timeout)
 
 
 def report_pdf(docx_path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:

@@ -534,8 +534,9 @@ class Document:
             in_body = row is not None and row < body_rows
             index = spec.header_rows + row if in_body else len(rows) - 1
             cells = physical_cells(rows[index])
-            tc = cells[min(col, len(cells) - 1)]
-            return tc.find(W_P)
+            tc = _merge_origin(rows, index, cells[min(col, len(cells) - 1)])
+            if tc is not None:
+                return tc.find(W_P)
         paragraphs = self.body.findall(W_P)
         if target.section:
             prefix = target.section + "、"
@@ -614,6 +615,33 @@ def _tc_at(tr: Element, col: int) -> Element:
             return tc
         start += span
     raise IndexError(col)
+
+
+def _merge_origin(rows: list[Element], index: int, tc: Element) -> Element | None:
+    """The first cell of the merged area ``tc`` (in ``rows[index]``) belongs to; ``tc`` itself
+    when it is not a continuation.  LibreOffice drops a comment anchored in a vertically
+    continued cell, so comments go to the area's first cell (None: no such cell found)."""
+    tc_pr = tc.find(qn("w:tcPr"))
+    vmerge = None if tc_pr is None else tc_pr.find(qn("w:vMerge"))
+    if vmerge is None or vmerge.get(qn("w:val")) == "restart":
+        return tc
+    column = 0
+    for cell in physical_cells(rows[index]):
+        if cell is tc:
+            break
+        column += grid_span(cell)
+    for above in reversed(rows[:index]):
+        try:
+            cell = _tc_at(above, column)
+        except IndexError:
+            return None
+        cell_pr = cell.find(qn("w:tcPr"))
+        merge = None if cell_pr is None else cell_pr.find(qn("w:vMerge"))
+        if merge is None:
+            return None  # a continuation without a start: the section heading instead
+        if merge.get(qn("w:val")) == "restart":
+            return cell
+    return None
 
 
 def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, int]]:

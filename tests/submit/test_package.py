@@ -6,6 +6,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import time
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -15,10 +16,12 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.errors import ConversionError
+from pipeline.office.provenance import read_properties, was_edited
 from pipeline.report.annexes import ANNEX_FOLDER, file_number, number_key
-from pipeline.submit import pdf
+from pipeline.submit import libreoffice
 from pipeline.submit.package import A4, ZIP_ANNEX_FOLDER, annex_pdf, image_pdf, package
-from tests.conftest import SAMPLE_INPUTS, needs_soffice, pdf_bytes, run_cli
+from tests.conftest import SAMPLE_INPUTS, needs_soffice, pdf_bytes, pdfa_claim, run_cli
+from tests.support.office_links import Listener, linked_files
 
 REPORT = "臺北自來水事業處109年推動性別平等工作成果報告"
 TOP_LEVEL = [
@@ -149,11 +152,44 @@ def test_the_zip_holds_the_report_and_the_original_annex_files(packaged):
     files = annex_files(SAMPLE_INPUTS)
     with zipfile.ZipFile(packaged.zip) as archive:
         names = archive.namelist()
-        assert names == [packaged.build.output.name, *(f"{ZIP_ANNEX_FOLDER}/{p.name}" for p in files)]
+        reports = [packaged.build.output, packaged.report_odt]
+        assert names == [*(p.name for p in reports), *(f"{ZIP_ANNEX_FOLDER}/{p.name}" for p in files)]
         for path in files:
             assert archive.read(f"{ZIP_ANNEX_FOLDER}/{path.name}") == path.read_bytes()
-        assert archive.read(names[0]) == packaged.build.output.read_bytes()
+        for path in reports:
+            assert archive.read(path.name) == path.read_bytes()
     assert not any("公開揭示海報" in name for name in names)  # an image of the text, no annex
+
+
+@needs_soffice
+def test_the_report_is_also_pdfa_and_a_checked_odt(packaged):
+    assert pdfa_claim(packaged.report_pdf) == ("2", "B")
+    odt = packaged.report_odt
+    assert odt == packaged.build.output.with_suffix(".odt") and packaged.kept_edits == []
+    with zipfile.ZipFile(odt) as archive:
+        assert archive.namelist()[0] == "mimetype"
+        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.text"
+    # The build's provenance, with the .odt's own fingerprint: as generated, not edited.
+    ours, docx = read_properties(odt), read_properties(packaged.build.output)
+    assert ours["內容指紋"] != docx["內容指紋"]
+    assert {k: v for k, v in ours.items() if k != "內容指紋"} == {k: v for k, v in docx.items() if k != "內容指紋"}
+    assert not was_edited(odt)
+
+
+@needs_soffice
+def test_an_annex_linking_to_a_server_makes_no_connection(sample_inputs, tmp_path):
+    folder = sample_inputs / ANNEX_FOLDER
+    with Listener() as listener:
+        linked = {p.stem: p for p in linked_files(tmp_path / "linked", listener.url)}
+        # Annex 5-1 (a Word file) and annex 6 (an Excel file) replaced by ones with linked pictures.
+        for old, new in (("附件5-1 ", "docx_picture_link"), ("附件6 ", "xlsx_picture_link")):
+            target = next(folder.glob(f"{old}*"))
+            target.unlink()
+            shutil.copyfile(linked[new], target.with_suffix(linked[new].suffix))
+        result = package(sample_inputs, tmp_path / "out")
+        time.sleep(0.5)  # a late request still counts
+    assert result.failures == [] and result.ok
+    assert listener.connections == []
 
 
 @needs_soffice
@@ -220,7 +256,7 @@ def test_a_password_protected_annex_is_listed_and_exits_1(packaged, sample_input
 
 def test_without_libreoffice_package_stops_before_writing(sample_inputs, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(pdf, "KNOWN_LOCATIONS", ())
+    monkeypatch.setattr(libreoffice, "KNOWN_LOCATIONS", ())
     out = tmp_path / "out"
     code = run_cli(["package", "--inputs", str(sample_inputs), "--out", str(out)], monkeypatch)
     err = capsys.readouterr().err
