@@ -20,7 +20,7 @@ _CACHE = tempfile.mkdtemp(prefix="report-test-cache-")
 os.environ.setdefault("TPE_REPORT_CACHE", _CACHE)
 
 from openpyxl import load_workbook  # noqa: E402
-from pypdf import PdfWriter  # noqa: E402
+from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from pipeline import build  # noqa: E402
 from pipeline.form.spec import Form, load_form  # noqa: E402
