@@ -26,6 +26,7 @@ from pipeline import build  # noqa: E402
 from pipeline.form.spec import Form, load_form  # noqa: E402
 from pipeline.inputs.read import fold_header  # noqa: E402
 from pipeline.inputs.workbooks import write_workbook  # noqa: E402
+from tests.support.synthetic import make_agency  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"
@@ -51,6 +52,16 @@ def sample_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample-out")
     result = build(SAMPLE_INPUTS, out)
     assert result.output is not None and result.output.is_file()
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def group_minimum_report(form, tmp_path_factory) -> Path:
+    """An agency below its group's minimum in section 八: the finding sits in a merged cell."""
+    root = tmp_path_factory.mktemp("group-minimum")
+    make_agency(root / "inputs", 5, breaches=("strategies.group-minimum",), form=form)
+    result = build(root / "inputs", root / "out")
+    assert any(f.rule == "strategies.group-minimum" for f in result.findings)
     return result.output
 
 

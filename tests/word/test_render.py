@@ -14,6 +14,7 @@ from lxml import etree
 from pipeline.errors import FormError
 from pipeline.form.spec import DEFAULT_FORM_DIR
 from pipeline.office.opc import NS, qn
+from pipeline.submit.odf import docx_shape
 from pipeline.word import template as template_module
 from pipeline.word.render import JINJA, CachingEnvironment, Document, fit_table_grids, parse_rendered
 from pipeline.word.template import load_template
@@ -381,3 +382,20 @@ def test_a_finding_naming_a_file_with_control_characters_is_still_a_comment(form
     document.save(tmp_path / "report.docx", {})
     with zipfile.ZipFile(tmp_path / "report.docx") as archive:
         assert "「附件9 ab.pdf」不屬於任何附件" in archive.read("word/comments.xml").decode("utf-8")
+
+
+W_NS = "{" + NS["w"] + "}"
+
+
+def test_a_finding_on_a_merged_area_is_anchored_in_its_first_cell(group_minimum_report):
+    with zipfile.ZipFile(group_minimum_report) as archive:
+        body = etree.fromstring(archive.read("word/document.xml"))
+    cells = [next(r.iterancestors(W_NS + "tc")) for r in body.iter(W_NS + "commentReference")]
+    assert cells
+    for tc in cells:  # never a continued cell of a vertical merge, which LibreOffice drops
+        merge = tc.find(f"{W_NS}tcPr/{W_NS}vMerge")
+        assert merge is None or merge.get(W_NS + "val") == "restart"
+    # The group minimum's comment is in section 八's table, in a cell spanning several rows.
+    shape = docx_shape(group_minimum_report)
+    spans = [shape.tables[t][r][c].rows for t, r, c in filter(None, shape.comments)]
+    assert max(spans) > 1
