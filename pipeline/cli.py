@@ -220,7 +220,8 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱",
 )
-def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None) -> None:
+@click.option("--ods", "as_ods", is_flag=True, help="以 ODF 試算表（.ods）格式建立（需 LibreOffice）")
+def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None, as_ods: bool) -> None:
     """為新年度建立一套空白的各章節活頁簿（含下拉選單與填寫說明）。
 
     例：report init --agency 臺北自來水事業處 --year 110 --group C群、C2組 --from inputs
@@ -229,7 +230,7 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
     from pipeline.inputs.init import init_inputs
 
     target = out or Path(f"inputs-{year}")
-    for path in init_inputs(target, agency, year, group, load_form(), previous):
+    for path in init_inputs(target, agency, year, group, load_form(), previous, ods=as_ods):
         click.echo(f"寫入：{path}")
 
 

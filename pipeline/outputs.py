@@ -66,7 +66,7 @@ def remove_stale_temporaries(folder: Path) -> None:
 def clear_marked(folder: Path) -> None:
     """Remove the marked workbook copies of an earlier build: what is fixed must not stay red."""
     if folder.is_dir():
-        for old in folder.glob("*.xlsx"):
+        for old in [*folder.glob("*.xlsx"), *folder.glob("*.ods")]:
             old.unlink()
 
 

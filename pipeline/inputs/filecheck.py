@@ -22,7 +22,7 @@ ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 
 
 def check_workbook_file(path: Path) -> None:
-    """Raise InputError with the reason when ``path`` is not a usable .xlsx file."""
+    """Raise InputError with the reason when ``path`` is not a usable .xlsx (or .ods) file."""
     name = path.name
     if path.suffix.lower() == ".xls":
         raise InputError(f"{name} 是舊版 Excel（.xls）格式：請在 Excel 另存為「Excel 活頁簿 (.xlsx)」")
@@ -39,8 +39,10 @@ def check_workbook_file(path: Path) -> None:
             if ENCRYPTED_MARK in handle.read(min(size, 4 * 1024 * 1024)):
                 raise InputError(f"{name} 設有開啟密碼：請在 Excel 移除密碼（檔案 → 資訊 → 保護活頁簿）後再存檔")
             raise InputError(f"{name} 是舊版 Excel（.xls）格式：請在 Excel 另存為「Excel 活頁簿 (.xlsx)」")
+    ods = path.suffix.lower() == ".ods"
+    kind = " OpenDocument 試算表（.ods）" if ods else " Excel 活頁簿（.xlsx）"
     if head[:4] != ZIP_MAGIC:
-        raise InputError(f"{name} 不是 Excel 活頁簿（.xlsx）檔案")
+        raise InputError(f"{name} 不是{kind}檔案")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -53,7 +55,21 @@ def check_workbook_file(path: Path) -> None:
                 if total > MAX_UNPACKED_BYTES or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
                     raise InputError(f"{name} 解壓縮後異常龐大（疑似壓縮炸彈），已拒絕讀取")
             names = {m.filename for m in members}
-            if "xl/workbook.xml" not in names:
+            if ods:
+                _check_ods(archive, names, name)
+            elif "xl/workbook.xml" not in names:
                 raise InputError(f"{name} 不是 Excel 活頁簿（缺少 xl/workbook.xml）")
     except zipfile.BadZipFile as exc:
-        raise InputError(f"{name} 檔案已損毀，無法以 .xlsx 開啟（{exc}）") from exc
+        raise InputError(f"{name} 檔案已損毀，無法以 {path.suffix.lower()} 開啟（{exc}）") from exc
+
+
+def _check_ods(archive: zipfile.ZipFile, names: set[str], name: str) -> None:
+    """An OpenDocument spreadsheet: its mimetype, its content, no password."""
+    from pipeline.inputs.ods import MIMETYPE, is_encrypted
+
+    if is_encrypted(archive):
+        raise InputError(f"{name} 設有開啟密碼：請在 LibreOffice 取消密碼（檔案 → 屬性 → 安全性）後再存檔")
+    if "mimetype" in names and archive.read("mimetype").strip() != MIMETYPE:
+        raise InputError(f"{name} 不是試算表（.ods），而是其他 OpenDocument 文件")
+    if "content.xml" not in names:
+        raise InputError(f"{name} 不是試算表（.ods）（缺少 content.xml）")

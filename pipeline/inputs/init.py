@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError, OutputError
+from pipeline.errors import ConversionError, InputError, OutputError
 from pipeline.form.fmt import Formatter
 from pipeline.form.spec import Form
 from pipeline.inputs.read import read_inputs
 from pipeline.inputs.records import Inputs, Record
 from pipeline.inputs.values import BadValue, parse_groups
 from pipeline.inputs.workbooks import write_workbook
+from pipeline.outputs import atomic_write
 
 
 def _cell(value: Any, fmt: Formatter) -> Any:
@@ -56,11 +59,28 @@ def _put(data: dict[str, dict[str, Any]], form: Form, ref: str, value: Any) -> N
     data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})[form.field_spec(sheet_id, key).header] = value
 
 
-def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previous: Path | None = None) -> list[Path]:
-    """Write blank section workbooks for ``agency``'s report of ``year`` into a new folder."""
+def init_inputs(
+    out: Path,
+    agency: str,
+    year: int,
+    group: str,
+    form: Form,
+    previous: Path | None = None,
+    *,
+    ods: bool = False,
+) -> list[Path]:
+    """Write blank section workbooks for ``agency``'s report of ``year`` into a new folder.
+
+    ``ods``: as OpenDocument spreadsheets (.ods), converted by LibreOffice from the
+    .xlsx set and checked (same cells, same dropdowns); ToolMissing without LibreOffice.
+    """
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise OutputError(f"資料夾 {out} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")
+    if ods:
+        from pipeline.submit.libreoffice import find_soffice
+
+        find_soffice()  # before anything is written
     try:
         codes = parse_groups(group, form.group_codes)  # the reader's own rule
     except BadValue as exc:
@@ -75,4 +95,33 @@ def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previ
     _put(data, form, identity.groups, "、".join(codes))
     for ref, offset in identity.year_fields.items():
         _put(data, form, ref, year + offset)
-    return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]
+    if not ods:
+        return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]
+    with tempfile.TemporaryDirectory(prefix="report-init-") as tmp:
+        books = [write_workbook(wb, form, Path(tmp) / wb.file, data.get(wb.file)) for wb in form.workbooks]
+        return as_ods(books, out)
+
+
+def as_ods(books: list[Path], out: Path) -> list[Path]:
+    """The workbooks converted to .ods into ``out`` (all or none), each checked against its .xlsx."""
+    from pipeline.submit.libreoffice import Job, Office
+    from pipeline.submit.odf import sheet_differences as differences
+
+    with Office() as office:
+        staging = office.work / "ods"
+        jobs = [Job(book, (("ods", staging / f"{book.stem}.ods"),)) for book in books]
+        for job, error in zip(jobs, office.convert_all(jobs), strict=True):
+            if error is not None:
+                raise error
+            lost = differences(job.source, job.outputs[0][1])
+            if lost:
+                raise ConversionError(
+                    f"LibreOffice 轉出的「{job.outputs[0][1].name}」與原活頁簿不一致，未寫出：\n  " + "\n  ".join(lost)
+                )
+        written = []
+        for job in jobs:
+            target = out / job.outputs[0][1].name
+            with atomic_write(target) as tmp:
+                shutil.copyfile(job.outputs[0][1], tmp)
+            written.append(target)
+    return written

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +44,17 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
     sheets: dict[str, SheetRecords] = {}
     free_tables: dict[str, FreeTable] = {}
     files: dict[str, Path] = {}
+    folder = _Folder(directory)
     for wb_spec in form.workbooks:
-        path = directory / wb_spec.file
-        if not path.is_file():
-            _missing_workbook(wb_spec, path, findings)
+        path = folder.workbook(wb_spec, findings)
+        if path is None:
+            _missing_workbook(wb_spec, directory / wb_spec.file, folder.look_alikes(wb_spec), findings)
             for sh in wb_spec.sheets:
                 sid = f"{wb_spec.id}.{sh.id}"
                 sheets[sid] = SheetRecords(sid, Source(wb_spec.file, sh.name), present=False)
             continue
+        if path.name != wb_spec.file:  # an .ods: findings name the file as it is
+            wb_spec = replace(wb_spec, file=path.name)
         lock = lock_file(path)
         if lock is not None:
             raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）：請先存檔並關閉，再重新產生")
@@ -60,22 +65,134 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
             sheets[sid] = _read_sheet(book, wb_spec, sh, sid, form, findings)
             if sh.free_tables:
                 free_tables.update(_read_free_tables(book, wb_spec, sh, form))
+    folder.report_the_rest(form, _pictures(form, sheets), findings)
     return Inputs(directory, sheets, free_tables, files), findings
 
 
-def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]) -> None:
+# The formats a section workbook may come in, the first preferred when both are there.
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+# Files a clerk may take for a workbook: named in a finding with the form's name to use.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".fods", ".csv", ".tsv", ".numbers", ".et")
+# What the operating system leaves in a folder.
+SYSTEM_FILES = ("thumbs.db", "desktop.ini", "icon\r")
+
+
+def _key(name: str) -> str:
+    """A file name as compared: NFC (macOS writes NFD), case folded."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+class _Folder:
+    """The inputs folder's files: which ones the form reads, and every other one named."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.files = {
+            _key(p.name): p
+            for p in sorted(directory.iterdir())
+            if p.is_file() and not p.name.startswith((".", "~$")) and _key(p.name) not in SYSTEM_FILES
+        }
+        self.used: set[str] = set()
+        self.read: dict[str, Path] = {}  # workbook file name in the form → the file read for it
+
+    def workbook(self, wb_spec: WorkbookSpec, findings: list[Finding]) -> Path | None:
+        """The file of a section workbook (.xlsx, else .ods); both there is an error finding."""
+        stem = Path(wb_spec.file).stem
+        found = [self.files[k] for k in (_key(stem + s) for s in WORKBOOK_SUFFIXES) if k in self.files]
+        for path in found:
+            self.used.add(_key(path.name))
+        if found:
+            self.read[wb_spec.file] = found[0]
+        if len(found) > 1:
+            findings.append(
+                Finding(
+                    "input.duplicate-workbook",
+                    Severity.ERROR,
+                    f"「{found[0].name}」與「{found[1].name}」同時存在，無法確定哪一個才是{wb_spec.title}的資料："
+                    f"本次讀取「{found[0].name}」；請刪除或移走另一個檔案",
+                    Source(found[0].name),
+                )
+            )
+        return found[0] if found else None
+
+    def look_alikes(self, wb_spec: WorkbookSpec) -> list[Path]:
+        """Files that are probably this workbook under another name (its number or title in the name)."""
+        stem = Path(wb_spec.file).stem
+        number, _, title = stem.partition("_")
+        marks = [_key(f"{number}_"), _key(f"{number} ")] if title else []
+        title = _key(fold_header(title)) if title else _key(stem)
+        hits = []
+        for key, path in self.files.items():
+            if key in self.used:
+                continue
+            if any(key.startswith(m) for m in marks) or title in _key(fold_header(Path(path.name).stem)):
+                hits.append(path)
+        for path in hits:
+            self.used.add(_key(path.name))
+        return hits
+
+    def report_the_rest(self, form: Form, pictures: set[str], findings: list[Finding]) -> None:
+        """A finding for every file the form does not read (the pictures 成果說明 names excepted)."""
+        for wb_spec in form.workbooks:  # a renamed copy beside the workbook itself
+            read = self.read.get(wb_spec.file)
+            for path in self.look_alikes(wb_spec) if read is not None else ():
+                findings.append(
+                    Finding(
+                        "input.unexpected-file",
+                        Severity.WARNING,
+                        f"「{path.name}」未讀取：{wb_spec.title}的資料讀自「{read.name}」；"
+                        "若這才是要用的版本，請將它改名為該檔名（並移走舊檔）",
+                        Source(path.name),
+                    )
+                )
+        for key, path in self.files.items():
+            if key in self.used or key in pictures:
+                continue
+            if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                names = "、".join(Path(wb.file).stem for wb in form.workbooks[:2])
+                hint = f"各章節活頁簿須依表單命名（.xlsx 或 .ods，例：{names}…）"
+            else:
+                hint = "此資料夾只放各章節活頁簿；附件請放在 attachments/ 資料夾"
+            findings.append(
+                Finding(
+                    "input.unexpected-file",
+                    Severity.WARNING,
+                    f"輸入資料夾中的「{path.name}」不是表單的活頁簿，未讀取：{hint}",
+                    Source(path.name),
+                )
+            )
+
+
+def _pictures(form: Form, sheets: dict[str, SheetRecords]) -> set[str]:
+    """The files directly in the inputs folder that 成果說明's 圖片 blocks name."""
+    layout = form.free_layout
+    named = set()
+    for record in sheets.get(layout.sheet, SheetRecords(layout.sheet, Source(""), False)).records:
+        text = record.get(layout.text)
+        name = text[0] if isinstance(text, tuple) and text else text  # a paragraphs field: its first line
+        if record.get(layout.kind) == layout.image_kind and name:
+            parts = Path(str(name).replace("\\", "/")).parts
+            if len(parts) == 1:
+                named.add(_key(parts[0]))
+    return named
+
+
+def _missing_workbook(wb_spec: WorkbookSpec, path: Path, look_alikes: list[Path], findings: list[Finding]) -> None:
     old = path.with_suffix(".xls")
     if old.is_file():
         check_workbook_file(old)  # raises: an old .xls instead of .xlsx
+    alike = "、".join(f"「{p.name}」" for p in look_alikes)
+    hint = f"；資料夾中有 {alike}，若是此活頁簿，請改名為「{wb_spec.file}」（或同名的 .ods）" if alike else ""
     if wb_spec.id == "header":
-        raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
-    if wb_spec.required:
+        raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）{hint}")
+    source = Source(look_alikes[0].name if look_alikes else wb_spec.file)
+    if wb_spec.required or look_alikes:
         findings.append(
             Finding(
                 "input.missing-workbook",
-                Severity.ERROR,
-                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
-                Source(wb_spec.file),
+                Severity.ERROR if wb_spec.required else Severity.WARNING,
+                f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現{hint}",
+                source,
             )
         )
     else:

@@ -94,6 +94,9 @@ def open_book(path: Path) -> Book:
     """Open a workbook after the file checks; InputError with the reason when it cannot be read."""
     check_workbook_file(path)
     try:
+        if path.suffix.lower() == ".ods":
+            scan_parts(path)
+            return _calamine_book(path)
         if scan_parts(path):
             return _openpyxl_book(path)
         return _calamine_book(path)
@@ -109,13 +112,23 @@ def _calamine_book(path: Path) -> Book:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
-    formats = number_formats(path)
+    ods = path.suffix.lower() == ".ods"
+    if ods:  # calamine gives an .ods file's values, but not its merges or number formats
+        from pipeline.inputs.ods import ods_layout
+
+        layouts = ods_layout(path)
+        formats = {name: layout.formats for name, layout in layouts.items()}
+    else:
+        formats = number_formats(path)
     grids = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
         data = sheet.to_python(skip_empty_area=False)
         width = max((len(row) for row in data), default=0)
-        merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+        if ods:
+            merges = layouts[name].merges if name in layouts else []
+        else:
+            merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
 
         def cell(row: int, col: int, data=data) -> Any:
             if row > len(data) or col > len(data[row - 1]):

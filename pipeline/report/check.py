@@ -128,7 +128,8 @@ class Checker:
             return record.values[key].source
         if record is not None and spec.kind == "table":
             return record.source
-        return Source(wb_spec.file, spec.name)
+        read = self.inputs.sheets.get(sheet_id)
+        return read.source if read is not None else Source(wb_spec.file, spec.name)  # the file as read (.ods)
 
     def finding(
         self, rule: Rule, message: str, sheet_id: str, record: Record | None = None, key: str | None = None

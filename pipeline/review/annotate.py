@@ -54,6 +54,8 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
     for finding in findings:
         if finding.source is not None:
             by_file[finding.source.workbook].append(finding)
+    # An .ods is marked as .xlsx and converted back by LibreOffice: its copy is an .ods.
+    ods = {name: by_file.pop(name) for name in list(by_file) if name.lower().endswith(".ods")}
     written, problems = [], []
     for name, items in sorted(by_file.items()):
         source = inputs_dir / name
@@ -70,6 +72,47 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
             problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
             continue
         written.append(path)
+    if ods:
+        more, why = _mark_ods(inputs_dir, ods, out_dir)
+        written, problems = written + more, problems + why
+    return written, problems
+
+
+def _mark_ods(inputs_dir: Path, by_file: dict[str, list[Finding]], out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Marked copies of .ods workbooks: converted to .xlsx, marked, converted back (LibreOffice)."""
+    from pipeline.errors import PipelineError
+    from pipeline.submit.libreoffice import Job, Office
+
+    names = [name for name in sorted(by_file) if (inputs_dir / name).is_file()]
+    try:
+        office = Office()
+    except PipelineError as exc:  # no LibreOffice: the copies are a convenience
+        return [], [f"無法寫出 {name} 的檢核標示副本：{exc}" for name in names]
+    written, problems = [], []
+    with office:
+        folder = office.work / "marks"
+        opened = office.convert_all(
+            [Job(inputs_dir / n, (("xlsx", folder / f"{i}.xlsx"),)) for i, n in enumerate(names)]
+        )
+        back = []
+        for i, (name, error) in enumerate(zip(names, opened, strict=True)):
+            marked = folder / f"{i}-marked.xlsx"
+            try:
+                if error is not None:
+                    raise error
+                try:
+                    _mark_package(folder / f"{i}.xlsx", by_file[name], marked)
+                except Exception:  # as for an .xlsx: openpyxl's way
+                    _mark_with_openpyxl(folder / f"{i}.xlsx", by_file[name], marked)
+            except Exception as exc:
+                problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
+                continue
+            back.append((name, Job(marked, (("ods", out_dir / name),))))
+        for (name, _job), error in zip(back, office.convert_all([job for _, job in back]), strict=True):
+            if error is None:
+                written.append(out_dir / name)
+            else:
+                problems.append(f"無法寫出 {name} 的檢核標示副本：{error}")
     return written, problems
 
 

@@ -254,3 +254,76 @@ def differences(docx: Path, odt: Path, limit: int = 10) -> list[str]:
         detail = f"少了 {lost} 則" if lost > 0 else "位置不同"
         found.append(f"註解（檢核結果）{detail}：.docx 有 {len(want.comments)} 則，.odt 有 {len(got.comments)} 則")
     return found[:limit]
+
+
+# -- spreadsheets ------------------------------------------------------------------------
+
+_TABLE_NS = ODF["table"]
+
+
+def xlsx_dropdowns(path: Path) -> set[tuple[str, tuple[str, ...]]]:
+    """(sheet, choices) of every list validation (dropdown) of an .xlsx."""
+    from openpyxl import load_workbook
+
+    with open(path, "rb") as handle:
+        book = load_workbook(handle)
+    found = set()
+    for sheet in book.worksheets:
+        for validation in sheet.data_validations.dataValidation:
+            if validation.type == "list" and validation.formula1:
+                found.add((sheet.title, _choices(validation.formula1)))
+    book.close()
+    return found
+
+
+def ods_dropdowns(path: Path) -> set[tuple[str, tuple[str, ...]]]:
+    """(sheet, choices) of every list validation used by a cell of an .ods."""
+    root = _read_part(path, "content.xml")
+    conditions = {
+        v.get(f"{{{_TABLE_NS}}}name"): v.get(f"{{{_TABLE_NS}}}condition", "")
+        for v in root.iter(f"{{{_TABLE_NS}}}content-validation")
+    }
+    found = set()
+    for table in root.iter(f"{{{_TABLE_NS}}}table"):
+        used = {c.get(f"{{{_TABLE_NS}}}content-validation-name") for c in table.iter(f"{{{_TABLE_NS}}}table-cell")}
+        for name in used - {None}:
+            condition = conditions.get(name, "")
+            if "is-in-list(" in condition:
+                inner = condition.split("is-in-list(", 1)[1].rsplit(")", 1)[0]
+                found.add((table.get(f"{{{_TABLE_NS}}}name"), _choices(inner)))
+    return found
+
+
+def _choices(formula: str) -> tuple[str, ...]:
+    """The choices of a list validation: "A,B" (Excel) or "A";"B" (ODF)."""
+    text = formula.strip()
+    if text.startswith('"') and text.endswith('"') and '";"' not in text:
+        return tuple(x.strip() for x in text[1:-1].split(","))
+    return tuple(x.strip().strip('"') for x in text.split(";"))
+
+
+def sheet_differences(xlsx: Path, ods: Path, limit: int = 10) -> list[str]:
+    """What an .ods LibreOffice made lost against its .xlsx: cells, merged areas, dropdowns."""
+    from pipeline.inputs.sheets import open_book
+
+    want, got = open_book(xlsx), open_book(ods)
+    found: list[str] = []
+    if [g.title for g in want.grids] != [g.title for g in got.grids]:
+        found.append(f"工作表不同：{[g.title for g in want.grids]} → {[g.title for g in got.grids]}")
+    for a, b in zip(want.grids, got.grids, strict=False):
+        rows_a = [tuple(v for v in row) for row in a.rows()]
+        rows_b = [tuple(v for v in row) for row in b.rows()]
+        for r in range(max(len(rows_a), len(rows_b))):
+            row_a = rows_a[r] if r < len(rows_a) else ()
+            row_b = rows_b[r] if r < len(rows_b) else ()
+            for c in range(max(len(row_a), len(row_b))):
+                x = row_a[c] if c < len(row_a) else None
+                y = row_b[c] if c < len(row_b) else None
+                if x != y:
+                    found.append(f"工作表「{a.title}」第 {r + 1} 列第 {c + 1} 欄不同：{x!r} → {y!r}")
+        if sorted(a.merges) != sorted(b.merges):
+            found.append(f"工作表「{a.title}」的合併儲存格不同")
+    lost = xlsx_dropdowns(xlsx) - ods_dropdowns(ods)
+    for sheet, choices in sorted(lost):
+        found.append(f"工作表「{sheet}」少了下拉選單：{'、'.join(choices)}")
+    return found[:limit]

@@ -142,3 +142,40 @@ def test_blank_workbooks_open_in_libreoffice(blank, tmp_path, form):
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(files)
+
+
+@needs_soffice
+def test_init_ods_writes_the_same_workbooks_as_ods_and_they_build(tmp_path, form):
+    from pipeline.inputs.sheets import open_book
+    from pipeline.submit.odf import ods_dropdowns, xlsx_dropdowns
+
+    xlsx, ods = tmp_path / "xlsx", tmp_path / "ods"
+    init_inputs(xlsx, "臺北自來水事業處", 110, "C群、C2組", form, SAMPLE_INPUTS)
+    written = init_inputs(ods, "臺北自來水事業處", 110, "C群、C2組", form, SAMPLE_INPUTS, ods=True)
+    assert sorted(p.name for p in written) == sorted(p.name for p in ods.iterdir())
+    assert sorted(p.name for p in ods.iterdir()) == sorted(f"{p.stem}.ods" for p in xlsx.iterdir())
+    for book in xlsx.iterdir():
+        twin = ods / f"{book.stem}.ods"
+        want, got = open_book(book), open_book(twin)
+        assert [g.title for g in got.grids] == [g.title for g in want.grids]  # 填寫說明 included
+        assert [g.rows() for g in got.grids] == [g.rows() for g in want.grids]  # headers, instructions, carried values
+        assert ods_dropdowns(twin) == xlsx_dropdowns(book)  # the same choices
+    assert any(ods_dropdowns(ods / f"{p.stem}.ods") for p in xlsx.iterdir())
+    built_xlsx, built_ods = build(xlsx, tmp_path / "out-xlsx"), build(ods, tmp_path / "out-ods")
+    assert read_tables(built_ods.output) == read_tables(built_xlsx.output)
+    assert [f.rule for f in built_ods.findings] == [f.rule for f in built_xlsx.findings]
+
+
+def test_init_ods_without_libreoffice_is_a_clear_message_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from pipeline.submit import libreoffice
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(libreoffice, "KNOWN_LOCATIONS", ())
+    out = tmp_path / "new"
+    code = run_cli(
+        ["init", "--agency", "甲", "--year", "110", "--group", "C群", "--out", str(out), "--ods"], monkeypatch
+    )
+    assert code == 2
+    assert "LibreOffice" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
 from pipeline.inputs.read import read_inputs
 from tests.conftest import MINIMAL, set_cell
@@ -107,3 +110,65 @@ def test_free_tables_show_numbers_as_their_excel_format(make_inputs, form, with_
     book.save(path)
     inputs, findings = read_inputs(folder, form)
     assert inputs.free_tables["統計"].cells[1] == ("21.53%", "1,234,567", "109年12月17日", "12")
+
+
+def unexpected(findings) -> dict[str, tuple[str, str]]:
+    """The inputs folder's findings about files, by the file they name: (rule, severity)."""
+    rules = ("input.unexpected-file", "input.missing-workbook", "input.duplicate-workbook")
+    return {f.source.workbook: (f.rule, f.severity.value) for f in findings if f.rule in rules}
+
+
+def test_a_renamed_required_workbook_is_an_error_naming_the_file(make_inputs, form):
+    folder = make_inputs()
+    (folder / "02_性別平等專案小組.xlsx").rename(folder / "02_性別平等專案小組(修正版).xlsx")
+    _, findings = read_inputs(folder, form)
+    [finding] = [f for f in findings if f.rule == "input.missing-workbook"]
+    assert finding.severity.value == "error"
+    assert (
+        "02_性別平等專案小組(修正版).xlsx" in finding.message
+        and "請改名為「02_性別平等專案小組.xlsx」" in finding.message
+    )
+    assert unexpected(findings) == {"02_性別平等專案小組(修正版).xlsx": ("input.missing-workbook", "error")}
+
+
+def test_a_renamed_optional_workbook_is_no_longer_silent(make_inputs, form):
+    folder = make_inputs()
+    (folder / "01_特色亮點.xlsx").rename(folder / "01_特色亮點(修正版).xlsx")
+    _, findings = read_inputs(folder, form)
+    assert unexpected(findings) == {"01_特色亮點(修正版).xlsx": ("input.missing-workbook", "warning")}
+
+
+def test_a_second_version_beside_the_workbook_is_named(make_inputs, form):
+    folder = make_inputs()
+    shutil.copyfile(folder / "09_其他相關成果.xlsx", folder / "09_其他相關成果 (2).xlsx")
+    _, findings = read_inputs(folder, form)
+    [finding] = [f for f in findings if f.rule == "input.unexpected-file"]
+    assert finding.severity.value == "warning" and "讀自「09_其他相關成果.xlsx」" in finding.message
+    assert unexpected(findings) == {"09_其他相關成果 (2).xlsx": ("input.unexpected-file", "warning")}
+
+
+@pytest.mark.parametrize(
+    "name", ["10_未來推展重點.csv", "10_未來推展重點.numbers", "未命名.ods", "說明.txt", "附件1 會議.pdf"]
+)
+def test_every_other_file_is_named(make_inputs, form, name):
+    folder = make_inputs()
+    (folder / name).write_bytes(b"x")
+    _, findings = read_inputs(folder, form)
+    assert unexpected(findings) == {name: ("input.unexpected-file", "warning")}
+    [finding] = findings
+    assert name in finding.message
+
+
+def test_hidden_files_lock_files_attachments_and_named_pictures_are_not_findings(make_inputs, form):
+    folder = make_inputs(
+        MINIMAL
+        | {
+            "08-1_成果說明.xlsx": {"成果說明": [{"類型": "圖片", "內容": "海報.png"}]},
+            "attachments": {"附件1 會議.pdf": b"%PDF"},
+        }
+    )
+    Image.new("RGB", (20, 10), "red").save(folder / "海報.png")
+    for name in (".DS_Store", "~$報告草稿.docx", ".~lock.報告草稿.docx#", "Thumbs.db"):
+        (folder / name).write_bytes(b"x")
+    _, findings = read_inputs(folder, form)
+    assert unexpected(findings) == {}

@@ -432,3 +432,30 @@ def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_i
     [problem] = result.unmarked
     assert problem.startswith("無法寫出 06_性別影響評估.xlsx 的檢核標示副本：") and "磁碟已滿" in problem
     assert not list((tmp_path / "out").rglob("*.xlsx"))  # no half-written copy
+
+
+@needs_soffice
+def test_an_ods_workbook_gets_a_marked_ods_copy(make_inputs, tmp_path):
+    from pipeline import build
+    from pipeline.submit.libreoffice import Job, Office
+    from tests.conftest import MINIMAL
+
+    # A row without its required name: an error at that cell.
+    folder = make_inputs(MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"現況說明": "只有現況"}]}})
+    book = folder / "10_未來推展重點.xlsx"
+    with Office() as office:
+        assert office.convert_all([Job(book, (("ods", book.with_suffix(".ods")),))]) == [None]
+    book.unlink()
+    result = build(folder, tmp_path / "out")
+    [error] = [f for f in result.findings if f.rule == "input.required"]
+    assert error.source.workbook == "10_未來推展重點.ods"
+    [copy] = result.marked_workbooks
+    assert copy == tmp_path / "out" / "檢核標示" / "10_未來推展重點.ods"
+    with zipfile.ZipFile(copy) as archive:
+        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+        content = etree.fromstring(archive.read("content.xml"))
+    office_ns = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    notes = ["".join(n.itertext()) for n in content.iter(f"{{{office_ns}}}annotation")]
+    assert len(notes) == 1 and error.message in notes[0]
+    assert (folder / "10_未來推展重點.ods").is_file()  # the input itself untouched, no .xlsx left beside it
+    assert not (folder / "10_未來推展重點.xlsx").exists()
