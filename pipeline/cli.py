@@ -75,6 +75,10 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
 
     例：report build --inputs inputs --out outputs
     """
+    from pipeline.submit.libreoffice import Office
+
+    formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
+    office = Office().start() if formats else None  # starts while the report is built; ends with the command
     from pipeline.main import build as run_build
 
     result = run_build(inputs, out, comments=not clean, strict=strict, mark=not no_mark)
@@ -91,11 +95,10 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
         click.echo(f"標示：{path}")
     for problem in result.unmarked:
         click.echo(f"注意：{problem}", err=True)
-    formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
     if formats and result.output is not None:
         from pipeline.submit.export import export_report
 
-        exported = export_report(result.output, formats)
+        exported = export_report(result.output, formats, office)
         for kept in exported.kept_edits:
             click.echo(f"注意：{result.output.with_suffix('.odt').name} 在上次產生後曾被編輯，已保存為 {kept}")
         for path in exported.files.values():
@@ -248,9 +251,15 @@ def package_command(inputs: Path, out: Path) -> None:
 
     例：report package --inputs inputs --out outputs
     """
+    from pipeline.submit.libreoffice import Office
+
+    office = Office().start()  # LibreOffice starts before the rest of the program is even imported
     from pipeline.submit.package import package
 
-    result = package(inputs, out)
+    try:
+        result = package(inputs, out, office=office)
+    finally:
+        office.close(wait=False)  # LibreOffice quits, and tidies up, on its own
     for path in result.build.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)

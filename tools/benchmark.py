@@ -13,7 +13,12 @@ Measured in one run on this machine, each against the target of issue 7:
 - ``report build-all`` on --agencies synthetic agencies: time, reports per second
   and the peak memory of the whole process tree;
 - scaling: the sample-sized synthetic agency with 1×, 10× and 100× the table rows
-  (warm, in-process builds).
+  (warm, in-process builds);
+- ``report package`` of the sample (report .docx, .odt and PDF/A, every annex converted
+  and bundled) against one bare ``soffice --convert-to pdf`` of the same report, each
+  run with a fresh LibreOffice profile as the package's own; for information also the
+  bare conversion with a profile already in place, and the package with LibreOffice's
+  cold fallback (no python3-uno: one ``soffice --convert-to`` per format).
 
 This is a measurement, not a test: nothing here fails the test suite.
 """
@@ -52,6 +57,7 @@ TARGET_BATCH = 20.0  # seconds for 200 agencies
 TARGET_BATCH_AGENCIES = 200
 TARGET_RSS = 200  # MB
 TARGET_SCALING = 10.0  # 10× rows take at most 10× the time
+TARGET_PACKAGE_RATIO = 1.5  # report package / one bare soffice --convert-to pdf of the report
 
 # The bare docxtpl baseline: load the pickled context, render, save.
 BARE_SCRIPT = """
@@ -300,6 +306,67 @@ def measure_scaling(work: Path, scales: list[int], runs: int, seed: int) -> list
     return lines
 
 
+def measure_package(work: Path, runs: int) -> list[Line]:
+    """`report package` of the sample against one bare `soffice --convert-to pdf` of its report."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return [Line("`report package` (LibreOffice not installed: not measured)", "-")]
+    report = report_command()
+
+    def package_once(i: int, mode: str = "auto") -> float:
+        return timed(
+            [*report, "package", "--inputs", str(SAMPLE_INPUTS), "--out", str(work / f"package-{mode}-{i}")],
+            env={"TPE_REPORT_LIBREOFFICE": mode},
+        )
+
+    # The same report as the package makes it, under an ASCII name as any script would pass it.
+    package_once(-1)
+    docx = work / "bare" / "report.docx"
+    docx.parent.mkdir()
+    shutil.copyfile(next((work / "package-auto--1").glob("*.docx")), docx)
+    kept = work / "bare-profile-kept"
+
+    def bare_once(i: int, profile: Path | None = None) -> float:
+        profile = profile or work / f"bare-profile-{i}"  # fresh unless given
+        command = [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}"]
+        return timed([*command, "--convert-to", "pdf", "--outdir", str(work / "bare" / f"out-{i}"), str(docx)])
+
+    bare_once(-1, kept)  # makes the kept profile
+    # Interleaved, so that what else the machine does weighs on both sides alike.
+    packaged_all, bare_all, existing_all, ratios = [], [], [], []
+    for i in range(runs):
+        print(f"… report package and bare soffice, round {i + 1} of {runs}", file=sys.stderr, flush=True)
+        packaged_all.append(package_once(i))
+        bare_all.append(bare_once(i))
+        existing_all.append(bare_once(i, kept))
+        ratios.append(packaged_all[-1] / bare_all[-1])
+    print("… report package, cold fallback", file=sys.stderr, flush=True)
+    fallback_runs = min(runs, 3)
+    fallback, _ = median_of(fallback_runs, lambda i: package_once(i, "cold"), warm_up=False)
+    packaged, bare, existing = (statistics.median(t) for t in (packaged_all, bare_all, existing_all))
+    ratio = statistics.median(ratios)
+
+    def spread(times: list[float]) -> str:
+        return f"(min {min(times):.2f}, max {max(times):.2f})"
+
+    return [
+        Line(f"`report package` of the sample, median of {runs} {spread(packaged_all)}", f"{packaged:.2f} s"),
+        Line(f"bare `soffice --convert-to pdf` of its report, fresh profile {spread(bare_all)}", f"{bare:.2f} s"),
+        Line(
+            "report package / bare soffice (median of the rounds' ratios)",
+            f"{ratio:.2f}×",
+            f"≤ {TARGET_PACKAGE_RATIO}×",
+            ratio <= TARGET_PACKAGE_RATIO,
+        ),
+        Line(f"  bare soffice with its profile already made {spread(existing_all)}", f"{existing:.2f} s"),
+        Line(
+            "  report package / that (median of ratios)",
+            f"{statistics.median(p / e for p, e in zip(packaged_all, existing_all, strict=True)):.2f}×",
+        ),
+        Line(f"  `report package` without python3-uno (cold fallback), median of {fallback_runs}", f"{fallback:.2f} s"),
+    ]
+
+
 def print_table(lines: list[Line]) -> None:
     """One plain-text table."""
     columns = (
@@ -339,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scales", default="1,10,100", help="row scales for the scaling figures (default 1,10,100; '' skips)"
     )
+    parser.add_argument(
+        "--package-runs", type=int, default=3, help="runs of the package figures (default 3; 0 skips them)"
+    )
     parser.add_argument("--seed", type=int, default=109)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and say where")
     args = parser.parse_args(argv)
@@ -360,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += measure_batch(work, args.agencies, args.workers, args.broken, args.seed)
         if scales:
             lines += measure_scaling(work, scales, args.runs, args.seed)
+        if args.package_runs:
+            lines += measure_package(work, args.package_runs)
         print_table(lines)
     finally:
         if args.keep:

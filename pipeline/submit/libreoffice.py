@@ -29,6 +29,7 @@ package``, marked copies of .ods workbooks, ``report init --ods``) opens one
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
@@ -62,6 +63,7 @@ TARGETS = {"text": ("pdf", "odt", "docx"), "sheet": ("pdf", "ods", "xlsx")}
 KIND_NAMES = {"text": "Word（.docx）或 .odt", "sheet": "Excel（.xlsx）或 .ods"}
 DEFAULT_TIMEOUT = 180.0  # seconds per document; a long report converts in well under a minute
 START_TIMEOUT = 90.0  # seconds for LibreOffice to start and answer
+QUIT_GRACE = 2.0  # seconds LibreOffice is given to quit by itself before it is ended
 MODE_VARIABLE = "TPE_REPORT_LIBREOFFICE"
 WORKER = Path(__file__).with_name("uno_worker.py")
 
@@ -105,6 +107,7 @@ PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 </item>
 <item oor:path="/org.openoffice.Office.Common/Save/Document">
  <prop oor:name="WarnAlienFormat" oor:op="fuse"><value>false</value></prop>
+ <prop oor:name="GenerateThumbnail" oor:op="fuse"><value>false</value></prop>
 </item>
 </oor:items>
 """
@@ -221,26 +224,37 @@ def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[byte
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
+_LINGERING: list[_Worker] = []  # workers left to end by themselves (Office.close(wait=False))
+
+
 class _Worker:
     """The UNO worker process and the LibreOffice it started."""
 
     def __init__(self, python: str, soffice: str, profile: Path):
+        self.profile = profile
         self.process = _popen(
-            [python, str(WORKER), soffice, profile.as_uri(), f"report_{uuid.uuid4().hex}"],
+            [python, str(WORKER), soffice, str(profile), f"report_{uuid.uuid4().hex}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             encoding="utf-8",
         )
+        self.quitting = False
+        self.office_pid: int | None = None  # LibreOffice's process group, once it is ready
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
+        try:
+            for line in self.process.stdout:
+                self.lines.put(line)
+        except (OSError, ValueError):  # closed under it by stop()
+            pass
+        finally:
+            self.lines.put(None)
+            self.process.stdout.close()
 
     def answer(self, timeout: float) -> dict | None:
         """The next answer, or None when the worker ended or did not answer in time."""
@@ -264,20 +278,45 @@ class _Worker:
         except (OSError, ValueError):
             return False
 
-    def stop(self) -> None:
-        """Ask LibreOffice to quit, then end whatever is left."""
-        if self.process.poll() is None and self.send({"quit": True}):
+    def quit(self) -> None:
+        """Ask LibreOffice to quit, without waiting for it."""
+        if self.process.poll() is None and not self.quitting:
+            self.quitting = self.send({"quit": True})
+
+    def leave(self) -> None:
+        """Ask LibreOffice to quit and leave the worker to it (it tidies up and ends itself)."""
+        self.quit()
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        except OSError:
+            pass
+        _LINGERING[:] = [w for w in _LINGERING if w.process.poll() is None]
+        _LINGERING.append(self)  # referenced until it ends, so that it is never collected running
+
+    def stop(self, grace: float = QUIT_GRACE) -> None:
+        """Ask LibreOffice to quit, then end whatever is left after ``grace`` seconds.
+
+        Every conversion has been written by then, and the profile is thrown away:
+        waiting for LibreOffice to tidy up would only make the command slower.
+        """
+        self.quit()
+        if self.quitting:
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 pass
-        _kill_tree(self.process)
-        for stream in (self.process.stdin, self.process.stdout):
+        if self.process.poll() is None and self.office_pid is not None and os.name == "posix":
             try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
+                os.killpg(self.office_pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
+        _kill_tree(self.process)
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        except OSError:
+            pass
 
 
 class Office:
@@ -295,15 +334,16 @@ class Office:
         if self.mode not in ("auto", "warm", "cold"):
             self.mode = "auto"
         self.work = Path(tempfile.mkdtemp(prefix="report-office-"))
-        self.profile = self.work / "profile"
-        (self.profile / "user").mkdir(parents=True)
-        (self.profile / "user" / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
+        self._profiles = 0
+        self._cold_profile: Path | None = None
         self._pythons = uno_pythons(self.soffice) if self.mode != "cold" else []
         self._worker: _Worker | None = None
         self._ready = False
         self._counter = 0
         self._failed_starts = 0
         self._start_error = ""
+        self._quitting: list[_Worker] = []
+        atexit.register(self.close, wait=False)  # whatever happens, nothing is left running or lying about
         self.warm_used = False  # whether any conversion went through the warm worker
 
     # -- life cycle ----------------------------------------------------------------------
@@ -317,16 +357,56 @@ class Office:
     def start(self) -> Office:
         """Start the warm LibreOffice in the background (no-op in cold mode or when running)."""
         if self._worker is None and self._pythons:
-            self._worker = _Worker(self._pythons[0], self.soffice, self.profile)
+            self._worker = _Worker(self._pythons[0], self.soffice, self._new_profile())
             self._ready = False
         return self
 
-    def close(self) -> None:
-        """End LibreOffice and remove the private folder."""
+    def _new_profile(self) -> Path:
+        """A fresh private profile folder with the program's settings (one per LibreOffice started:
+        a worker removes its own when it ends)."""
+        self._profiles += 1
+        profile = self.work / f"profile-{self._profiles}"
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
+        return profile
+
+    def finish(self) -> None:
+        """No more conversions for now: LibreOffice quits in the background while the
+        command goes on (a later conversion starts it again); ``close`` waits for it."""
         if self._worker is not None:
-            self._worker.stop()
+            self._worker.quit()
+            self._quitting.append(self._worker)
             self._worker = None
-        shutil.rmtree(self.work, ignore_errors=True)
+            self._ready = False
+
+    def close(self, wait: bool = True) -> None:
+        """End LibreOffice and remove the private folder (again: a no-op).
+
+        ``wait=False`` (a command that is about to end): LibreOffice is asked to quit
+        and left to it; its worker removes the profile when it has.
+        """
+        atexit.unregister(self.close)  # (every registration of this bound method)
+        workers = [*self._quitting, *([self._worker] if self._worker is not None else [])]
+        self._quitting.clear()
+        self._worker = None
+        lingering = set()
+        for worker in workers:
+            if wait:
+                worker.stop(grace=QUIT_GRACE)
+            else:
+                worker.leave()
+                if worker.process.poll() is None:
+                    lingering.add(worker.profile)
+        if not lingering:
+            shutil.rmtree(self.work, ignore_errors=True)
+            return
+        for entry in self.work.iterdir() if self.work.is_dir() else ():
+            if entry not in lingering:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        try:
+            self.work.rmdir()  # when the workers were quicker; else the last of them does it
+        except OSError:
+            pass
 
     def _warm_worker(self) -> _Worker | None:
         """The warm worker, started (again) if need be; None when UNO is not to be had.
@@ -341,6 +421,7 @@ class Office:
                 return self._worker
             hello = self._worker.answer(START_TIMEOUT)
             if hello is not None and hello.get("ready"):
+                self._worker.office_pid = hello.get("pid")
                 self._ready = True
                 self._failed_starts = 0
                 return self._worker
@@ -458,6 +539,8 @@ class Office:
 
     def _cold_batch(self, extension: str, items) -> tuple[bool, dict[Path, ConversionError]]:
         """One ``soffice --convert-to`` for ``items``: whether it ran to its end, and why files failed."""
+        if self._cold_profile is None:  # one profile for all the batches: made once
+            self._cold_profile = self._new_profile()
         batch = self.work / f"batch-{uuid.uuid4().hex}"
         # Every private copy is named document.<ext>; the batch needs distinct names.
         names = []
@@ -473,7 +556,7 @@ class Office:
             "--nologo",
             "--nolockcheck",
             "--nodefault",
-            f"-env:UserInstallation={self.profile.as_uri()}",
+            f"-env:UserInstallation={self._cold_profile.as_uri()}",
             "--convert-to",
             extension,
             "--outdir",

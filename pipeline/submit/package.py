@@ -104,6 +104,7 @@ def package(
     inputs: Path | str = "inputs",
     out: Path | str = "outputs",
     form_dir: Path | str = DEFAULT_FORM_DIR,
+    office: Office | None = None,
 ) -> PackageResult:
     """Build the report and write the submission package into ``out``.
 
@@ -111,31 +112,37 @@ def package(
     ``<報告>_含附件.pdf`` (the report then every annex, bookmarked) and
     ``<報告>_送件.zip`` (the .docx, the .odt and the original annex files).
     Raises ToolMissing, before writing anything, when LibreOffice is not installed.
+    ``office``: a LibreOffice session to use (the caller may have started it already).
     """
+    if office is None:
+        with Office() as own:
+            return package(inputs, out, form_dir, own)
     inputs, out = Path(inputs), Path(out)
-    with Office() as office:
-        office.start()  # LibreOffice starts while the report is built
-        built = build(inputs, out, form_dir, comments=False)
-        if built.output is None:  # build() writes unless strict; kept as a guard
-            raise InputError("報告未產生，無法製作送件檔案")
-        # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
-        form = load_form(form_dir)
-        records, _ = read_inputs(inputs, form)
-        found = find_annex_files(form, records)
-        export = ReportExport(built.output, ("pdf", "odt"), office)
-        annex_files = [path for annex in each_annex(found.annexes) for path in found.files_of(annex)]
-        office_files = [path for path in annex_files if path.suffix.lower() in OFFICE_EXTENSIONS]
-        folder = office.work / "annexes"
-        jobs = [Job(path, (("pdf", folder / f"{n}.pdf"),)) for n, path in enumerate(office_files)]
+    office.start()  # LibreOffice starts while the report is built
+    built = build(inputs, out, form_dir, comments=False)
+    if built.output is None:  # build() writes unless strict; kept as a guard
+        raise InputError("報告未產生，無法製作送件檔案")
+    # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
+    form = load_form(form_dir)
+    records, _ = read_inputs(inputs, form)
+    found = find_annex_files(form, records)
+    export = ReportExport(built.output, ("pdf", "odt"), office)
+    annex_files = [path for annex in each_annex(found.annexes) for path in found.files_of(annex)]
+    office_files = [path for path in annex_files if path.suffix.lower() in OFFICE_EXTENSIONS]
+    folder = office.work / "annexes"
+    jobs = [Job(path, (("pdf", folder / f"{n}.pdf"),)) for n, path in enumerate(office_files)]
+    with _quiet_pypdf():
+        # What LibreOffice has no part in is read while it is still starting.
+        pages = {path: _pages(annex_pdf, path, folder) for path in annex_files if path not in office_files}
         results = office.convert_all([export.job, *jobs])
+        office.finish()  # LibreOffice quits while the PDFs are bundled
+        for job, error in zip(jobs, results[1:], strict=True):
+            pages[job.source] = error or _pages(_converted_pdf, job.source, job.outputs[0][1])
         exported = export.deliver(results[0])
-        converted = {job.source: (job.outputs[0][1], error) for job, error in zip(jobs, results[1:], strict=True)}
         report = exported.files["pdf"]
-
         writer = PdfWriter()
-        with _quiet_pypdf():
-            writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
-            contents, failures = _append_annexes(writer, found, folder, converted)
+        writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
+        contents, failures = _append_annexes(writer, found, pages)
     writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
     pages = len(writer.pages)
@@ -150,28 +157,35 @@ def package(
     )
 
 
-Converted = dict[Path, tuple[Path, ConversionError | None]]
+def _pages(read, path: Path, *args) -> PdfReader | ConversionError:
+    """``read(path, *args)``, or the ConversionError it raised."""
+    try:
+        return read(path, *args)
+    except ConversionError as exc:
+        return exc
+
+
+def _converted_pdf(source: Path, pdf: Path) -> PdfReader:
+    """The PDF LibreOffice made of an annex file, read completely."""
+    return _checked_pdf(pdf.read_bytes(), source.name)
 
 
 def _append_annexes(
-    writer: PdfWriter, found: AnnexFiles, work: Path, converted: Converted | None = None
+    writer: PdfWriter, found: AnnexFiles, pages: dict[Path, PdfReader | ConversionError]
 ) -> tuple[list[PackedAnnex], list[AnnexFailure]]:
-    """Append every annex's pages in annex order with a bookmark each; collect failures.
-
-    ``converted``: the Word/Excel annexes already converted, by path (their PDF, or the error).
-    """
+    """Append every annex's pages (read beforehand, by file) in annex order with a bookmark
+    each; collect the files that could not be read."""
     contents: list[PackedAnnex] = []
     failures: list[AnnexFailure] = []
 
     def add(annex: Annex) -> tuple[int, int]:
         start = len(writer.pages)
         for path in found.files_of(annex):
-            try:
-                pages = annex_pdf(path, work, converted)
-            except ConversionError as exc:
-                failures.append(AnnexFailure(annex.number, path, str(exc)))
+            read = pages[path]
+            if isinstance(read, ConversionError):
+                failures.append(AnnexFailure(annex.number, path, str(read)))
                 continue
-            writer.append(pages, import_outline=False)
+            writer.append(read, import_outline=False)
         return start, len(writer.pages) - start
 
     for annex in found.annexes:
@@ -189,25 +203,18 @@ def _append_annexes(
     return contents, failures
 
 
-def annex_pdf(path: Path, work: Path, converted: Converted | None = None) -> PdfReader:
+def annex_pdf(path: Path, work: Path) -> PdfReader:
     """One annex file as PDF pages: a PDF as it is, Word/Excel via LibreOffice, an image on A4.
 
-    A Word/Excel file found in ``converted`` is taken from there; any other is
-    converted in a LibreOffice session of its own.  Raises ConversionError naming
-    the file when it cannot be read (corrupt, password-protected, not what its
-    extension says).
+    Raises ConversionError naming the file when it cannot be read (corrupt,
+    password-protected, not what its extension says).  (``package`` converts the
+    Word/Excel annexes of a package together, in its own LibreOffice session.)
     """
     extension = path.suffix.lower()
     if extension in OFFICE_EXTENSIONS:
-        if converted is not None and path in converted:
-            produced, error = converted[path]
-            if error is not None:
-                raise error
-        else:
-            from pipeline.submit.pdf import convert_to_pdf
+        from pipeline.submit.pdf import convert_to_pdf
 
-            produced = convert_to_pdf(path, work / f"{path.name}.pdf")
-        data = produced.read_bytes()
+        data = convert_to_pdf(path, work / f"{path.name}.pdf").read_bytes()
     elif extension in IMAGE_EXTENSIONS:
         data = image_pdf(path)
     else:

@@ -6,26 +6,34 @@ macOS LibreOffice bring along), which is usually not the Python of the program:
 it imports nothing from the pipeline package and only the standard library
 besides ``uno``.  pipeline.submit.libreoffice starts it and talks to it:
 
-    python uno_worker.py SOFFICE PROFILE_URL PIPE_NAME
+    python uno_worker.py SOFFICE PROFILE_DIR PIPE_NAME
 
 It starts LibreOffice headless with that private profile, listening on a named
-pipe, and answers ``{"ready": true}`` (or ``{"ready": false, "error": …}``) on
-stdout.  Then each line on stdin is one request, answered by one line:
+pipe, in a process group of its own, and answers ``{"ready": true, "pid": …}``
+(or ``{"ready": false, "error": …}``) on stdout.  Then each line on stdin is one
+request, answered by one line:
 
     {"source": "/tmp/…/in-1.docx", "outputs": [["/tmp/…/out-1.pdf", "pdf"], …]}
     → {"ok": true} or {"ok": false, "error": "…"}
 
 The document is loaded once, read-only, hidden, with macros and link updates
 off, and stored once per output.  End of input (the program ended or was
-killed) or ``{"quit": true}`` terminates LibreOffice and the worker.
+killed) or ``{"quit": true}`` terminates LibreOffice (ended by force when it
+does not quit in time); the worker then removes the profile folder and, when
+that leaves it empty, the folder around it, and exits.  So the program need not
+wait for LibreOffice to quit.
 """
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
 
 START_SECONDS = 60
+QUIT_SECONDS = 10
 
 # (document kind, extension) → LibreOffice export filter.
 FILTERS = {
@@ -53,7 +61,7 @@ def main(argv):
         answer(ready=False, error=f"uno: {exc}")
         return 3
 
-    soffice, profile_url, pipe = argv[1], argv[2], argv[3]
+    soffice, profile, pipe = argv[1], argv[2], argv[3]
 
     def props(**values):
         result = []
@@ -65,7 +73,7 @@ def main(argv):
 
     command = [
         soffice,
-        "-env:UserInstallation=" + profile_url,
+        "-env:UserInstallation=" + uno.systemPathToFileUrl(profile),
         "--headless",
         "--invisible",
         "--norestore",
@@ -74,7 +82,11 @@ def main(argv):
         "--nolockcheck",
         f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
     ]
-    office = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    if os.name == "posix":  # a group of its own: soffice starts soffice.bin, both end together
+        office = subprocess.Popen(command, start_new_session=True, **quiet)
+    else:
+        office = subprocess.Popen(command, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **quiet)
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + START_SECONDS
@@ -85,11 +97,11 @@ def main(argv):
         except NoConnectException:
             if office.poll() is not None or time.monotonic() > deadline:
                 answer(ready=False, error=f"LibreOffice did not start (exit status {office.poll()})")
-                stop(None, office)
+                stop(None, office, profile)
                 return 4
             time.sleep(0.05)
     desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-    answer(ready=True)
+    answer(ready=True, pid=office.pid)
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -101,7 +113,7 @@ def main(argv):
             answer(ok=False, error=getattr(exc, "Message", "") or f"{type(exc).__name__}: {exc}")
         else:
             answer(ok=True)
-    stop(desktop, office)
+    stop(desktop, office, profile)
     return 0
 
 
@@ -139,18 +151,26 @@ def convert(uno, props, desktop, source, outputs):
             document.dispose()
 
 
-def stop(desktop, office):
-    """End LibreOffice: politely, then by force."""
+def stop(desktop, office, profile):
+    """End LibreOffice, politely then by force, and remove its profile."""
     if desktop is not None:
         try:
             desktop.terminate()
         except Exception:
             pass
     try:
-        office.wait(timeout=15)
+        office.wait(timeout=QUIT_SECONDS)
     except subprocess.TimeoutExpired:
-        office.kill()
+        if os.name == "posix":
+            os.killpg(office.pid, signal.SIGKILL)
+        else:
+            office.kill()
         office.wait()
+    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(os.path.abspath(profile)))  # only when nothing else is left in it
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
