@@ -49,7 +49,8 @@ from pipeline.inputs.filecheck import OLE_MAGIC
 from pipeline.outputs import atomic_write
 from pipeline.submit.offline import private_copy
 
-INSTALL_HINT = "sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
+# python3-uno is optional: with it, one LibreOffice serves all the conversions of a command.
+INSTALL_HINT = "sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui python3-uno"
 PROGRAMS = ("soffice", "libreoffice")
 # Where the installers put it when it is not on PATH (Windows, macOS).
 KNOWN_LOCATIONS = (
