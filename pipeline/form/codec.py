@@ -228,10 +228,11 @@ def wording_pattern(wording: str, names: Mapping[str, str]) -> re.Pattern[str]:
     placeholder a named group with the given sub-pattern; spaces are optional."""
     parts = []
     for literal, name, _spec, _conversion in string.Formatter().parse(wording):
-        parts.append(r"\s*".join(re.escape(word) for word in literal.split()) if literal.strip() else r"\s*")
+        if literal.strip():
+            parts.append(r"\s*".join(re.escape(word) for word in literal.split()))
         if name is not None:
             parts.append(f"(?P<{name}>{names.get(name, '.*?')})")
-    return re.compile(r"\s*" + "".join(parts) + r"\s*", re.DOTALL)
+    return re.compile(r"\s*" + r"\s*".join(parts) + r"\s*", re.DOTALL)
 
 
 NUMBER = r"-?[\d,，]*\.?\d+"

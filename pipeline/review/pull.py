@@ -153,7 +153,7 @@ class Puller:
     def lead_pattern(self, recipe: Recipe) -> re.Pattern[str]:
         wording = self.form.wording[recipe.lead or ""]
         pattern = wording_pattern(wording, {"n": r"\d+", "n_zh": "[一二三四五六七八九十]+", "title": ".*?"})
-        return re.compile(pattern.pattern.rstrip(r"\s*") if pattern.pattern.endswith(r"\s*") else pattern.pattern)
+        return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
     def annex_lines(self, texts: list[str]) -> None:
         """The sub-annex lines back into the 附件 sheet of the annex line above them."""
