@@ -66,7 +66,12 @@ def round_trip(form, encoder, recipe: Recipe, row: Record) -> tuple[Any, dict[st
         (Recipe(tick="quorum"), {"quorum": False}, "☐", {"quorum": False}),
         (Recipe(tick="level", equals="主計處列管"), {"level": "主計處列管"}, "☑", {"level": "主計處列管"}),
         (Recipe(count="opinions"), {"opinions": 3}, "3項", {"opinions": 3}),
-        (Recipe(paragraphs="content"), {"content": ("第一段", "第二段")}, ["第一段", "第二段"], {"content": "第一段\n第二段"}),
+        (
+            Recipe(paragraphs="content"),
+            {"content": ("第一段", "第二段")},
+            ["第一段", "第二段"],
+            {"content": "第一段\n第二段"},
+        ),
     ],
 )
 def test_each_kind_reads_back_what_it_printed(form, encoder, recipe, values, shown, back):
@@ -86,7 +91,11 @@ def test_people_with_and_without_the_stated_total(form, encoder):
 
 def test_a_tick_group_reads_back_its_ticks_and_notes(form, encoder):
     recipe = Recipe(
-        ticks=(TickOption("a", "一般公務人員：", "a_note"), TickOption("b", "其他：", "b_note"), TickOption("c", "CEDAW"))
+        ticks=(
+            TickOption("a", "一般公務人員：", "a_note"),
+            TickOption("b", "其他：", "b_note"),
+            TickOption("c", "CEDAW"),
+        )
     )
     printed, out = round_trip(form, encoder, recipe, record(a=True, a_note="全體同仁", b=False, c=True))
     assert [line["box"] + line["text"] for line in printed] == ["☑一般公務人員：全體同仁", "☐其他：", "☑CEDAW"]
