@@ -56,11 +56,14 @@ def test_broken_figure_is_named_commented_and_highlighted(broken, tmp_path):
     cells = commented_cells(result.output)
     # s2.members: header row 0, body row 1; 總數 is column 1.
     assert ("s2.members", 1, 1) in cells
-    assert "20" in cells[("s2.members", 1, 1)] and "committee.total" in cells[("s2.members", 1, 1)]
+    comment = cells[("s2.members", 1, 1)]
+    assert "20" in comment and "委員人數合計" in comment  # the rule's title, not its code
+    assert "committee.total" not in comment and "規則" not in comment
 
     marked = tmp_path / "out" / "檢核標示" / S2
     ws = load_workbook(marked)["成員"]
-    assert ws["B2"].comment is not None and "committee.total" in ws["B2"].comment.text
+    assert ws["B2"].comment is not None and "委員人數合計" in ws["B2"].comment.text
+    assert "committee.total" not in ws["B2"].comment.text
     assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["B3"].comment is None
     assert digest(inputs) == before  # inputs are never modified

@@ -217,10 +217,10 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
 
 def committee_threshold(form: Form) -> Fraction:
     """The committee's single-gender threshold: the min_share rule of rules.yaml (else 1/3)."""
-    from pipeline.report.check import fraction, load_rules
+    from pipeline.form.rules import MinShare, load_rules
 
-    rule = next((r for r in load_rules(form.directory) if r.kind == "min_share"), None)
-    return fraction(rule.param("threshold")) if rule is not None else Fraction(1, 3)
+    shares = [r.params for r in load_rules(form) if isinstance(r.params, MinShare) and not r.params.explained]
+    return shares[0].threshold if shares else Fraction(1, 3)
 
 
 # -- the summary workbook ---------------------------------------------------------------

@@ -18,6 +18,19 @@ from pipeline.outputs import lock_file
 
 __all__ = ["read_inputs", "fold_header", "column_letter"]
 
+# The reader's findings by id, with the title a person reads (codes stay for machines).
+TITLES = {
+    "input.missing-workbook": "缺少活頁簿",
+    "input.missing-sheet": "缺少工作表",
+    "input.missing-field": "缺少欄位",
+    "input.missing-column": "缺少欄位標題",
+    "input.unlabelled-column": "有資料但沒有欄位標題",
+    "input.required": "必填欄位未填",
+    "input.formula": "公式沒有計算結果",
+    "input.forbidden-characters": "含有無法儲存的字元",
+    "input.bad-value": "無法解讀的值",
+}
+
 INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
@@ -63,6 +76,11 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
     return Inputs(directory, sheets, free_tables, files), findings
 
 
+def _finding(rule: str, severity: Severity, message: str, source: Source) -> Finding:
+    """A finding of the reader, with its title."""
+    return Finding(rule, severity, message, source, title=TITLES[rule])
+
+
 def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]) -> None:
     old = path.with_suffix(".xls")
     if old.is_file():
@@ -71,7 +89,7 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
         raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
     if wb_spec.required:
         findings.append(
-            Finding(
+            _finding(
                 "input.missing-workbook",
                 Severity.ERROR,
                 f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
@@ -80,7 +98,7 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
         )
     else:
         findings.append(
-            Finding(
+            _finding(
                 "input.missing-workbook",
                 Severity.INFO,
                 f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
@@ -96,7 +114,7 @@ def _read_sheet(
     sheet_source = Source(wb_spec.file, sh.name)
     if ws is None:
         severity = Severity.ERROR if sh.required else Severity.INFO
-        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
+        findings.append(_finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
         return SheetRecords(sid, sheet_source, present=False)
     cell_value = ws.value
     if sh.kind == "fields":
@@ -134,7 +152,7 @@ def _read_fields(
         row = next((labels[k] for k in wanted if k in labels), None)
         if row is None:
             findings.append(
-                Finding(
+                _finding(
                     "input.missing-field",
                     Severity.ERROR if spec.required else Severity.WARNING,
                     f"找不到欄位「{spec.header}」（「{FIELDS_LABEL_HEADER}」欄應有此標題，"
@@ -175,7 +193,7 @@ def _read_table(
     for spec in sh.columns:
         if spec.key not in mapping:
             findings.append(
-                Finding(
+                _finding(
                     "input.missing-column",
                     Severity.ERROR if spec.required else Severity.WARNING,
                     f"找不到欄位標題「{spec.header}」（應在第 {header_row} 列）",
@@ -201,11 +219,11 @@ def _read_table(
 def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding]) -> Value:
     if V.is_blank(raw):
         if spec.required:
-            findings.append(Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
+            findings.append(_finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
         return Value(None, source)
     if isinstance(raw, Uncomputed):
         findings.append(
-            Finding(
+            _finding(
                 "input.formula",
                 Severity.ERROR,
                 f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
@@ -218,7 +236,7 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
         raw = V.unescape_ooxml(raw)
     if isinstance(raw, str) and V.has_forbidden(raw):
         findings.append(
-            Finding(
+            _finding(
                 "input.forbidden-characters",
                 Severity.WARNING,
                 f"「{spec.header}」含有 Word 無法儲存的控制字元，已移除",
@@ -230,7 +248,7 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
     except V.BadValue as exc:
         shown = V.parse_text(raw)
         findings.append(
-            Finding(
+            _finding(
                 "input.bad-value",
                 Severity.ERROR,
                 f"「{spec.header}」的值「{shown}」無法解讀：{exc}",

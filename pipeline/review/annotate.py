@@ -90,7 +90,7 @@ def _worst(group: list[Finding]) -> Severity:
 
 
 def _note_text(group: list[Finding]) -> str:
-    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.message}〔{f.rule}〕" for f in group))
+    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.heading}：{f.message}" for f in group))
 
 
 def _parse_ref(ref: str | None) -> tuple[int, int] | None:

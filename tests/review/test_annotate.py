@@ -39,7 +39,10 @@ def finding(
     message: str = "數字不符",
     book: str = BOOK,
 ) -> Finding:
-    return Finding(rule, severity, message, Source(book, sheet, cell))
+    return Finding(rule, severity, message, Source(book, sheet, cell), title=TITLES.get(rule, "測試規則"))
+
+
+TITLES = {"first.rule": "第一條規則", "second.rule": "第二條規則"}
 
 
 def write_book(path: Path) -> Path:
@@ -138,7 +141,7 @@ def test_an_empty_cell_that_had_no_element_is_filled_and_commented(marked, sourc
 def test_two_findings_on_one_cell_take_the_worst_colour_and_both_lines(marked):
     cell = load_workbook(marked)["甲"]["B2"]
     assert fill(cell) == RED
-    assert cell.comment.text == "[警告] B2 的警告〔first.rule〕\n[錯誤] B2 的錯誤〔second.rule〕"
+    assert cell.comment.text == "[警告] 第一條規則：B2 的警告\n[錯誤] 第二條規則：B2 的錯誤"
 
 
 def test_the_cells_own_style_and_value_are_kept(marked):
@@ -339,7 +342,7 @@ def test_a_workbook_that_already_has_comments_goes_through_openpyxl_and_keeps_th
     assert len(calls) == 1
     ws = load_workbook(marked)["甲"]
     assert (ws["A1"].comment.text, ws["A1"].comment.author) == ("承辦人的註解", "承辦人")
-    assert ws["B2"].comment.text == "[錯誤] 數字不符〔test.rule〕" and fill(ws["B2"]) == RED
+    assert ws["B2"].comment.text == "[錯誤] 測試規則：數字不符" and fill(ws["B2"]) == RED
 
 
 def test_a_book_without_a_findings_file_is_skipped(source, tmp_path):
@@ -395,7 +398,7 @@ def libreoffice_copy(path: Path, folder: Path, profile: Path) -> Path:
 def test_libreoffice_reads_the_comments_and_fills(marked, tmp_path):
     book = load_workbook(libreoffice_copy(marked, tmp_path / "converted", tmp_path / "profile"))
     ws = book["甲"]
-    assert ws["B2"].comment.text == "[警告] B2 的警告〔first.rule〕\n[錯誤] B2 的錯誤〔second.rule〕"
+    assert ws["B2"].comment.text == "[警告] 第一條規則：B2 的警告\n[錯誤] 第二條規則：B2 的錯誤"
     assert ws["C8"].comment.text == "[警告] 沒有這一列〔no.row〕"
     assert "合併範圍內" in ws["D2"].comment.text
     assert book["乙"]["B3"].comment.text == "[提示] 第二張表〔other.sheet〕"
