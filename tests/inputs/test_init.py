@@ -142,3 +142,14 @@ def test_blank_workbooks_open_in_libreoffice(blank, tmp_path, form):
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(files)
+
+
+@pytest.mark.parametrize("year, hint", [(2021, "例如 110"), (0, "例如 110"), (1911, "例如 110")])
+def test_init_refuses_a_western_year_with_a_hint(tmp_path, monkeypatch, capsys, year, hint):
+    from tests.conftest import run_cli
+
+    out = tmp_path / "new"
+    args = ["init", "--agency", "測試局", "--year", str(year), "--group", "D群", "--out", str(out)]
+    assert run_cli(args, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "民國年" in err and hint in err and not out.exists()

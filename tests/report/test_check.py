@@ -385,3 +385,11 @@ def test_one_apart_pairs_are_every_pair_a_full_comparison_finds(values):
     distinct = list(order)
     brute = [(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1 :] if _one_apart(a, b)]
     assert _one_apart_pairs(order) == brute
+
+
+def test_one_finding_per_cell_and_cause(make_inputs):
+    data = copy.deepcopy(MINIMAL)
+    patch(S2, "會議", [MEETING | {"全數委員達2/3出席": "有", "主席-首長": "有"}])(data)
+    findings = run_check(make_inputs(data, name="have")).findings
+    # Each unreadable tick is one error (無法解讀); no rule adds 未勾選 or 勾選 0 項 for the same cells.
+    assert sorted((f.rule, f.source.cell) for f in findings) == [("input.bad-value", "C2"), ("input.bad-value", "H2")]
