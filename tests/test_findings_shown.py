@@ -118,3 +118,15 @@ def test_comment_ids_do_not_reuse_other_annotation_ids(broken, tmp_path):
     listed = {e.get(qn("w:id")) for e in comments.iter(qn("w:comment"))}
     assert bookmarks and anchored and anchored == listed
     assert not anchored & bookmarks
+
+
+def test_committee_below_a_third_with_a_reason_is_a_warning_at_the_share_cell(sample_inputs, tmp_path):
+    set_cell(sample_inputs / S2, "成員", "男性委員數", 26)
+    set_cell(sample_inputs / S2, "成員", "女性委員數", 10)  # 10/36 < 1/3
+    set_cell(sample_inputs / S2, "成員", "未達單一性別三分之一之原因", "委員改選中，下屆補足")
+    result = build(sample_inputs, tmp_path / "out")
+    [share] = [f for f in result.findings if f.rule.startswith("committee.share")]
+    assert (share.rule, share.severity.value) == ("committee.share-explained", "warning")
+    assert share.target.column == "share" and share.source.cell == "B5"  # the reason's cell
+    comment = commented_cells(result.output)[("s2.members", 1, 4)]  # 單一性別比例 is column 4
+    assert "委員單一性別比例未達門檻的說明" in comment and "27.77%" in comment and "委員改選中" in comment

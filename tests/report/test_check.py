@@ -393,3 +393,11 @@ def test_one_finding_per_cell_and_cause(make_inputs):
     findings = run_check(make_inputs(data, name="have")).findings
     # Each unreadable tick is one error (無法解讀); no rule adds 未勾選 or 勾選 0 項 for the same cells.
     assert sorted((f.rule, f.source.cell) for f in findings) == [("input.bad-value", "C2"), ("input.bad-value", "H2")]
+
+
+def test_opinions_not_all_adopted_is_a_notice(make_inputs):
+    data = copy.deepcopy(MINIMAL)
+    patch(S6, "重大施政計畫", [IMPACT | {"專家學者參採項數": 1}])(data)
+    [notice] = [f for f in run_check(make_inputs(data, name="notice")).findings if f.rule == "impact.not-all-adopted"]
+    assert notice.severity.value == "info" and notice.title == "專家學者意見未全數參採"
+    assert "「專家學者參採項數」1 少於「專家學者意見項數」2" in notice.message
