@@ -242,6 +242,10 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     )
     for row in with_errors:
         click.echo(f"  有錯誤：{row.folder}（錯誤 {row.errors} 項，警告 {row.warnings} 項）")
+    if result.kept_edits:
+        click.echo(f"審查者編修過的報告 {len(result.kept_edits)} 份，已先移到 history/ 保存：")
+        for row in result.kept_edits:
+            click.echo(f"  {row.folder}：{row.kept_edit}")
     if result.failed:
         click.echo("建置失敗的機關：", err=True)
         for row in result.failed:

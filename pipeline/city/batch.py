@@ -13,7 +13,9 @@ summary workbook and a chart of the main figures.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -69,6 +71,7 @@ class AgencyRow:
     warnings: int = 0
     output: Path | None = None
     seconds: float = 0.0
+    kept_edit: Path | None = None  # a reviewer-edited report moved to history/ before this build
 
     @property
     def failed(self) -> bool:
@@ -103,6 +106,11 @@ class BatchResult:
     def failed(self) -> list[AgencyRow]:
         """Agencies whose inputs could not be used."""
         return [row for row in self.rows if row.failed]
+
+    @property
+    def kept_edits(self) -> list[AgencyRow]:
+        """Agencies whose previous report a reviewer had edited: moved to history/ first."""
+        return [row for row in self.rows if row.kept_edit is not None]
 
     @property
     def ok(self) -> bool:
@@ -144,7 +152,8 @@ def build_all(
     folders = find_agencies(root, out)
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
     rows: dict[str, AgencyRow] = {}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
+    try:
         futures = {pool.submit(build_agency, folder, out / folder.name): folder for folder in folders}
         for future in as_completed(futures):
             folder = futures[future]
@@ -155,6 +164,10 @@ def build_all(
             rows[folder.name] = row
             if progress is not None:
                 progress(row, len(rows), len(folders))
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
     built = time.perf_counter()
     ordered = [rows[folder.name] for folder in folders]
     form = load_form(DEFAULT_FORM_DIR)
@@ -166,8 +179,21 @@ def build_all(
 
 
 def _warm_up() -> None:
-    """Import the pipeline once per worker, before its first agency."""
+    """Import the pipeline once per worker, before its first agency.  Workers ignore Ctrl-C
+    (the terminal sends it to them too): the parent stops them, so that they print nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from pipeline import main  # noqa: F401
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: drop the agencies not started and end the workers at once.  Each report is
+    written to a temporary file and renamed, so a build cut short leaves the previous
+    report as it was (its temporary file is cleared by the next build)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in multiprocessing.active_children():
+        process.terminate()
+    for process in multiprocessing.active_children():
+        process.join(timeout=5)
 
 
 def build_agency(folder: Path, out: Path) -> AgencyRow:
@@ -212,6 +238,7 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
         warnings=warnings_,
         output=result.output,
         seconds=seconds,
+        kept_edit=result.kept_edit,
     )
 
 
@@ -249,7 +276,11 @@ COLUMNS = (
     ("警告", 6, "0"),
     ("狀態", 12, None),
     ("說明", 60, None),
+    ("審查者編修版（已移到 history/）", 50, None),
 )
+
+
+STATUS_COLUMN = [header for header, _, _ in COLUMNS].index("狀態") + 1  # 1-based
 
 
 def _percent_value(ratio: Fraction | None, form: Form | None) -> Decimal | None:
@@ -293,6 +324,7 @@ def summary_values(row: AgencyRow, form: Form | None = None, threshold: Fraction
         None if row.failed else row.warnings,
         row.status,
         note,
+        f"{row.folder}/{row.kept_edit.parent.name}/{row.kept_edit.name}" if row.kept_edit else "",
     ]
 
 
@@ -319,7 +351,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(summary_values(row, form, threshold))
-        status_cell = ws.cell(row=ws.max_row, column=len(COLUMNS) - 1)
+        status_cell = ws.cell(row=ws.max_row, column=STATUS_COLUMN)
         status_cell.fill = fills[row.status]
     for col, (_, width, number_format) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(col)

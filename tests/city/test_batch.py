@@ -194,3 +194,56 @@ def test_build_all_writes_nothing_outside_its_output_folder(tmp_path, form):
     after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "in").rglob("*"))
     assert before == after
     assert Path(tmp_path / "out" / "a").is_dir()
+
+
+def test_build_all_names_every_report_it_moved_to_history(tmp_path, monkeypatch, capsys, form):
+    from docx import Document
+
+    for i in range(2):
+        make_agency(tmp_path / "in" / f"{i:03d}", seed=50 + i, breaches=(), form=form)
+    build_all(tmp_path / "in", tmp_path / "out", workers=1)
+    [edited] = (tmp_path / "out" / "001").glob("*.docx")
+    doc = Document(str(edited))
+    doc.add_paragraph("審查意見：請補充說明。")  # a reviewer's edit
+    doc.save(str(edited))
+    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out")], monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 0
+    [kept] = (tmp_path / "out" / "001" / "history").glob("*.docx")
+    assert "已先移到 history/" in out and str(kept) in out and "000：" not in out
+    sheet = load_workbook(tmp_path / "out" / SUMMARY_NAME).active
+    moved = {
+        r[column("機關資料夾")]: r[column("審查者編修版（已移到 history/）")]
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert moved["001"] == f"001/history/{kept.name}" and not moved["000"]
+
+
+def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path, form):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    make_city(tmp_path / "in", 24, seed=60, form=form)  # enough that the run is still going
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build-all", str(tmp_path / "in"), "--out", str(out), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: Ctrl-C reaches it and its workers, as in a terminal
+        env=os.environ | {"TPE_REPORT_CACHE": "off"},
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*/*.docx")) and time.monotonic() < deadline:  # the first reports are written
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "已中斷" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # no worker left behind
+        os.killpg(process.pid, 0)
+    assert not (out / SUMMARY_NAME).exists()
