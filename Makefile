@@ -20,6 +20,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash tools/ensure-libreoffice
+	bash tools/ensure-chromium
 	$(BIN)/ruff check pipeline tests tools
 	$(BIN)/python -m pytest
 

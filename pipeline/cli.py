@@ -252,6 +252,7 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
             click.echo(f"  {row.folder}：{row.message}", err=True)
     click.echo(f"彙整表：{result.summary}")
     click.echo(f"彙整圖：{result.chart}")
+    click.echo(f"彙整網頁：{result.page}")
     sys.exit(0 if result.ok else 1)
 
 
