@@ -197,14 +197,11 @@ class GroupMinimum(Params):
     """Section 八: the categories and items done meet the group's minimum; shown at ``table``."""
 
     table: TableId
-    reads: ClassVar[tuple[str, ...]] = ("category", "item")
 
 
 @dataclass(frozen=True, kw_only=True)
 class StrategyItem(Params):
-    """Section 八: each measure names an item the form has."""
-
-    reads: ClassVar[tuple[str, ...]] = ("category", "item")
+    """Section 八: each measure names an item the form has (its fields: form.yaml `measures`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,6 +320,13 @@ def load_rules(form: Form) -> tuple[Rule, ...]:
         problem = _unresolved(rule, form)
         if problem:
             raise _error(path, blob, index, f"規則 {rule.id}（{rule.title}）的參數 {problem}")
+    named = getattr(getattr(form, "city", None), "committee_rule", None)
+    ids = [rule.id for rule in rules]
+    if named is not None and named not in ids:
+        raise FormError(
+            f"表單定義檔內容不正確：{Path(form.directory) / 'form.yaml'}\n"
+            f"city.committee_rule：規則檔沒有規則「{named}」{did_you_mean(named, ids)}"
+        )
     return rules
 
 

@@ -27,12 +27,7 @@ from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
 from pipeline.office.pictures import picture_readable
 from pipeline.report import annexes as annex_list
-from pipeline.report.compute import Report
-
-SECTION_OF_WORKBOOK = {
-    "header": None, "s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六",
-    "s7": "七", "s8": "八", "results": "八", "s9": "九", "s10": "十",
-}  # fmt: skip
+from pipeline.report.compute import Report, column_sum
 
 
 @dataclass
@@ -61,12 +56,12 @@ class Checker:
 
     def target(self, sheet_id: str, record: Record | None, key: str | None) -> Target:
         """Where a field of a record lands in the report."""
-        wb_spec, spec = self.form.sheets[sheet_id]
-        section = SECTION_OF_WORKBOOK.get(wb_spec.id)
+        _, spec = self.form.sheets[sheet_id]
         row = None if record is None else record.row if spec.kind == "table" else 0
-        if sheet_id == "s8.measures" and record is not None:
-            row = self.form.strategy_row(record.get("category") or "", record.get("item") or 0)
-        return Target(spec.table, row, key, section)
+        measures = self.form.measures
+        if sheet_id == measures.sheet and record is not None:  # filed under its category and item
+            row = self.form.strategy_row(record.get(measures.category) or "", record.get(measures.item) or 0)
+        return Target(self.form.table_of_sheet.get(sheet_id), row, key, self.form.section_of(sheet_id))
 
     def source(self, sheet_id: str, record: Record | None, key: str | None) -> Source:
         """Where a field comes from in the workbooks."""
@@ -336,7 +331,7 @@ def stated_sum(c: Checker, rule: Rule, p: kinds.StatedSum) -> Iterator[Finding]:
         stated = record.get(p.field)
         if stated is None:
             continue
-        computed = sum((row.get(p.column) or Decimal(0) for row in c.inputs.rows(p.rows)), Decimal(0))
+        computed = column_sum(c.inputs.rows(p.rows), p.column)
         if stated != computed:
             yield c.finding(
                 rule,
@@ -393,10 +388,11 @@ def group_minimum(c: Checker, rule: Rule, p: kinds.GroupMinimum) -> Iterator[Fin
 def strategy_item(c: Checker, rule: Rule, p: kinds.StrategyItem) -> Iterator[Finding]:
     """Section 八: each measure names an item the form has."""
     for sheet_id, record in _each(c, rule):
-        cat, item = record.get("category"), record.get("item")
+        measures = c.form.measures
+        cat, item = record.get(measures.category), record.get(measures.item)
         if cat and item is not None and c.form.strategy_row(cat, item) is None:
             count = next(len(s.items) for s in c.form.strategies if s.number == cat)
-            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, "item")
+            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, measures.item)
 
 
 @kind(kinds.FreeTable)

@@ -159,3 +159,13 @@ def test_a_renamed_field_in_form_yaml_is_caught_by_the_rules_that_use_it(form_di
     path.write_text(path.read_text(encoding="utf-8").replace("{key: quorum,", "{key: quorum_ok,"), encoding="utf-8")
     with pytest.raises(FormError, match=r"meetings\.quorum.*\n?.*quorum"):
         load_rules(load_form(form_dir))
+
+
+def test_the_rule_form_yaml_names_for_the_city_must_exist(form_dir):
+    path = form_dir / "form.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("committee_rule: committee.share", "committee_rule: committee.shares"),
+        encoding="utf-8",
+    )
+    with pytest.raises(FormError, match=r"city\.committee_rule.*「committee\.share」"):
+        load_rules(load_form(form_dir))
