@@ -472,7 +472,7 @@ def _resolve(ref: Ref, value: str, params: Params, form: Form) -> str | None:
                 return problem
         return None
     for sheet_id in params.scope:  # a column of the report table
-        table_id = form.sheets[sheet_id][1].table if sheet_id in form.sheets else None
+        table_id = form.table_of_sheet.get(sheet_id)
         columns = form.tables[table_id].columns if table_id in form.tables else {}
         if value not in columns:
             return f"報告表格 {table_id} 沒有欄「{value}」{did_you_mean(value, columns)}"
