@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -43,9 +42,7 @@ def cli() -> None:
     """臺北市政府各機關推動性別平等工作成果報告產生器。"""
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes on a terminal (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+_width = cli_zh.display_width
 
 
 def _pad(text: str, width: int) -> str:

@@ -171,13 +171,48 @@ def install() -> None:
             cls.name = label
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def command_classes() -> tuple[type, type]:
     """(Command, Group) classes whose usage line names options and commands in Chinese
-    (click writes ``[OPTIONS]`` and ``COMMAND [ARGS]...`` as plain defaults, not gettext)."""
+    (click writes ``[OPTIONS]`` and ``COMMAND [ARGS]...`` as plain defaults, not gettext)
+    and whose help lines up Chinese metavars (click counts characters, not columns)."""
     import click
+    from click.formatting import wrap_text
+
+    class HelpFormatter(click.HelpFormatter):
+        """Click's help layout, measured in terminal columns."""
+
+        def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+            rows = list(rows)
+            first = min(max((display_width(term) for term, _ in rows), default=0), col_max)
+            indent = " " * (first + col_spacing + self.current_indent)
+            for term, text in rows:
+                self.write(f"{'':>{self.current_indent}}{term}")
+                if not text:
+                    self.write("\n")
+                    continue
+                if display_width(term) <= first:
+                    self.write(" " * (first - display_width(term) + col_spacing))
+                else:
+                    self.write("\n" + indent)
+                lines = wrap_text(text, max(self.width - first - col_spacing, 10), preserve_paragraphs=True)
+                self.write("\n".join(lines.splitlines()).replace("\n", "\n" + indent) + "\n")
+
+    class Context(click.Context):
+        """A click context that lays help out with the formatter above."""
+
+        formatter_class = HelpFormatter
 
     class Command(click.Command):
         """A click command with the Chinese usage line."""
+
+        context_class = Context
 
         def __init__(self, *args, **kwargs) -> None:
             kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
@@ -187,6 +222,7 @@ def command_classes() -> tuple[type, type]:
         """A click group with the Chinese usage line; its commands too."""
 
         command_class = Command
+        context_class = Context
 
         def __init__(self, *args, **kwargs) -> None:
             kwargs.setdefault("options_metavar", OPTIONS_METAVAR)

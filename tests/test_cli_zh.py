@@ -86,3 +86,12 @@ def test_a_bad_option_shows_no_english(args, words, monkeypatch, capsys):
 
 def test_an_unknown_text_passes_through_unchanged():
     assert translate("Something new in click 9") == "Something new in click 9"
+
+
+def test_help_lines_up_chinese_metavars_in_terminal_columns(monkeypatch, capsys):
+    from pipeline.cli_zh import display_width
+
+    assert run_cli(["init", "--help"], monkeypatch) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  -")]
+    starts = {display_width(line[: re.search(r"\S\s{2,}\S", line).end() - 1]) for line in lines}
+    assert len(lines) == 6 and len(starts) == 1  # every description starts in the same column
