@@ -13,6 +13,7 @@ from lxml import html
 from pipeline.city.batch import COLUMNS, TOTALS_LABEL, build_all
 from pipeline.city.page import PAGE_NAME, shown
 from tests.conftest import CHROMIUM, needs_chromium
+from tests.support.browser import FLAGS
 from tests.support.synthetic import make_city
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,18 +31,7 @@ def city(tmp_path_factory):
 
 def headless(*args: str, profile) -> subprocess.CompletedProcess:
     """Chromium headless, kept off the network and away from the user's profile."""
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
+    command = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -95,3 +85,24 @@ def test_values_are_shown_as_the_workbook_shows_them():
     assert shown(Decimal("0.2153"), "0.00%") == "21.53%"
     assert shown(Decimal(1234567), "#,##0") == "1,234,567"
     assert shown(None, "0") == "" and shown("是", None) == "是"
+
+
+@needs_chromium
+def test_a_click_on_a_header_sorts_the_agencies_in_the_browser(city, tmp_path):
+    from tests.support.browser import Browser
+
+    result, _ = city
+    share = [h for h, _, _ in COLUMNS].index("單一性別比例(較低者)")
+    cells = f"Array.from(document.querySelectorAll('#city tbody tr')).map(r => r.cells[{share}].textContent)"
+    click = f"document.querySelectorAll('#city thead th')[{share}].click()"
+    with Browser(CHROMIUM, result.page.as_uri(), tmp_path / "profile") as browser:
+        assert browser.evaluate("document.getElementById('chart').naturalWidth") > 500  # the PNG decoded
+        browser.evaluate(click)
+        ascending = browser.evaluate(cells)
+        browser.evaluate(click)
+        descending = browser.evaluate(cells)
+        foot = browser.evaluate("document.querySelector('#city tfoot td').textContent")
+    numbers = [float(text.rstrip("%")) for text in ascending if text]
+    assert numbers == sorted(numbers) and ascending[-1] == ""  # the failed agency (no figure) last
+    assert [float(t.rstrip("%")) for t in descending if t] == sorted(numbers, reverse=True)
+    assert foot == TOTALS_LABEL  # the city line stays under the agencies
