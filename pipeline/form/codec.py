@@ -203,12 +203,9 @@ class Encoder:
                 continue
             lines.append(annex.line.format(number=annex.number, title=annex.title))
             if annex.subs:
-                numbers = self.form.sheets[annex.subs][1]
-                number_key, title_key = (f.key for f in numbers.specs[:2])
+                keys = [f.key for f in self.form.sheets[annex.subs][1].specs]
                 for r in self.inputs.rows(annex.subs):
-                    lines.append(
-                        self.form.sub_annex_line.format(number=show(r.at(number_key)), title=show(r.at(title_key)))
-                    )
+                    lines.append(self.form.sub_annex_line.format(**{key: show(r.at(key)) for key in keys}))
         return lines
 
 
