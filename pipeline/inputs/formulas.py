@@ -33,6 +33,15 @@ def column_index_from_string(letters: str) -> int:
     return index
 
 
+def column_letters(col: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 class FormulaError(ValueError):
     """A formula this module cannot compute."""
 
@@ -46,7 +55,10 @@ def evaluate(formula: str, value_at: Callable[[int, int], Any]) -> Decimal:
         if value is None or value == "":
             return Decimal(0)
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise FormulaError(f"參照的儲存格不是數字：{value!r}")
+            ref = f"{column_letters(col)}{row}"
+            if isinstance(value, str):
+                raise FormulaError(f"參照的儲存格 {ref} 不是數字（「{value}」）")
+            raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（其公式也無法計算）")
         return Decimal(str(value))
 
     def total(match: re.Match) -> str:
