@@ -14,23 +14,15 @@ from pipeline.inputs import values as V
 from pipeline.inputs.filecheck import check_workbook_file
 from pipeline.inputs.records import FreeTable, Inputs, Record, SheetRecords, Value
 from pipeline.inputs.sheets import Book, Grid, Uncomputed, fold_header, open_book
+from pipeline.office.sml import column_letter
 from pipeline.outputs import lock_file
 
-__all__ = ["read_inputs", "fold_header", "column_letter"]
+__all__ = ["read_inputs", "fold_header"]
 
 INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
 HEADER_SEARCH_ROWS = 5
-
-
-def column_letter(col: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:

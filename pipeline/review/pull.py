@@ -26,6 +26,7 @@ from pipeline.errors import InputError, OutputError
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.inputs.workbooks import write_workbook
+from pipeline.office.sml import cell_ref
 from pipeline.office.wml import caption_of
 from pipeline.review.diff import _open
 from pipeline.review.extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
@@ -561,9 +562,7 @@ class _Reader:
 
 
 def _ref(row: int, col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{get_column_letter(col + 1)}{row + 1}"
+    return cell_ref(row + 1, col + 1)
 
 
 def pull_report(docx_path: Path, out_dir: Path, form: Form) -> PullResult:
