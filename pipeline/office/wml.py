@@ -91,7 +91,12 @@ def _order_of(parent: Element) -> Order:
 
 def insert_child(parent: Element, tag: str, attrs: dict[str, str] | None = None) -> Element:
     """A new ``tag`` child of ``parent``, placed where the schema's sequence puts it."""
-    return insert_in_order(parent, element(tag, attrs), _order_of(parent))
+    return place_child(parent, element(tag, attrs))
+
+
+def place_child(parent: Element, new: Element) -> Element:
+    """Put an element made elsewhere among ``parent``'s children in schema order."""
+    return insert_in_order(parent, new, _order_of(parent))
 
 
 def ensure_child(parent: Element, tag: str) -> Element:
