@@ -57,8 +57,9 @@ def parse_cell(ref: str | None) -> tuple[int, int] | None:
 def parse_range(ref: str | None) -> tuple[int, int, int, int] | None:
     """(first row, first column, last row, last column) of ``A1:C3`` (or of one cell,
     ``B2``), corners put in order; None when it is not a range."""
-    first, _, last = (ref or "").partition(":")
-    start, end = parse_cell(first), parse_cell(last or first)
+    first, colon, last = (ref or "").partition(":")
+    start = parse_cell(first)
+    end = parse_cell(last) if colon else start
     if start is None or end is None:
         return None
     (r1, r2), (c1, c2) = sorted((start[0], end[0])), sorted((start[1], end[1]))

@@ -282,17 +282,21 @@ def paragraph_text(p: Element) -> str:
     return "".join(text for _node, text in text_atoms(p))
 
 
-def cell_paragraphs(tc: Element) -> list[Element]:
-    """A cell's own paragraphs (also those in content controls), not those of a table in it."""
-    found = []
-    for child in tc:
-        if child.tag == qn("w:p"):
-            found.append(child)
+def content_children(parent: Element, tag: str) -> Iterator[Element]:
+    """``parent``'s ``tag`` children in order, also those wrapped in content controls
+    (``w:sdt``) or custom XML."""
+    for child in parent:
+        if child.tag == qn(tag):
+            yield child
         elif child.tag in (qn("w:sdt"), qn("w:customXml")):
             content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
             if content is not None:
-                found.extend(cell_paragraphs(content))
-    return found
+                yield from content_children(content, tag)
+
+
+def cell_paragraphs(tc: Element) -> list[Element]:
+    """A cell's own paragraphs (also those in content controls), not those of a table in it."""
+    return list(content_children(tc, "w:p"))
 
 
 def cell_text(tc: Element) -> str:

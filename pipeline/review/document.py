@@ -60,8 +60,8 @@ class Paragraph:
 
 @dataclass
 class Cell:
-    """One cell as stored: a cell spanning columns once; a continuation of a vertical merge
-    (or of an old-style horizontal one) is ``continued``."""
+    """One cell as stored: a cell spanning columns once (``span``); a cell under the top
+    of a vertical merge is ``continued``."""
 
     paragraphs: list[Paragraph]
     span: int = 1
@@ -105,6 +105,24 @@ class Table:
                 texts.extend([""] * (cell.span - 1))
             out.append(texts)
         return out
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        """The merged areas (first row, first column, last row, last column of the grid,
+        0-based): a cell spanning columns, a vertical merge with the cells continuing it."""
+        areas: list[list[int]] = []
+        above: dict[int, list[int]] = {}  # grid column → the area a continued cell there extends
+        for r, row in enumerate(self.rows):
+            col = row.before
+            for cell in row.cells:
+                area = above.get(col) if cell.continued else None
+                if area is not None:
+                    area[2] = r
+                else:
+                    area = [r, col, r, col + cell.span - 1]
+                    areas.append(area)
+                    above[col] = area
+                col += cell.span
+        return [(r1, c1, r2, c2) for r1, c1, r2, c2 in areas if (r1, c1) != (r2, c2)]
 
     def tables(self) -> Iterator[Table]:
         """This table and the tables nested in it, in document order."""
@@ -273,18 +291,21 @@ class _DocxReader:
         return found
 
     def table(self, tbl: Element) -> Table:
-        widest = max((sum(1 for _ in _cells(tr)) for tr in _rows(tbl)), default=0)
+        trs = list(wml.content_children(tbl, "w:tr"))
+        widest = max((sum(1 for _ in wml.content_children(tr, "w:tc")) for tr in trs), default=0)
         width = min(max(wml.grid_columns(tbl), widest, 1), wml.MAX_GRID_COLUMNS)
         rows = []
-        for tr in _rows(tbl):
+        for tr in trs:
             trpr = tr.find(qn("w:trPr"))
             before_el = None if trpr is None else trpr.find(qn("w:gridBefore"))
             before = 0 if before_el is None else _bounded_int(before_el.get(qn("w:val")), width - 1)
             cells, col = [], before
-            for tc in _cells(tr):
+            for tc in wml.content_children(tr, "w:tc"):
                 span = wml.grid_span(tc, max(width - col, 1))
-                continued = wml.vmerge(tc) == "continue" or wml.hmerge(tc) == "continue"
-                cells.append(_cell(list(self.blocks(tc)), span, continued, tc))
+                if wml.hmerge(tc) == "continue" and cells:  # an old-style span: the cell before widens
+                    cells[-1].span += span
+                else:
+                    cells.append(_cell(list(self.blocks(tc)), span, wml.vmerge(tc) == "continue", tc))
                 col += span
             self.budget.take(max(col, 1))
             rows.append(Row(cells, wml.is_header_row(tr), before, tr))
@@ -306,27 +327,6 @@ def _drawing_names(blip: Element) -> list[Element]:
             names.extend(ancestor.iterchildren(qn("wp:docPr")))
             break
     return names
-
-
-def _rows(tbl: Element) -> Iterator[Element]:
-    """A table's rows, also those wrapped in content controls."""
-    for child in tbl:
-        if child.tag == qn("w:tr"):
-            yield child
-        elif child.tag in (qn("w:sdt"), qn("w:customXml")):
-            content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
-            if content is not None:
-                yield from _rows(content)
-
-
-def _cells(tr: Element) -> Iterator[Element]:
-    for child in tr:
-        if child.tag == qn("w:tc"):
-            yield child
-        elif child.tag in (qn("w:sdt"), qn("w:customXml")):
-            content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
-            if content is not None:
-                yield from _cells(content)
 
 
 def _owner(node: Element, tag: str) -> Element | None:

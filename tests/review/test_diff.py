@@ -191,35 +191,31 @@ def _listed(changes):
     return cells, added
 
 
-@needs_soffice
-def test_edits_in_a_libreoffice_docx_are_listed_and_redlined(sample_report, libreoffice_docx, tmp_path, form):
-    edited = edit_part(
-        libreoffice_docx,
-        tmp_path / "edited.docx",
+# Edits made on the XML LibreOffice saved: a table cell 39 → 40, a paragraph added after the first.
+XML_EDITS = {
+    "libreoffice_docx": (
         "word/document.xml",
         [(r"<w:t>39</w:t>", "<w:t>40</w:t>"), (r"(<w:body>.*?</w:p>)", rf"\1<w:p><w:r><w:t>{ADDED}</w:t></w:r></w:p>")],
-    )
-    changes = diff_reports(sample_report, edited, form)
-    assert _listed(changes) == ([CELL_EDIT], [ADDED])
-    redline = tmp_path / "redline.docx"
-    assert write_redline(sample_report, edited, redline, form) == changes
-    assert _tracked(redline) == (ADDED + "40", "39")  # in document order
-
-
-@needs_soffice
-def test_edits_in_an_odt_are_listed_and_redlined_through_its_docx(sample_report, libreoffice_odt, tmp_path, form):
-    edited = edit_part(
-        libreoffice_odt,
-        tmp_path / "edited.odt",
+    ),
+    "libreoffice_odt": (
         "content.xml",
         [
             (r"(<text:p [^>]*>)39(</text:p>)", r"\g<1>40\2"),
             (r"(<office:text[^>]*>.*?</text:p>)", rf'\1<text:p text:style-name="Standard">{ADDED}</text:p>'),
         ],
-    )
+    ),
+}
+
+
+@needs_soffice
+@pytest.mark.parametrize("saved", list(XML_EDITS))
+def test_edits_in_a_libreoffice_file_are_listed_and_redlined(request, sample_report, tmp_path, form, saved):
+    source = request.getfixturevalue(saved)
+    part, edits = XML_EDITS[saved]
+    edited = edit_part(source, tmp_path / f"edited{source.suffix}", part, edits)
     changes = diff_reports(sample_report, edited, form)
     assert _listed(changes) == ([CELL_EDIT], [ADDED])
-    redline = tmp_path / "redline.docx"
+    redline = tmp_path / "redline.docx"  # from an .odt: through the .docx LibreOffice makes of it
     assert _listed(write_redline(sample_report, edited, redline, form)) == ([CELL_EDIT], [ADDED])
     assert _tracked(redline) == (ADDED + "40", "39")  # in document order
 
