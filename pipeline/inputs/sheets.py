@@ -11,8 +11,9 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class Grid:
     max_column: int
     merges: list[tuple[int, int, int, int]]  # 1-based min_row, min_col, max_row, max_col
     cell: Callable[[int, int], Any]  # the raw value of one (unmerged) cell; None when empty
-    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
+    formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
     _anchors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,7 +109,7 @@ def _calamine_book(path: Path) -> Book:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
-    formats = number_formats(path)
+    formats = cache(lambda: number_formats(path))  # read once, and only if a sheet's are asked for
     grids = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
@@ -126,8 +127,32 @@ def _calamine_book(path: Path) -> Book:
                 return int(value)
             return value
 
-        grids.append(Grid(name, len(data), width, merges, cell, formats.get(name, {})))
+        shown = _LazyFormats(lambda name=name: formats().get(name, {}))
+        grids.append(Grid(name, len(data), width, merges, cell, shown))
     return Book(grids)
+
+
+class _LazyFormats(Mapping[tuple[int, int], str]):
+    """A sheet's number formats, read from the workbook's XML the first time one is asked
+    for: only the free-layout tables show numbers in their Excel format."""
+
+    def __init__(self, load: Callable[[], dict[tuple[int, int], str]]):
+        self._load = load
+        self._formats: dict[tuple[int, int], str] | None = None
+
+    def _all(self) -> dict[tuple[int, int], str]:
+        if self._formats is None:
+            self._formats = self._load()
+        return self._formats
+
+    def __getitem__(self, key: tuple[int, int]) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _openpyxl_book(path: Path) -> Book:

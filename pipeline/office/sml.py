@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -128,10 +129,25 @@ def _cell_formats(styles: Element | None) -> list[str | None]:
     ]
 
 
+STREAM_ABOVE = 8 * 1024 * 1024  # a sheet part bigger than this is streamed, not built as a tree
+
+
+def _cells(archive: zipfile.ZipFile, part: str) -> Iterator[Element]:
+    """The ``<c>`` elements of a sheet part: from a tree for a usual sheet, streamed (and
+    let go of one by one) for a large one."""
+    if archive.getinfo(part).file_size <= STREAM_ABOVE:
+        yield from etree.fromstring(archive.read(part), PARSER).iter(qn("x:c"))
+        return
+    with archive.open(part) as stream:
+        for _event, cell in etree.iterparse(stream, tag=qn("x:c"), resolve_entities=False, no_network=True):
+            yield cell
+            cell.clear(keep_tail=True)
+
+
 def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Each sheet's non-General number formats by (row, column), read from the workbook's
     XML (python-calamine gives values without their formats).  The file has passed the
-    workbook checks; the sheets are streamed, not built as trees."""
+    workbook checks."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
 
@@ -151,20 +167,16 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
         styles_part = next((part for kind, part in targets.values() if kind.endswith("/styles")), None)
         xf_codes = _cell_formats(tree(styles_part) if styles_part else None)
         book = tree(workbook)
+        coded = {str(index): code for index, code in enumerate(xf_codes) if code}
         result: dict[str, dict[tuple[int, int], str]] = {}
         for sheet in () if book is None else book.iterfind(f"{qn('x:sheets')}/{qn('x:sheet')}"):
             _kind, part = targets.get(sheet.get(qn("r:id"), ""), ("", ""))
             shown: dict[tuple[int, int], str] = {}
-            if part in names and posixpath.splitext(part)[1] == ".xml":
-                with archive.open(part) as stream:
-                    for _event, cell in etree.iterparse(
-                        stream, tag=qn("x:c"), resolve_entities=False, no_network=True, load_dtd=False
-                    ):
-                        index, place = cell.get("s"), parse_cell(cell.get("r"))
-                        if index and index.isdigit() and place and int(index) < len(xf_codes):
-                            code = xf_codes[int(index)]
-                            if code:
-                                shown[place] = code
-                        cell.clear(keep_tail=True)
+            if coded and part in names and posixpath.splitext(part)[1] == ".xml":
+                for cell in _cells(archive, part):
+                    code = coded.get(cell.get("s", ""))
+                    place = parse_cell(cell.get("r")) if code else None
+                    if place:
+                        shown[place] = code
             result[sheet.get("name", "")] = shown
     return result

@@ -28,12 +28,7 @@ from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
 from pipeline.office.pictures import picture_readable
 from pipeline.report import annexes as annex_list
-from pipeline.report.compute import Report, budget_total
-
-SECTION_OF_WORKBOOK = {
-    "header": None, "s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六",
-    "s7": "七", "s8": "八", "results": "八", "s9": "九", "s10": "十",
-}  # fmt: skip
+from pipeline.report.compute import Report, column_sum
 
 
 @dataclass(frozen=True)
@@ -119,12 +114,12 @@ class Checker:
 
     def target(self, sheet_id: str, record: Record | None, key: str | None) -> Target:
         """Where a field of a record lands in the report."""
-        wb_spec, spec = self.form.sheets[sheet_id]
-        section = SECTION_OF_WORKBOOK.get(wb_spec.id)
+        _, spec = self.form.sheets[sheet_id]
         row = None if record is None else record.row if spec.kind == "table" else 0
-        if sheet_id == "s8.measures" and record is not None:
-            row = self.form.strategy_row(record.get("category") or "", record.get("item") or 0)
-        return Target(spec.table, row, key, section)
+        measures = self.form.measures
+        if sheet_id == measures.sheet and record is not None:  # filed under its category and item
+            row = self.form.strategy_row(record.get(measures.category) or "", record.get(measures.item) or 0)
+        return Target(self.form.table_of_sheet.get(sheet_id), row, key, self.form.section_of(sheet_id))
 
     def source(self, sheet_id: str, record: Record | None, key: str | None) -> Source:
         """Where a field comes from in the workbooks."""
@@ -348,7 +343,7 @@ def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
         stated = record.get(rule.param("field"))
         if stated is None:
             continue
-        computed = budget_total(c.inputs.rows(rule.param("rows")))
+        computed = column_sum(c.inputs.rows(rule.param("rows")), rule.param("column"))
         if stated != computed:
             yield c.finding(
                 rule,

@@ -370,20 +370,3 @@ def _free_id(*tables: Table) -> str | None:
 def diff_reports(old_path: Path, new_path: Path, form: Form) -> list[Change]:
     """The differences from ``old_path`` to ``new_path`` (.docx or .odt), in document order."""
     return compare(read_document(old_path, form), read_document(new_path, form), form)
-
-
-def _open(path: Path):  # noqa: ANN202 - python-docx's Document
-    """A .docx as python-docx opens it, after the package checks (bounded, a clear message).
-
-    Kept only for pull.py, which still walks python-docx objects until it reads the
-    neutral document model."""
-    from docx import Document as open_docx
-
-    from pipeline.errors import InputError
-    from pipeline.office.opc import Package
-
-    Package.read(Path(path), what="Word 文件（.docx）", required=("word/document.xml",))
-    try:
-        return open_docx(str(path))
-    except Exception as exc:  # python-docx raises several kinds for a broken file
-        raise InputError(f"無法開啟報告 {Path(path).name}：{exc}") from exc

@@ -365,9 +365,14 @@ def on(tag: str) -> str:
 
 
 T_P, T_H, T_S, T_TAB, T_BREAK = (on(t) for t in ("text:p", "text:h", "text:s", "text:tab", "text:line-break"))
-T_LIST, T_ITEM, T_HEADER, T_SECTION = (
-    on(t) for t in ("text:list", "text:list-item", "text:list-header", "text:section")
-)
+# What holds paragraphs and tables in the flow of the text: lists, sections, indexes.
+_ODF_CONTAINERS = frozenset(
+    on(f"text:{name}")
+    for name in (
+        "list", "list-item", "list-header", "section", "index-body", "index-title", "table-of-content",
+        "illustration-index", "table-index", "object-index", "user-index", "alphabetical-index", "bibliography",
+    )
+)  # fmt: skip
 TABLE, ROW = on("table:table"), on("table:table-row")
 CELL, COVERED = on("table:table-cell"), on("table:covered-table-cell")
 ANNOTATION = on("office:annotation")
@@ -420,11 +425,7 @@ class _OdtReader:
                 yield self.paragraph(child)
             elif tag == TABLE:
                 yield self.table(child)
-            elif tag in (T_LIST, T_ITEM, T_HEADER, T_SECTION, on("text:index-body")) or (
-                isinstance(tag, str) and tag.startswith(f"{{{ODF['text']}}}") and tag.endswith("-of-content")
-            ):
-                yield from self.blocks(child)
-            elif tag == on("text:table-of-content"):
+            elif tag in _ODF_CONTAINERS:
                 yield from self.blocks(child)
 
     def style(self, name: str) -> tuple[str, int | None]:
@@ -577,8 +578,7 @@ def header_signature(rows: list[list[str]]) -> Signature:
 def table_signatures(form: Form) -> list[tuple[str, Signature]]:
     """Each official table's header rows, in the template's order: read from the Word
     template's tables (found there by caption); for a table the template does not hold
-    (placed by the program, e.g. inside another table's cell), from the column headers
-    of the sheet that feeds it."""
+    (placed by the program inside another table's cell), from its header in form.yaml."""
     path = form.template_path
     stat = path.stat()
     template = _template_tables(str(path), stat.st_mtime_ns, stat.st_size)
@@ -588,15 +588,9 @@ def table_signatures(form: Form) -> list[tuple[str, Signature]]:
         if spec is not None and spec.header_rows > 0:
             found.append((table_id, header_signature(grid[: spec.header_rows])))
     for table_id, spec in form.tables.items():
-        if table_id in template or spec.header_rows != 1:
-            continue
-        sheet = next((sh for _wb, sh in form.sheets.values() if sh.table == table_id), None)
-        if sheet is None:
-            continue
-        headers = {c.key: c.header for c in sheet.columns}
-        columns = {col: key for key, col in spec.columns.items() if isinstance(col, int)}
-        if columns and set(columns) == set(range(len(columns))) and all(k in headers for k in columns.values()):
-            found.append((table_id, header_signature([[headers[columns[c]] for c in range(len(columns))]])))
+        header = spec.header  # a table placed in another table's cell: its header row
+        if table_id not in template and header and spec.header_rows == 1:
+            found.append((table_id, header_signature([list(header)])))
     return found
 
 

@@ -118,6 +118,16 @@ def test_odt_white_space_is_read_as_odf_defines_it(tmp_path):
     assert paragraph.comments == ["註解不是本文"]
 
 
+def test_odt_lists_and_sections_are_read_as_their_paragraphs(tmp_path):
+    body = (
+        "<text:section><text:list><text:list-item><text:p>條列一</text:p></text:list-item>"
+        "<text:list-item><text:list><text:list-item><text:p>條列二</text:p></text:list-item></text:list>"
+        "</text:list-item></text:list></text:section><text:p>段落</text:p>"
+    )
+    document = read_document(odt_file(tmp_path / "l.odt", body))
+    assert [p.text for p in document.paragraphs()] == ["條列一", "條列二", "段落"]
+
+
 def test_docx_text_leaves_out_what_is_not_shown_as_text(tmp_path):
     body = (
         "<w:p><w:pPr><w:tabs><w:tab w:val='left' w:pos='720'/></w:tabs></w:pPr>"
