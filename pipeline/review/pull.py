@@ -29,7 +29,7 @@ from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
 from pipeline.review.report_file import ReportFile, open_report
-from pipeline.word.template import load_template
+from pipeline.word.template import check_against_form, load_template
 
 TICK = "V"
 
@@ -70,6 +70,7 @@ class Puller:
         self.form = form
         self.decoder = Decoder(form)
         self.prepared = load_template(form.template_path)
+        check_against_form(self.prepared, form)
         self.sink = Sink(form)
         self.notes: list[str] = []
 
@@ -152,21 +153,20 @@ class Puller:
     def lead_pattern(self, recipe: Recipe) -> re.Pattern[str]:
         wording = self.form.wording[recipe.lead or ""]
         pattern = wording_pattern(wording, {"n": r"\d+", "n_zh": "[一二三四五六七八九十]+", "title": ".*?"})
-        return re.compile(pattern.pattern.rstrip(r"\s*") if pattern.pattern.endswith(r"\s*") else pattern.pattern)
+        return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
     def annex_lines(self, texts: list[str]) -> None:
-        """The sub-annex lines (附件3-1：…) back into the 附件 sheets of their annexes."""
-        line = wording_pattern(self.form.sub_annex_line, {"number": r"\d+-\d+", "title": ".*"})
+        """The sub-annex lines back into the 附件 sheet of the annex line above them."""
+        lines = {_squash(a.line.format(number=a.number, title=a.title)): a for a in self.form.annexes}
+        current = None
         for text in texts:
-            m = line.fullmatch(text)
-            if not m:
+            annex = lines.get(_squash(text))
+            if annex is not None:
+                current = annex
                 continue
-            annex = next((a for a in self.form.annexes if a.subs and m["number"].split("-")[0] == a.number), None)
-            if annex is None:
-                continue
-            spec = self.form.sheets[annex.subs][1]
-            number_key, title_key = (f.key for f in spec.specs[:2])
-            self.sink.add_row(annex.subs, {number_key: m["number"], title_key: m["title"].strip()})
+            m = wording_pattern(self.form.sub_annex_line, {}).fullmatch(text)
+            if m and current is not None and current.subs:
+                self.sink.add_row(current.subs, {key: value.strip() for key, value in m.groupdict().items()})
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, table_id: str, spec: TableSpec, grid: list[list[str]]) -> None:
@@ -278,14 +278,13 @@ class Puller:
         if recipe.kind == "items":
             return self.lead_pattern(recipe).match(block.text) is not None
         if recipe.kind == "annexes":
-            return any(p.fullmatch(block.text.strip()) for p in self.annex_patterns())
+            return any(p.fullmatch(_squash(block.text)) for p in self.annex_patterns())
         return False
 
     def annex_patterns(self) -> Iterator[re.Pattern[str]]:
-        names = {"number": r"\d+(?:-\d+)?", "title": ".*"}
         for annex in self.form.annexes:
-            yield wording_pattern(annex.line, names)
-        yield wording_pattern(self.form.sub_annex_line, names)
+            yield re.compile(re.escape(_squash(annex.line.format(number=annex.number, title=annex.title))))
+        yield wording_pattern(self.form.sub_annex_line, {})
 
     def run(self, staging: Path) -> None:
         items = outline(self.prepared.body)
@@ -328,6 +327,10 @@ def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Re
         where = (recipe.row or 0, recipe.col) if with_row else recipe.col
         cells.setdefault(where, []).append(recipe)
     return sorted(cells.items(), key=lambda item: item[0])
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _is_table_field(form: Form, ref: str | None) -> bool:
