@@ -392,65 +392,62 @@ def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
                 rule.severity,
                 f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；目前辦理 {cats} 類、{items} 項",
                 c.source(sheet_id, None, None),
-                Target("s8.strategies", None, None, "八"),
+                Target(c.form.table_of_sheet.get(sheet_id), None, None, c.form.section_of(sheet_id)),
             )
 
 
 @kind("strategy_item")
 def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
     """Section 八: each measure names an item the form has."""
+    m = c.form.measures
     for sheet_id, record in _each(c, rule):
-        cat, item = record.get("category"), record.get("item")
+        cat, item = record.get(m.category), record.get(m.item)
         if cat and item is not None and c.form.strategy_row(cat, item) is None:
             count = next(len(s.items) for s in c.form.strategies if s.number == cat)
-            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, "item")
+            yield c.finding(
+                rule, f"{c.header(sheet_id, m.category)}({cat})只有第 1–{count} 項，沒有第 {item} 項",
+                sheet_id, record, m.item,
+            )  # fmt: skip
 
 
 @kind("free_table")
 def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
     """A 表格 block of the free-layout part names an existing sheet."""
+    layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
-        if record.get("kind") != "表格":
+        if record.get(layout.kind) != layout.table_kind:
             continue
-        table = c.inputs.free_tables.get(record.get("sheet") or "")
+        name, rows = record.get(layout.table) or "", record.get(layout.header_rows)
+        where = c.header(sheet_id, layout.table)
+        table = c.inputs.free_tables.get(name)
         if table is None:
             sheets = "、".join(c.inputs.free_tables) or "（無）"
-            yield c.finding(
-                rule,
-                f"找不到表格工作表「{record.get('sheet') or ''}」；此活頁簿的表格工作表有：{sheets}",
-                sheet_id,
-                record,
-                "sheet",
-            )
+            message = f"找不到「{where}」所填的工作表「{name}」；此活頁簿的表格工作表有：{sheets}"
+            yield c.finding(rule, message, sheet_id, record, layout.table)
         elif not table.cells:
-            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格", sheet_id, record, "sheet")
-        elif (record.get("header_rows") or 0) > len(table.cells):
-            yield c.finding(
-                rule,
-                f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」的列數 {len(table.cells)}",
-                sheet_id,
-                record,
-                "header_rows",
+            message = f"{where}「{table.name}」是空的，報告中不會出現此表格"
+            yield c.finding(rule, message, sheet_id, record, layout.table)
+        elif (rows or 0) > len(table.cells):
+            message = (
+                f"「{c.header(sheet_id, layout.header_rows)}」{rows} 多於表格「{table.name}」的列數 {len(table.cells)}"
             )
+            yield c.finding(rule, message, sheet_id, record, layout.header_rows)
 
 
 @kind("image_file")
 def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
     """A 圖片 block names an image file that exists under inputs/."""
+    layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
-        if record.get("kind") != "圖片":
+        if record.get(layout.kind) != layout.image_kind:
             continue
-        name = (record.get("text") or ("",))[0]
+        name = (record.get(layout.text) or ("",))[0]
         if not name or not (c.inputs.directory / name).is_file():
-            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）", sheet_id, record, "text")
+            message = f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）"
+            yield c.finding(rule, message, sheet_id, record, layout.text)
         elif not picture_readable(c.inputs.directory / name):
-            yield c.finding(
-                rule,
-                f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
-                sheet_id,
-                record,
-                "text",
-            )
+            message = f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）"
+            yield c.finding(rule, message, sheet_id, record, layout.text)
 
 
 @kind("names_match")
