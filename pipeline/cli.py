@@ -148,20 +148,30 @@ def check(inputs: Path, as_json: bool) -> None:
     help="另存一份以追蹤修訂標示差異的 Word 檔",
 )
 def diff(old: Path, new: Path, redline: Path | None) -> None:
-    """比較兩份報告，依章節、表格、列與欄位列出差異。
+    """比較兩份報告（.docx 或 .odt），依章節、表格、列與欄位列出差異。
+
+    結束狀態：0 兩份報告相同；1 有差異；2 檔案無法讀取。
+    新報告為 .odt 時，追蹤修訂版由 LibreOffice 先轉成 .docx 再標示（須先安裝 LibreOffice）。
 
     例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
     """
     from pipeline.form.spec import load_form
-    from pipeline.review.diff import diff_reports, write_redline
 
     form = load_form()
-    changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
+    if redline:
+        from pipeline.review.redline import write_redline
+
+        changes = write_redline(old, new, redline, form)
+    else:
+        from pipeline.review.diff import diff_reports
+
+        changes = diff_reports(old, new, form)
     for change in changes:
         click.echo(str(change))
     click.echo(f"共 {len(changes)} 處差異")
     if redline:
         click.echo(f"寫入追蹤修訂版：{redline}")
+    sys.exit(1 if changes else 0)
 
 
 @cli.command()

@@ -14,7 +14,8 @@ from lxml import etree
 
 from pipeline.errors import InputError
 from pipeline.form.spec import Form
-from pipeline.office.opc import PARSER, qn, rels_name, resolve
+from pipeline.office.opc import PARSER, check_members, qn, rels_name, resolve
+from pipeline.office.sml import range_ref
 from pipeline.office.wml import caption_of, grid_span
 from pipeline.review.align import Block
 from pipeline.review.extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
@@ -35,8 +36,6 @@ class ReportFile:
 
     def free_table(self, tbl: Any) -> tuple[str, dict[str, Any]]:
         """A free-layout table as a sheet: its cells, merges (A1 ranges) and header rows."""
-        from openpyxl.utils import get_column_letter
-
         desc = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblDescription')}")
         name = desc.get(qn("w:val")) if desc is not None else caption_of(tbl) or "表格"
         cells: list[list[str]] = []
@@ -65,10 +64,7 @@ class ReportFile:
                 col += span
             cells.append(row)
 
-        def ref(row: int, col: int) -> str:
-            return f"{get_column_letter(col + 1)}{row + 1}"
-
-        ranges = [f"{ref(r1, c1)}:{ref(r2, c2)}" for r1, c1, r2, c2 in merges if (r1, c1) != (r2, c2)]
+        ranges = [range_ref(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for r1, c1, r2, c2 in merges if (r1, c1) != (r2, c2)]
         return name, {"cells": cells, "merges": ranges, "header_rows": header_rows}
 
     def image(self, p: Any, out_dir: Path) -> str | None:
@@ -92,6 +88,7 @@ def open_report(path: Path, form: Form) -> ReportFile:
     """Read a .docx report's body (InputError when it is not a readable Word file)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            check_members(archive, path.name, "Word 文件（.docx）")  # bounded: no zip bombs
             document = _main_part(archive)
             root = etree.fromstring(archive.read(document), PARSER)
             media = _pictures(archive, document)
