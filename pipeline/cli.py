@@ -175,7 +175,7 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("report_file", metavar="報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("report_file", metavar="報告.docx|.odt", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -183,21 +183,36 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
     metavar=FOLDER,
     help="新的資料夾（不可已有檔案）",
 )
-def pull(report_file: Path, out: Path) -> None:
-    """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
+@click.option(
+    "--inputs",
+    "inputs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("inputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="報告所依據的輸入資料夾：其中 attachments/ 的附件檔一併複製到新資料夾",
+)
+def pull(report_file: Path, out: Path, inputs: Path) -> None:
+    """將報告（審查後編修的版本或去年的報告，Word 或 LibreOffice 存的 .docx、.odt）讀回成各章節活頁簿。
 
-    寫入新的資料夾，不會動到 inputs/。
+    寫入新的資料夾，不會動到 inputs/；附件檔由 --inputs 資料夾複製過去，新資料夾可直接產生報告。
+    報告中與計算結果不同的數字（例如審查者改了比率或總計）會列出提醒。
 
     例：report pull outputs/臺北自來水事業處109年推動性別平等工作成果報告.docx --out inputs-110
     """
     from pipeline.form.spec import load_form
     from pipeline.review.pull import pull_report
 
-    result = pull_report(report_file, out, load_form())
+    attachments = inputs if (inputs / "attachments").is_dir() else None
+    result = pull_report(report_file, out, load_form(), attachments=attachments)
     for path in result.files:
         click.echo(f"寫入：{path}")
+    if attachments is None:
+        click.echo(f"注意：{inputs}/attachments 不存在，未複製附件檔；請自行將附件檔放入 {out}/attachments/", err=True)
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
+    for notice in result.notices:
+        click.echo(f"提醒：{notice}", err=True)
 
 
 def _at_least_one(value: int | None) -> int | None:
