@@ -69,3 +69,11 @@ def test_ctrl_c_during_a_build_exits_130(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 130 and "已中斷" in err and "Traceback" not in err
     assert not list(tmp_path.glob("*.docx"))
+
+
+def test_every_command_is_named_in_the_readme():
+    from pipeline.cli import cli
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"report {name}" not in readme] == []
