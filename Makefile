@@ -20,8 +20,13 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash tools/ensure-libreoffice
-	$(BIN)/ruff check pipeline tests tools
+	bash tools/ensure-chromium
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests tools
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) outputs/*.docx outputs/*.pdf

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.findings import Finding, has_errors
+from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
 from pipeline.office.provenance import file_hash
@@ -19,10 +20,11 @@ from pipeline.outputs import (
     remove_stale_temporaries,
     replace_file,
 )
-from pipeline.report.check import load_rules, run_checks
+from pipeline.report.check import run_checks
 from pipeline.report.compute import Report, compute_report
 from pipeline.word.context import build_context
 from pipeline.word.render import render_report
+from pipeline.word.template import check_against_form, load_template
 
 MARKED_DIR = "檢核標示"
 GENERATOR_VERSION = "0.1.0"
@@ -60,7 +62,7 @@ class _Clock:
 
 def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
     form = load_form(form_dir)
-    rules = load_rules(form.directory)
+    rules = load_rules(form)
     clock.lap("form")
     records, findings = read_inputs(Path(inputs), form)
     clock.lap("read")
@@ -98,6 +100,7 @@ def build(
     read = list(report.inputs.files.values())
     if strict and has_errors(findings):
         return BuildResult(None, findings, read, timings=clock.timings, report=report)
+    check_against_form(load_template(report.form.template_path), report.form)
     context, layout = build_context(report)
     clock.lap("context")
     out = Path(out)

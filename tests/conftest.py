@@ -107,6 +107,14 @@ needs_soffice = pytest.mark.skipif(
 )
 
 
+# A real browser opens the city page; tests that need it are skipped without it, except in CI.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="Chromium not installed (tools/ensure-chromium installs it)",
+)
+
+
 def pdfa_claim(path: Path) -> tuple[str | None, str | None]:
     """(pdfaid:part, pdfaid:conformance) from a PDF's XMP metadata."""
     reader = PdfReader(path)

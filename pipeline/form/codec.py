@@ -203,12 +203,9 @@ class Encoder:
                 continue
             lines.append(annex.line.format(number=annex.number, title=annex.title))
             if annex.subs:
-                numbers = self.form.sheets[annex.subs][1]
-                number_key, title_key = (f.key for f in numbers.specs[:2])
+                keys = [f.key for f in self.form.sheets[annex.subs][1].specs]
                 for r in self.inputs.rows(annex.subs):
-                    lines.append(
-                        self.form.sub_annex_line.format(number=show(r.at(number_key)), title=show(r.at(title_key)))
-                    )
+                    lines.append(self.form.sub_annex_line.format(**{key: show(r.at(key)) for key in keys}))
         return lines
 
 
@@ -231,10 +228,11 @@ def wording_pattern(wording: str, names: Mapping[str, str]) -> re.Pattern[str]:
     placeholder a named group with the given sub-pattern; spaces are optional."""
     parts = []
     for literal, name, _spec, _conversion in string.Formatter().parse(wording):
-        parts.append(r"\s*".join(re.escape(word) for word in literal.split()) if literal.strip() else r"\s*")
+        if literal.strip():
+            parts.append(r"\s*".join(re.escape(word) for word in literal.split()))
         if name is not None:
             parts.append(f"(?P<{name}>{names.get(name, '.*?')})")
-    return re.compile(r"\s*" + "".join(parts) + r"\s*", re.DOTALL)
+    return re.compile(r"\s*" + r"\s*".join(parts) + r"\s*", re.DOTALL)
 
 
 NUMBER = r"-?[\d,，]*\.?\d+"

@@ -168,6 +168,9 @@ class TableSpec:
                 out.setdefault(key, recipe.col if recipe.row is None else (recipe.row, recipe.col))
         for key, col in self.places.items():
             out.setdefault(key, col)
+        for name, recipe in self.cells.items():  # a cell by its own name (a rule's shown_at: share)
+            if recipe.col is not None:
+                out.setdefault(name, recipe.col if recipe.row is None else (recipe.row, recipe.col))
         return out
 
     def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:
@@ -387,6 +390,11 @@ def resolve(form: Form) -> None:
                 )
             if len(table.header) != len(table.cells):
                 raise Unresolved(f"{where}.header：應有 {len(table.cells)} 個欄位標題")
+    for annex in form.annexes:
+        if annex.subs:
+            spec = sheet(f"annexes[{annex.number}].subs", annex.subs)
+            for name in _placeholders(form.sub_annex_line):
+                spec_field("sub_annex_line", spec, name)
     layout = form.free_layout
     blocks = sheet("free_layout.sheet", layout.sheet)
     for name in ("kind", "text", "table", "header_rows"):
@@ -395,7 +403,44 @@ def resolve(form: Form) -> None:
     for kind in (*layout.styles, layout.table_kind, layout.image_kind):
         if kinds and kind not in kinds:
             _fail("free_layout", f"欄位 {layout.kind} 的選項", kind, kinds)
+    used = _sheets_used(form)
     for wb in form.workbooks:
         for spec in wb.sheets:
+            if f"{wb.id}.{spec.id}" not in used:
+                raise Unresolved(f"workbooks.{wb.id}.sheets.{spec.id}：此工作表沒有用在報告的任何地方"
+                                 "（tables、values、figures、annexes 等都沒有提到它）")  # fmt: skip
             if spec.numbering and "{n}" not in spec.numbering:
                 raise Unresolved(f"workbooks.{wb.id}.sheets.{spec.id}.numbering：應含 {{n}}")
+
+
+def _sheets_used(form: Form) -> set[str]:
+    """Every sheet the report map, the figures, the annexes or the identity name."""
+
+    def sheet_of(ref: str | None) -> str | None:
+        return ref.rpartition(".")[0] if ref and "." in ref else None
+
+    def of_recipe(r: Recipe) -> Iterator[str | None]:
+        yield from (sheet_of(name) for name in r.fields_used())
+        yield r.items
+        yield sheet_of(r.stated)
+        for part in (r.lines or ()) + (r.join or ()):
+            yield from of_recipe(part)
+
+    used: set[str | None] = {form.measures.sheet, form.free_layout.sheet, sheet_of(form.city.committee_total)}
+    used |= {sheet_of(ref) for ref in (form.identity.agency, form.identity.year, form.identity.groups)}
+    used |= {sheet_of(ref) for ref in form.identity.year_fields}
+    used |= {f.sheet for f in form.figures.values()} | {a.subs for a in form.annexes}
+    for r in form.values.values():
+        used |= set(of_recipe(r))
+    for table in form.tables.values():
+        used.add(table.rows)
+        for r in table.cells.values():
+            used |= set(of_recipe(r))
+    return {s for s in used if s}
+
+
+def _placeholders(wording: str) -> list[str]:
+    """The {names} of a wording."""
+    import string
+
+    return [name for _lit, name, _spec, _conv in string.Formatter().parse(wording) if name]

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.office.opc import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package, parse, serialize
+from pipeline.errors import InputError
+from pipeline.office.opc import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package, check_members, parse, serialize
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -34,6 +35,7 @@ ODF_META_PART = "meta.xml"
 OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 META_NS = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 ODF_SUFFIXES = (".odt", ".ods")
+WHAT = "Word 文件（.docx）"
 # What reading a damaged .docx raises: a bad zip, a cut-short or scrambled member.
 DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 
@@ -61,9 +63,10 @@ def package_fingerprint(package: Package) -> str:
 
 
 def file_fingerprint(path: Path) -> str:
-    """The fingerprint of a saved .docx (or .odt)."""
+    """The fingerprint of a saved .docx or .odt (InputError for a zip bomb)."""
     parts = ODF_CONTENT_PARTS if Path(path).suffix.lower() in ODF_SUFFIXES else CONTENT_PARTS
     with zipfile.ZipFile(path) as z:
+        check_members(z, Path(path).name, WHAT)
         names = set(z.namelist())
         return _fingerprint(z.read(n) if n in names else b"" for n in parts)
 
@@ -89,8 +92,9 @@ def read_properties(path: Path) -> dict[str, str]:
     odf = Path(path).suffix.lower() in ODF_SUFFIXES
     try:
         with zipfile.ZipFile(path) as z:
+            check_members(z, Path(path).name, WHAT)
             root = parse(z.read(ODF_META_PART if odf else CUSTOM_PART))
-    except (KeyError, *DAMAGED, etree.XMLSyntaxError):
+    except (KeyError, InputError, *DAMAGED, etree.XMLSyntaxError):
         return {}
     found = {}
     if odf:
@@ -146,5 +150,5 @@ def was_edited(path: Path) -> bool:
     recorded = read_properties(path).get(FINGERPRINT[len(PREFIX) :])
     try:
         return recorded is None or recorded != file_fingerprint(path)
-    except DAMAGED:
+    except (InputError, *DAMAGED):
         return True

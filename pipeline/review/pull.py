@@ -29,7 +29,7 @@ from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
 from pipeline.review.report_file import ReportFile, open_report
-from pipeline.word.template import load_template
+from pipeline.word.template import check_against_form, load_template
 
 TICK = "V"
 
@@ -70,6 +70,7 @@ class Puller:
         self.form = form
         self.decoder = Decoder(form)
         self.prepared = load_template(form.template_path)
+        check_against_form(self.prepared, form)
         self.sink = Sink(form)
         self.notes: list[str] = []
 
@@ -111,7 +112,10 @@ class Puller:
         """Decode one cell (or one placed text) made by ``recipes``."""
         if len(recipes) == 1 and recipes[0].kind == "join":
             recipes = list(recipes[0].join or ())
-        self.decoder.cell(recipes, text, out, self._choices)
+        for recipe in recipes:
+            if recipe.kind == "figure":  # computed, not data: kept to compare (notices)
+                self.sink.shown_figures[recipe.figure] = text.strip()
+        self.decoder.cell([r for r in recipes if r.kind != "figure"], text, out, self._choices)
 
     def _choices(self, ref: str) -> tuple[str, ...]:
         for sheet_id, (_wb, spec) in self.form.sheets.items():
@@ -122,9 +126,7 @@ class Puller:
 
     def title(self, text: str) -> None:
         """The title names the agency and the year (form.yaml `title`)."""
-        pattern = re.escape(self.form.title).replace(r"\{agency\}", "(?P<agency>.+?)")
-        pattern = pattern.replace(r"\{year\}", r"(?P<year>\d+)")
-        m = re.fullmatch(pattern, text.strip())
+        m = _title_pattern(self.form).fullmatch(text.strip())
         if m is None:
             self.notes.append(f"無法由標題「{text.strip()}」讀出機關名稱及年度")
             return
@@ -152,21 +154,20 @@ class Puller:
     def lead_pattern(self, recipe: Recipe) -> re.Pattern[str]:
         wording = self.form.wording[recipe.lead or ""]
         pattern = wording_pattern(wording, {"n": r"\d+", "n_zh": "[一二三四五六七八九十]+", "title": ".*?"})
-        return re.compile(pattern.pattern.rstrip(r"\s*") if pattern.pattern.endswith(r"\s*") else pattern.pattern)
+        return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
     def annex_lines(self, texts: list[str]) -> None:
-        """The sub-annex lines (附件3-1：…) back into the 附件 sheets of their annexes."""
-        line = wording_pattern(self.form.sub_annex_line, {"number": r"\d+-\d+", "title": ".*"})
+        """The sub-annex lines back into the 附件 sheet of the annex line above them."""
+        lines = {_squash(a.line.format(number=a.number, title=a.title)): a for a in self.form.annexes}
+        current = None
         for text in texts:
-            m = line.fullmatch(text)
-            if not m:
+            annex = lines.get(_squash(text))
+            if annex is not None:
+                current = annex
                 continue
-            annex = next((a for a in self.form.annexes if a.subs and m["number"].split("-")[0] == a.number), None)
-            if annex is None:
-                continue
-            spec = self.form.sheets[annex.subs][1]
-            number_key, title_key = (f.key for f in spec.specs[:2])
-            self.sink.add_row(annex.subs, {number_key: m["number"], title_key: m["title"].strip()})
+            m = wording_pattern(self.form.sub_annex_line, {}).fullmatch(text)
+            if m and current is not None and current.subs:
+                self.sink.add_row(current.subs, {key: value.strip() for key, value in m.groupdict().items()})
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, table_id: str, spec: TableSpec, grid: list[list[str]]) -> None:
@@ -261,10 +262,14 @@ class Puller:
                 self.sink.add_row(layout.sheet, {layout.kind: kind, layout.text: block.text})
 
     # -- everything ---------------------------------------------------------------------------
-    def claims(self, item: Item, block: Block) -> bool:
-        """``block`` surely belongs to the loop ``item`` (its numbering, an annex line, 「無」)."""
+    def claims(self, item: Item, block: Block) -> bool | None:
+        """True when ``block`` surely belongs to ``item`` (a loop's numbering, an annex line,
+        「無」, the title's wording, a date where a date is placed), False when it surely does
+        not, None when it cannot tell."""
         if block.kind != "p":
             return False
+        if isinstance(item, Para):
+            return self.fits(item, block.text)
         if isinstance(item, Cond):
             recipe = self.form.values.get(item.expr)
             return (
@@ -278,14 +283,29 @@ class Puller:
         if recipe.kind == "items":
             return self.lead_pattern(recipe).match(block.text) is not None
         if recipe.kind == "annexes":
-            return any(p.fullmatch(block.text.strip()) for p in self.annex_patterns())
+            return any(p.fullmatch(_squash(block.text)) for p in self.annex_patterns())
         return False
 
+    def fits(self, para: Para, text: str) -> bool | None:
+        """Whether ``text`` has the shape of what the positional paragraph ``para`` places."""
+        m = para.pattern().fullmatch(text)
+        if m is None:
+            return False
+        for tag, value in zip(para.tags, m.groups(), strict=False):
+            recipe = self.form.values.get(tag)
+            if recipe is None:
+                continue
+            if recipe.kind == "report_title":
+                return _title_pattern(self.form).fullmatch(value.strip()) is not None
+            first = (recipe.join or recipe.lines or (recipe,))[0]
+            if first.kind == "date":
+                return self.decoder.date(value, first.format or "date_short")[0] is not None
+        return None
+
     def annex_patterns(self) -> Iterator[re.Pattern[str]]:
-        names = {"number": r"\d+(?:-\d+)?", "title": ".*"}
         for annex in self.form.annexes:
-            yield wording_pattern(annex.line, names)
-        yield wording_pattern(self.form.sub_annex_line, names)
+            yield re.compile(re.escape(_squash(annex.line.format(number=annex.number, title=annex.title))))
+        yield wording_pattern(self.form.sub_annex_line, {})
 
     def run(self, staging: Path) -> None:
         items = outline(self.prepared.body)
@@ -293,6 +313,11 @@ class Puller:
         for missing in found.missing:
             if isinstance(missing, Para):
                 self.notes.append(f"報告中找不到「{missing.wording}」這一段，其中的數字未讀回")
+        for block in found.extra:
+            if block.kind == "p":
+                shown = " ".join(block.text.split())
+                self.notes.append(f"報告中多了一段「{shown[:40]}{'…' if len(shown) > 40 else ''}」，"
+                                  "不在範本的任何位置（不屬於任何表格或清單），未讀回")  # fmt: skip
         for para, block in found.anchors:
             if para.tags:
                 m = para.pattern().fullmatch(block.text)
@@ -328,6 +353,16 @@ def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Re
         where = (recipe.row or 0, recipe.col) if with_row else recipe.col
         cells.setdefault(where, []).append(recipe)
     return sorted(cells.items(), key=lambda item: item[0])
+
+
+def _title_pattern(form: Form) -> re.Pattern[str]:
+    """The report title (form.yaml `title`) with its agency and year as groups."""
+    pattern = re.escape(form.title).replace(r"\{agency\}", "(?P<agency>.+?)")
+    return re.compile(pattern.replace(r"\{year\}", r"(?P<year>\d+)"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _is_table_field(form: Form, ref: str | None) -> bool:

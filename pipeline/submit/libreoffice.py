@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import ConversionError, ToolMissing
+from pipeline.errors import ConversionError, ToolMissing, describe
 from pipeline.inputs.filecheck import OLE_MAGIC
 from pipeline.outputs import atomic_write
 from pipeline.submit.offline import private_copy
@@ -176,7 +176,7 @@ def check_source(source: Path) -> str:
         with source.open("rb") as handle:
             head = handle.read(len(OLE_MAGIC))
     except OSError as exc:
-        raise ConversionError(f"無法讀取「{source.name}」：{exc}") from exc
+        raise ConversionError(f"無法讀取「{source.name}」：{describe(exc)}") from exc
     if head == OLE_MAGIC:
         raise ConversionError(
             f"「{source.name}」有密碼保護（或是舊版 .doc／.xls 改了副檔名），無法轉換："
@@ -497,8 +497,11 @@ class Office:
         copy = folder / f"document{job.source.suffix.lower()}"
         try:
             private_copy(job.source, copy)
-        except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        except ValueError as exc:  # a part that is not XML, or too large (the reason is in Chinese)
             raise ConversionError(f"「{job.source.name}」不是有效的 {job.source.suffix.lower()} 檔：{exc}") from exc
+        except (OSError, zipfile.BadZipFile) as exc:
+            reason = "檔案已損毀" if isinstance(exc, zipfile.BadZipFile) else describe(exc)
+            raise ConversionError(f"「{job.source.name}」不是有效的 {job.source.suffix.lower()} 檔：{reason}") from exc
         outputs = [(ext, folder / "out" / f"document.{ext}", Path(target)) for ext, target in job.outputs]
         return copy, outputs
 
@@ -513,8 +516,8 @@ class Office:
                 f"LibreOffice 轉換「{job.source.name}」超過 {self.timeout:g} 秒仍未完成或中途結束"
                 "（檔案可能過大或已損毀）"
             )
-        if not reply.get("ok"):
-            raise self._failed(job.source, str(reply.get("error") or ""))
+        if not reply.get("ok"):  # LibreOffice's own reason is English and rarely helps a clerk
+            raise self._failed(job.source)
 
     def _convert_cold(self, pending) -> dict[int, ConversionError]:
         """The fallback: one ``soffice --convert-to`` per output format, all its files at once.
@@ -535,7 +538,7 @@ class Office:
                     details.update(self._cold_batch(extension, [item])[1])
             for position, copy, produced in items:
                 if position not in errors and not _produced(produced):
-                    errors[position] = details.get(copy) or self._failed(pending[position][0].source, "")
+                    errors[position] = details.get(copy) or self._failed(pending[position][0].source)
         return errors
 
     def _cold_batch(self, extension: str, items) -> tuple[bool, dict[Path, ConversionError]]:
@@ -570,20 +573,19 @@ class Office:
             late = ConversionError(f"LibreOffice 轉換超過 {self.timeout:g} 秒仍未完成（檔案可能過大或已損毀）")
             return False, {copy: late for _p, copy, _o in items}
         except OSError as exc:
-            raise ConversionError(f"無法執行 LibreOffice（{self.soffice}）：{exc}") from exc
+            raise ConversionError(f"無法執行 LibreOffice（{self.soffice}）：{describe(exc)}") from exc
         for number, (_position, _copy, produced) in enumerate(items):
             result = batch / "out" / f"d{number}.{extension}"
             if _produced(result):
                 os.replace(result, produced)
         return done.returncode == 0, {}
 
-    def _failed(self, source: Path, detail: str) -> ConversionError:
-        reason = f"（LibreOffice：{detail}）" if detail else ""
-        return ConversionError(f"LibreOffice 無法轉換「{source.name}」，檔案可能已損毀或有密碼保護{reason}")
+    def _failed(self, source: Path) -> ConversionError:
+        return ConversionError(f"LibreOffice 無法轉換「{source.name}」，檔案可能已損毀或有密碼保護")
 
     def _deliver(self, source: Path, produced: Path, target: Path) -> None:
         if not _produced(produced):
-            raise self._failed(source, "")
+            raise self._failed(source)
         with atomic_write(target) as tmp:
             shutil.copyfile(produced, tmp)
 

@@ -28,8 +28,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.errors import InputError
+from pipeline.office.opc import LIMITS, check_members
+
 BLOCKED = "blocked-external-link"  # a relative name: it resolves inside the private folder, to nothing
-MAX_XML_BYTES = 100 * 1024 * 1024  # one XML part; a long report's document.xml is a few MB
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 RT_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -69,11 +71,15 @@ def private_copy(source: Path, target: Path) -> int:
     changed: dict[str, bytes] = {}
     cut = 0
     with zipfile.ZipFile(source) as archive:
+        try:
+            check_members(archive, source.name, "檔案")  # a zip bomb is refused unread
+        except InputError as exc:
+            raise ValueError(str(exc)) from exc
         for info in archive.infolist():
             name = info.filename
             if not name.endswith((".xml", ".rels")):
                 continue
-            if info.file_size > MAX_XML_BYTES:
+            if info.file_size > LIMITS.xml_bytes:
                 raise ValueError(f"{name} 過大（{info.file_size // (1024 * 1024)} MB）")
             data = archive.read(info)
             if odf:
@@ -105,7 +111,7 @@ def _parse(data: bytes) -> etree._Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ValueError(f"XML 格式錯誤：{exc}") from exc
+        raise ValueError(f"內容不是格式正確的 XML（第 {exc.lineno} 行）") from exc
 
 
 def _serialize(root: etree._Element) -> bytes:

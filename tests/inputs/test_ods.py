@@ -16,8 +16,9 @@ from pipeline.inputs.read import read_inputs
 from pipeline.inputs.sheets import open_book
 from pipeline.review.extract import read_paragraphs
 from pipeline.submit.libreoffice import Job, Office
-from pipeline.submit.odf import docx_shape
+from pipeline.submit.odf import report_shape
 from tests.conftest import SAMPLE_INPUTS, needs_soffice
+from tests.support.office_files import ods_file
 
 CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -54,25 +55,9 @@ CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 </table:table></office:spreadsheet></office:body></office:document-content>"""
 
 
-def ods_file(path: Path, content: str = CONTENT, manifest_extra: str = "") -> Path:
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        f'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">{manifest_extra}'
-        "</manifest:file-entry></manifest:manifest>"
-    )
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-    return path
-
-
 def test_merges_and_number_formats_without_expanding_repeated_rows(tmp_path):
     started = time.monotonic()
-    [(name, layout)] = ods_layout(ods_file(tmp_path / "a.ods")).items()
+    [(name, layout)] = ods_layout(ods_file(tmp_path / "a.ods", CONTENT)).items()
     assert time.monotonic() - started < 2  # 1,048,000 repeated rows counted, not expanded
     assert name == "表一"
     assert layout.merges == [(1, 1, 2, 2)]
@@ -81,7 +66,7 @@ def test_merges_and_number_formats_without_expanding_repeated_rows(tmp_path):
 
 
 def test_a_password_protected_or_wrong_odf_file_is_a_clear_message(tmp_path):
-    locked = ods_file(tmp_path / "02_性別平等專案小組.ods", manifest_extra="<manifest:encryption-data/>")
+    locked = ods_file(tmp_path / "02_性別平等專案小組.ods", CONTENT, manifest_extra="<manifest:encryption-data/>")
     with pytest.raises(InputError) as err:
         open_book(locked)
     assert locked.name in str(err.value) and "密碼" in str(err.value)
@@ -121,7 +106,7 @@ def test_every_sample_sheet_reads_the_same_from_ods(ods_inputs):
 @needs_soffice
 def test_the_sample_as_ods_builds_the_same_report(ods_inputs, sample_report, tmp_path):
     result = build(ods_inputs, tmp_path / "out")
-    assert docx_shape(result.output).tables == docx_shape(sample_report).tables
+    assert report_shape(result.output).tables == report_shape(sample_report).tables
     assert read_paragraphs(result.output) == read_paragraphs(sample_report)
     [warning] = result.findings  # the sample's one slip, now named in the .ods it is in
     assert warning.rule == "names.spelled-two-ways" and warning.source.workbook == "06_性別影響評估.ods"

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from pipeline.submit.libreoffice import Job, Office
-from pipeline.submit.odf import Cell, differences, docx_shape, odt_shape
+from pipeline.submit.odf import differences, report_shape
 from tests.conftest import needs_soffice
 
 
@@ -38,18 +38,19 @@ def edited(source: Path, target: Path, edit) -> Path:
 @needs_soffice
 def test_the_sample_as_odt_has_the_same_tables_ticks_and_comments(sample_report, converted):
     assert differences(sample_report, converted) == []
-    want, got = docx_shape(sample_report), odt_shape(converted)
+    want, got = report_shape(sample_report), report_shape(converted)
     assert len(got.tables) == len(want.tables) == 25
     assert got.ticks == want.ticks and sum(got.ticks.values()) > 40
     assert got.comments == want.comments and len(got.comments) == 1
-    assert any(cell.rows > 1 for table in got.tables for row in table for cell in row)  # merges came through
+    assert got.comments[0][0] is not None and "陳艾勳" in got.comments[0][1]  # in its table cell
+    assert sum(len(merges) for _grid, merges in got.tables) > 5  # merges came through
 
 
 @needs_soffice
 def test_a_changed_cell_is_named(sample_report, converted, tmp_path):
     odt = edited(converted, tmp_path / "x.odt", lambda xml: xml.replace("陳艾懃", "陳艾勤"))
-    found = differences(sample_report, odt)
-    assert found and all("文字不同" in d and "陳艾懃" in d and "陳艾勤" in d for d in found)
+    cells = [d for d in differences(sample_report, odt) if "文字不同" in d]
+    assert len(cells) == 2 and all("陳艾懃」→「" in d and "陳艾勤" in d for d in cells)  # the two cells
 
 
 @needs_soffice
@@ -59,26 +60,31 @@ def test_a_lost_comment_is_named(sample_report, converted, tmp_path):
         tmp_path / "x.odt",
         lambda xml: re.sub(r"<office:annotation .*?</office:annotation>", "", xml, count=1, flags=re.S),
     )
-    assert any("註解" in d and "少了 1 則" in d for d in differences(sample_report, odt))
+    assert any("註解" in d and "少了或移動了 1 則" in d for d in differences(sample_report, odt))
 
 
 @needs_soffice
 def test_a_lost_merge_is_named(sample_report, converted, tmp_path):
-    odt = edited(converted, tmp_path / "x.odt", lambda xml: xml.replace('table:number-rows-spanned="', 'table:x="', 1))
-    assert any("合併範圍不同" in d for d in differences(sample_report, odt))
+    # The first cell a vertical merge covers becomes a cell of its own.
+    odt = edited(
+        converted, tmp_path / "x.odt", lambda xml: xml.replace("<table:covered-table-cell", "<table:table-cell", 1)
+    )
+    assert any("合併儲存格不同" in d for d in differences(sample_report, odt))
 
 
-def test_docx_merges_read_as_areas(tmp_path):
+def test_docx_merges_ticks_and_comment_places(tmp_path):
     document = Document()
     table = document.add_table(rows=3, cols=3)
     table.cell(0, 0).merge(table.cell(1, 0)).text = "甲"
     table.cell(0, 1).merge(table.cell(0, 2)).text = "乙"
-    table.cell(2, 2).text = "☑ 是"
+    cell = table.cell(2, 2)
+    cell.text = "☑ 是"
+    document.add_comment(cell.paragraphs[0].runs, text="檢核意見", author="檢核程式")
     path = tmp_path / "t.docx"
     document.save(path)
-    shape = docx_shape(path)
-    [rows] = shape.tables
-    assert rows[0] == [Cell("甲", 2, 1), Cell("乙", 1, 2)]
-    assert rows[1] == [Cell("", 1, 1), Cell("", 1, 1)]
-    assert rows[2] == [Cell(""), Cell(""), Cell("☑ 是")]
+    shape = report_shape(path)
+    [(grid, merges)] = shape.tables
+    assert grid == [["甲", "乙", ""], ["", "", ""], ["", "", "☑ 是"]]
+    assert merges == [(0, 0, 1, 0), (0, 1, 0, 2)]
     assert shape.ticks["☑"] == 1
+    assert shape.comments == [((0, 2, 2), "檢核意見")]

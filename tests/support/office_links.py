@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
+from tests.support.office_files import odf_package
+
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
@@ -136,7 +138,8 @@ def _docx_variants(url: str) -> dict[str, dict]:
     }
 
 
-def _odt(body: str) -> bytes:
+def _odt(body: str) -> dict[str, str]:
+    """The members of an .odt whose text is ``body``."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
@@ -151,12 +154,7 @@ def _odt(body: str) -> bytes:
         'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2">'
         f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
     )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")  # first, stored
-        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    return {"META-INF/manifest.xml": manifest, "content.xml": content}
 
 
 def linked_files(folder: Path, url: str) -> list[Path]:
@@ -240,8 +238,7 @@ def linked_files(folder: Path, url: str) -> list[Path]:
         "<text:p>old text</text:p></text:section>"
     )
     for name, body in (("odt_picture", picture), ("odt_section", section)):
-        written.append(folder / f"{name}.odt")
-        written[-1].write_bytes(_odt(body))
+        written.append(odf_package(folder / f"{name}.odt", "application/vnd.oasis.opendocument.text", _odt(body)))
     return written
 
 
