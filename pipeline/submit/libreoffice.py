@@ -344,6 +344,7 @@ class Office:
         self._failed_starts = 0
         self._start_error = ""
         self._quitting: list[_Worker] = []
+        self._staged: dict[Job, tuple[Path, list[tuple[str, Path, Path]]] | ConversionError] = {}
         atexit.register(self.close, wait=False)  # whatever happens, nothing is left running or lying about
         self.warm_used = False  # whether any conversion went through the warm worker
 
@@ -437,6 +438,10 @@ class Office:
             raise ConversionError(f"無法以 UNO 啟動 LibreOffice（需要 python3-uno）：{self._start_error}")
         return None
 
+    def warm(self) -> bool:
+        """Whether conversions go to a warm LibreOffice (waits for it to be up)."""
+        return self._warm_worker() is not None
+
     # -- conversions ---------------------------------------------------------------------
 
     def convert(self, source: Path, target: Path) -> Path:
@@ -456,11 +461,13 @@ class Office:
         """
         results: list[ConversionError | None] = [None] * len(jobs)
         staged: list[tuple[int, Path, list[tuple[str, Path, Path]]]] = []
+        self.prepare(jobs)
         for index, job in enumerate(jobs):
-            try:
-                staged.append((index, *self._stage(job)))
-            except ConversionError as exc:
-                results[index] = exc
+            copy = self._staged.pop(job)
+            if isinstance(copy, ConversionError):
+                results[index] = copy
+            else:
+                staged.append((index, *copy))
         cold = []
         for index, copy, outputs in staged:
             worker = self._warm_worker()
@@ -484,6 +491,16 @@ class Office:
                 except ConversionError as exc:
                     results[index] = exc
         return results
+
+    def prepare(self, jobs: Sequence[Job]) -> None:
+        """Make the private, offline copies of the jobs' files now (e.g. while LibreOffice
+        starts); ``convert_all`` makes those it was not given beforehand."""
+        for job in jobs:
+            if job not in self._staged:
+                try:
+                    self._staged[job] = self._stage(job)
+                except ConversionError as exc:
+                    self._staged[job] = exc
 
     def _stage(self, job: Job) -> tuple[Path, list[tuple[str, Path, Path]]]:
         """The private, offline copy of a job's source and where each output will appear."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -42,7 +43,7 @@ from pipeline.report.annexes import (
     each_annex,
     find_annex_files,
 )
-from pipeline.submit.export import ReportExport
+from pipeline.submit.export import Exported, ReportExport
 from pipeline.submit.libreoffice import Job, Office
 
 A4 = (595.2756, 841.8898)  # points, portrait
@@ -131,17 +132,32 @@ def package(
     office_files = [path for path in annex_files if path.suffix.lower() in OFFICE_EXTENSIONS]
     folder = office.work / "annexes"
     jobs = [Job(path, (("pdf", folder / f"{n}.pdf"),)) for n, path in enumerate(office_files)]
+    writer = PdfWriter()
+
+    def deliver(error: ConversionError | None) -> Exported:
+        """The report's .pdf and .odt checked and written; its pages first in the bundle."""
+        exported = export.deliver(error)
+        writer.append(PdfReader(exported.files["pdf"]), outline_item=built.output.stem, import_outline=True)
+        return exported
+
     with _quiet_pypdf():
-        # What LibreOffice has no part in is read while it is still starting.
+        # What can be done without LibreOffice is done while it is still starting.
+        office.prepare([export.job, *jobs])
         pages = {path: _pages(annex_pdf, path, folder) for path in annex_files if path not in office_files}
-        results = office.convert_all([export.job, *jobs])
+        if jobs and office.warm():
+            # The report first; it is checked and written while LibreOffice converts the annexes.
+            (error,) = office.convert_all([export.job])
+            with ThreadPoolExecutor(1) as pool:
+                annexes = pool.submit(office.convert_all, jobs)
+                exported = deliver(error)
+                results = annexes.result()
+        else:  # one batch: the fallback starts LibreOffice once per batch
+            error, *results = office.convert_all([export.job, *jobs])
+            exported = deliver(error)
         office.finish()  # LibreOffice quits while the PDFs are bundled
-        for job, error in zip(jobs, results[1:], strict=True):
-            pages[job.source] = error or _pages(_converted_pdf, job.source, job.outputs[0][1])
-        exported = export.deliver(results[0])
+        for job, failed in zip(jobs, results, strict=True):
+            pages[job.source] = failed or _pages(_converted_pdf, job.source, job.outputs[0][1])
         report = exported.files["pdf"]
-        writer = PdfWriter()
-        writer.append(PdfReader(report), outline_item=built.output.stem, import_outline=True)
         contents, failures = _append_annexes(writer, found, pages)
     writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown

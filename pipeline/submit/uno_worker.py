@@ -99,7 +99,7 @@ def main(argv):
                 answer(ready=False, error=f"LibreOffice did not start (exit status {office.poll()})")
                 stop(None, office, profile)
                 return 4
-            time.sleep(0.05)
+            time.sleep(0.01)
     desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
     answer(ready=True, pid=office.pid)
 
