@@ -6,16 +6,27 @@ keyed by a hash of the source bytes *and* of the code that made them, so an edit
 form, template or generator never meets a stale entry.  The cache is a
 convenience: when its folder cannot be read or written, the work is simply done
 again.  ``TPE_REPORT_CACHE`` names another folder; ``TPE_REPORT_CACHE=off`` turns
-the disk cache off.  Entries are Python pickles, so the folder must be one that
-only the user running the builds can write (the default, under the home folder, is).
+the disk cache off.
+
+The cache folder is untrusted until checked.  Entries are JSON data (the form's and
+rules' YAML as parsed, the template's Jinja source), never pickles, and the loaders
+validate them as they validate the files; the one entry that is code, Jinja's
+compiled templates (:mod:`pipeline.word.render`), cannot be anything else.  So, as
+Jinja requires of its own default bytecode folder, a folder is used only when it is
+a real folder (not a symbolic link) owned by the current user that nobody else can
+write to; otherwise the disk cache is skipped, with a notice on stderr once per
+process.  (On Windows, where there are no such owners and modes, the folder under
+the user's profile is trusted as it is.)
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
-import pickle
+import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,20 +35,78 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 APP = "tpe-gender-report"
+SUFFIX = ".json"
+_NOTICE = {"shown": False}
 
 
-def cache_dir(kind: str) -> Path | None:
-    """The folder for one kind of entry (``None``: no disk cache)."""
+def notice_shown() -> None:
+    """Tell this process that the unsafe-folder notice was already shown (a build-all worker:
+    its parent has shown it)."""
+    _NOTICE["shown"] = True
+
+
+def _notice(folder: Path, problem: str) -> None:
+    if not _NOTICE["shown"]:
+        _NOTICE["shown"] = True
+        print(
+            f"注意：快取資料夾 {folder} {problem}，為安全起見本次不使用快取（建置會稍慢）。"
+            "請以 TPE_REPORT_CACHE 指定只有自己能寫入的資料夾，或設為 off 關閉快取。",
+            file=sys.stderr,
+        )
+
+
+def _root() -> Path | None:
+    """The cache folder as configured (``None``: no disk cache)."""
     override = os.environ.get("TPE_REPORT_CACHE")
     if override == "off":
         return None
     if override:
-        return Path(override) / kind
+        return Path(override)
     try:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     except (RuntimeError, KeyError):  # no home folder: work without a disk cache
         return None
-    return Path(base) / APP / kind
+    return Path(base) / APP
+
+
+def unsafe_because(folder: Path) -> str | None:
+    """Why ``folder`` must not hold cache entries, or None when it may: it must be a folder
+    (not a link), owned by the current user, and not writable by group or others."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return "無法讀取"
+    if not stat.S_ISDIR(info.st_mode):
+        return "不是資料夾（或是符號連結）"
+    if hasattr(os, "getuid"):
+        if info.st_uid != os.getuid():
+            return "不屬於目前的使用者"
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return "可被其他使用者寫入"
+    return None
+
+
+def cache_dir(kind: str) -> Path | None:
+    """The folder for one kind of entry, created private (``None``: no disk cache, because it
+    is turned off, cannot be made, or is not safe to use)."""
+    root = _root()
+    if root is None:
+        return None
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        root = Path(os.path.realpath(root))  # a link the user set up to their own folder is fine
+        problem = unsafe_because(root)
+        if problem is None:
+            folder = root / kind
+            folder.mkdir(mode=0o700, exist_ok=True)
+            problem = unsafe_because(folder)
+            root = folder
+    except OSError:  # cannot be made (read-only, a file in the way): just redo the work
+        return None
+    if problem is not None:
+        _notice(root, problem)
+        return None
+    return root
 
 
 def key(*blobs: bytes) -> str:
@@ -56,39 +125,59 @@ def code_of(*files: str) -> bytes:
     return b"".join(Path(f).read_bytes() for f in files)
 
 
+def read_own(path: Path) -> bytes:
+    """The bytes of an entry file that is the current user's own (not a link)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        if hasattr(os, "getuid") and os.fstat(fd).st_uid != os.getuid():
+            raise PermissionError(f"{path} belongs to another user")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def load(kind: str, entry: str) -> Any | None:
-    """The cached value, or ``None`` when there is none (or it cannot be read)."""
+    """The cached JSON data, or ``None`` when there is none (or it cannot be read)."""
     folder = cache_dir(kind)
     if folder is None:
         return None
     try:
-        with open(folder / f"{entry}.pickle", "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # missing, truncated or from another Python: just redo the work
+        return json.loads(read_own(folder / f"{entry}{SUFFIX}"))
+    except (OSError, ValueError):  # missing, truncated, not ours: just redo the work
         return None
 
 
 def store(kind: str, entry: str, value: Any) -> None:
-    """Keep ``value`` for the next process (atomically; silently skipped on failure)."""
+    """Keep JSON data ``value`` for the next process (atomically; silently skipped on failure)."""
     folder = cache_dir(kind)
     if folder is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(text) != value:  # e.g. YAML's number keys or tuples: JSON would change them
+            return
+    except (TypeError, ValueError):  # dates or other values JSON cannot hold: not cached
+        return
+    name = None
+    try:
         fd, name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(name, folder / f"{entry}.pickle")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(name, folder / f"{entry}{SUFFIX}")
     except OSError:
-        try:
-            os.unlink(name)
-        except (OSError, UnboundLocalError):
-            pass
+        if name is not None:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
 
 
 def remember(kind: str, entry: str, expected: type[T], make: Callable[[], T]) -> T:
-    """The cached value for ``entry`` if there is one of the ``expected`` type, else
-    ``make()``, kept for next time."""
+    """The cached data for ``entry`` if there is some of the ``expected`` JSON type (dict or
+    list), else ``make()``, kept for next time.  The caller validates what it gets, as it
+    validates what ``make`` returns: an entry is data, never trusted code."""
     value = load(kind, entry)
     if not isinstance(value, expected):
         value = make()

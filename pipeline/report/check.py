@@ -24,9 +24,10 @@ from pipeline.errors import FormError
 from pipeline.findings import Finding, Severity, Source, Target
 from pipeline.form.fmt import Formatter
 from pipeline.form.spec import load_yaml, read_form_file, yaml_error
+from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
-from pipeline.office.pictures import picture_readable
+from pipeline.office.pictures import picture_problem
 from pipeline.report import annexes as annex_list
 from pipeline.report.compute import Report, budget_total
 
@@ -77,15 +78,22 @@ def load_rules(form_dir: Path) -> list[Rule]:
     path = Path(form_dir) / "rules.yaml"
     blob = read_form_file(path, "規則檔")
     entry = cache.key(blob, cache.code_of(__file__, findings_module.__file__))
-    return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
+    # The parsed YAML is cached (data, not objects); the rules are built from it every time.
+    data = cache.remember("rules", entry, dict, lambda: _parse_rules(path, blob))
+    try:
+        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
 
 
-def _read_rules(path: Path, blob: bytes) -> list[Rule]:
+def _parse_rules(path: Path, blob: bytes) -> dict[str, Any]:
     try:
         data = load_yaml(blob.decode("utf-8")) or {}
-        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
-    except (yaml_error(), UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+    except (yaml_error(), UnicodeDecodeError) as exc:
         raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
+    if not isinstance(data, dict):
+        raise FormError(f"規則檔內容不正確：{path}\n應為「rules: …」的對應表")
+    return data
 
 
 def fraction(value: Any) -> Fraction:
@@ -441,21 +449,20 @@ def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
 
 @kind("image_file")
 def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
-    """A 圖片 block names an image file that exists under inputs/."""
+    """A 圖片 block names an image file inside the inputs folder that Word can show."""
     for sheet_id, record in _each(c, rule):
         if record.get("kind") != "圖片":
             continue
         name = (record.get("text") or ("",))[0]
-        if not name or not (c.inputs.directory / name).is_file():
+        try:
+            path = inside(c.inputs.directory, name)
+        except OutsideFolder as exc:
+            yield c.finding(rule, f"圖片檔的路徑不在輸入資料夾內：{exc}", sheet_id, record, "text")
+            continue
+        if not path.is_file():
             yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）", sheet_id, record, "text")
-        elif not picture_readable(c.inputs.directory / name):
-            yield c.finding(
-                rule,
-                f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）",
-                sheet_id,
-                record,
-                "text",
-            )
+        elif (problem := picture_problem(path)) is not None:
+            yield c.finding(rule, f"圖片檔無法放入 Word：{problem}", sheet_id, record, "text")
 
 
 @kind("names_match")

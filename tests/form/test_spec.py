@@ -90,11 +90,12 @@ def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeyp
 
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     first, first_rules = load_form(form_dir), load_rules(form_dir)
-    assert {p.parent.name for p in (tmp_path / "cache").rglob("*.pickle")} == {"forms", "rules"}
+    assert {p.parent.name for p in (tmp_path / "cache").rglob("*.json")} == {"forms", "rules"}
 
     def no_yaml(text):
         raise AssertionError("a cached form must not be parsed again")
 
+    monkeypatch.setattr(form_module, "_FORMS", {})  # as in a new process
     monkeypatch.setattr(form_module, "load_yaml", no_yaml)
     monkeypatch.setattr("pipeline.report.check.load_yaml", no_yaml)
     assert load_form(form_dir) == first and load_rules(form_dir) == first_rules
@@ -111,8 +112,9 @@ def test_an_edited_form_is_read_again_not_taken_from_the_cache(form_dir, tmp_pat
 def test_a_broken_cache_entry_is_ignored(form_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     expected = load_form(form_dir)
-    for entry in (tmp_path / "cache").rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in (tmp_path / "cache").rglob("*.json"):
+        entry.write_bytes(b"not JSON")
+    monkeypatch.setattr("pipeline.form.spec._FORMS", {})
     assert load_form(form_dir) == expected
 
 
