@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.inputs.filecheck import check_workbook_file
+from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
 
@@ -76,17 +76,21 @@ class Book:
 
 
 def scan_parts(path: Path) -> bool:
-    """Look into the sheets' XML: refuse entity declarations; True when there are formulas."""
+    """Look into the sheets' XML: refuse entity declarations and absurd sheet extents; True
+    when there are formulas."""
     formulas = False
     with zipfile.ZipFile(path) as archive:
+        sheets = {member: name for name, member in sheet_members(archive).items()}
         for member in archive.infolist():
             if not member.filename.endswith((".xml", ".rels")):
                 continue
             data = archive.read(member)
             if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
                 raise InputError(f"{path.name} 含有 XML 實體宣告（Excel 不會產生，疑似 XML 炸彈），已拒絕讀取")
-            if member.filename.startswith("xl/worksheets/") and (b"<f>" in data or b"<f " in data):
-                formulas = True
+            if member.filename.startswith("xl/worksheets/"):
+                check_sheet_extent(data, path.name, sheets.get(member.filename, member.filename))
+                if b"<f>" in data or b"<f " in data:
+                    formulas = True
     return formulas
 
 
@@ -158,8 +162,10 @@ def _openpyxl_book(path: Path) -> Book:
 
 
 def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
-    """A cell's cached value; a formula without one is computed, or returned as Uncomputed."""
-    depth = [0]
+    """A cell's cached value; a formula without one is computed (once: each result is kept,
+    so formulas that refer to each other cost one evaluation each), or returned as Uncomputed."""
+    computed: dict[tuple[int, int], Any] = {}
+    pending: set[tuple[int, int]] = set()
 
     def cell(row: int, col: int) -> Any:
         cached = ws.cell(row=row, column=col).value
@@ -168,16 +174,22 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
         formula = formula_ws.cell(row=row, column=col).value
         if not (isinstance(formula, str) and formula.startswith("=")):
             return cached
-        if depth[0] > 50:
+        if (row, col) in computed:
+            return computed[(row, col)]
+        if (row, col) in pending:
+            return Uncomputed(formula, "公式循環參照")
+        if len(pending) > 50:
             return Uncomputed(formula, "公式互相參照過深")
-        depth[0] += 1
+        pending.add((row, col))
         try:
-            result = evaluate(formula, grid.value)
-            return int(result) if result == result.to_integral_value() else result
+            result = evaluate(formula, grid.value, grid.max_row, grid.max_column)
+            value = int(result) if result == result.to_integral_value() else result
         except FormulaError as exc:
-            return Uncomputed(formula, str(exc))
+            value = Uncomputed(formula, str(exc))
         finally:
-            depth[0] -= 1
+            pending.discard((row, col))
+        computed[(row, col)] = value
+        return value
 
     return cell
 
@@ -211,6 +223,23 @@ _XF_FMT = re.compile(rb'numFmtId="(\d+)"')
 _CELL_STYLE = re.compile(rb'<c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*\bs="(\d+)"')
 
 
+def sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → the zip member that holds its XML."""
+    names = set(archive.namelist())
+
+    def read(name: str) -> bytes:
+        return archive.read(name) if name in names else b""
+
+    rels = read("xl/_rels/workbook.xml.rels")
+    targets = {rid: target for rid, target in _REL.findall(rels)}
+    targets.update({rid: target for target, rid in _REL_REVERSED.findall(rels)})
+    members = {}
+    for name, rid in _SHEET.findall(read("xl/workbook.xml")):
+        target = targets.get(rid, b"").decode("utf-8").lstrip("/")
+        members[unescape(name.decode("utf-8"))] = target if target.startswith("xl/") else f"xl/{target}"
+    return members
+
+
 def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Each sheet's non-General number formats by (row, col), read from the workbook's XML
     (calamine gives values without their formats)."""
@@ -228,13 +257,8 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
             found = _XF_FMT.search(xf)
             fmt_id = int(found.group(1)) if found else 0
             xf_codes.append(custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id))
-        rels = read("xl/_rels/workbook.xml.rels")
-        targets = {rid: target for rid, target in _REL.findall(rels)}
-        targets.update({rid: target for target, rid in _REL_REVERSED.findall(rels)})
         result: dict[str, dict[tuple[int, int], str]] = {}
-        for name, rid in _SHEET.findall(read("xl/workbook.xml")):
-            target = targets.get(rid, b"").decode("utf-8").lstrip("/")
-            member = target if target.startswith("xl/") else f"xl/{target}"
+        for name, member in sheet_members(archive).items():
             shown = {}
             for letters, row, style in _CELL_STYLE.findall(read(member)):
                 index = int(style)
@@ -244,5 +268,5 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                     for ch in letters.decode():
                         col = col * 26 + ord(ch) - 64
                     shown[(int(row), col)] = code
-            result[unescape(name.decode("utf-8"))] = shown
+            result[name] = shown
     return result

@@ -26,7 +26,9 @@ from pipeline.errors import InputError, OutputError
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.inputs.workbooks import write_workbook
+from pipeline.office.celltext import safe_sheet_name
 from pipeline.office.wml import caption_of
+from pipeline.outputs import safe_file_name
 from pipeline.review.diff import _open
 from pipeline.review.extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
 from pipeline.word.context import COURSES, METHODS, TARGETS
@@ -475,7 +477,7 @@ class _Reader:
                 base, n = name, 1
                 while name in data:  # two tables without their sheet name: keep both
                     n += 1
-                    name = f"{base}{n}"
+                    name = safe_sheet_name(base, str(n))
                 data[name] = sheet
                 header_rows = sum(
                     1
@@ -495,7 +497,7 @@ class _Reader:
 
     def free_table(self, tbl) -> tuple[str, dict[str, Any]]:
         desc = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblDescription')}")
-        name = desc.get(qn("w:val")) if desc is not None else caption_of(tbl) or "表格"
+        name = safe_sheet_name(desc.get(qn("w:val")) or "" if desc is not None else caption_of(tbl) or "表格")
         cells, merges, below = [], [], {}
         for r, tr in enumerate(tbl.findall(W_TR)):
             row, col = [], 0
@@ -528,7 +530,7 @@ class _Reader:
         if part is None:
             return None
         name_el = next(p.iter(f"{PIC_NS}cNvPr"), None)
-        name = Path(name_el.get("name")).name if name_el is not None else ""
+        name = safe_file_name(Path(name_el.get("name") or "").name) if name_el is not None else ""
         if not name or "." not in name:
             count = len(list(out_dir.glob("attachments/*"))) + 1
             name = f"image{count}{Path(part.partname).suffix}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.form.fmt import Formatter, chinese_numeral
+from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record, Value
 from pipeline.report.compute import Completion, Report, participants_total
 
@@ -476,7 +477,7 @@ class ContextBuilder:
                 )
             elif kind == "image":
                 name = paragraphs[0] if paragraphs else ""
-                out.append(Block(kind, paragraphs, image=self.inputs.directory / name))
+                out.append(Block(kind, paragraphs, image=contained(self.inputs.directory, name)))
             else:
                 out.append(Block(kind, paragraphs))
         return out
