@@ -1,13 +1,15 @@
 """The command line: it parses options, calls the library, prints, sets the exit status.
 
-Exit status: 0 when there are no error findings, 1 when there are (``build``
-still writes the draft, with the findings as Word comments, unless
-``--strict``), 2 when the input or the form cannot be used at all.
+Exit statuses are :class:`pipeline.errors.ExitCode`: 0 when there are no error
+findings, 1 when there are (``build`` still writes the draft, with the findings
+as Word comments, unless ``--strict``), 2 when the input, the form or the output
+folder cannot be used (a message, never a traceback), 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import asdict
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ExitCode, PipelineError
 from pipeline.findings import Finding, Severity
 
 INPUTS = click.option(
@@ -27,8 +29,37 @@ INPUTS = click.option(
     help="各章節活頁簿所在資料夾",
 )
 
+FORM = click.option(
+    "--form",
+    "form_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="另一版表單的資料夾（含 form.yaml、rules.yaml 及 Word 範本；預設為程式內附的表單）",
+)
+
+
+def _form_dir(form_dir: Path | None) -> Path:
+    from pipeline.form.spec import DEFAULT_FORM_DIR
+
+    return DEFAULT_FORM_DIR if form_dir is None else form_dir
+
+
+def _exit(ok: bool) -> None:
+    sys.exit(ExitCode.OK if ok else ExitCode.FINDINGS)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from pipeline import version
+
+        click.echo(f"report（推動性別平等工作成果報告產生器）{version()}")
+        ctx.exit()
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version, help="顯示版本後結束"
+)
 def cli() -> None:
     """臺北市政府各機關推動性別平等工作成果報告產生器。"""
 
@@ -67,7 +98,10 @@ def _as_json(findings: list[Finding]) -> str:
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
 @click.option("--no-mark", is_flag=True, help="不輸出標示問題儲存格的活頁簿副本")
 @click.option("--pdf", "as_pdf", is_flag=True, help="另以 LibreOffice 輸出 PDF")
-def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_pdf: bool) -> None:
+@FORM
+def build(
+    inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_pdf: bool, form_dir: Path | None
+) -> None:
     """讀取各章節活頁簿，計算、檢核並產生報告 .docx。
 
     每個檢核結果會成為 Word 註解，並輸出標示問題儲存格的活頁簿副本（out/檢核標示/）。
@@ -76,7 +110,7 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
     """
     from pipeline.main import build as run_build
 
-    result = run_build(inputs, out, comments=not clean, strict=strict, mark=not no_mark)
+    result = run_build(inputs, out, _form_dir(form_dir), comments=not clean, strict=strict, mark=not no_mark)
     for path in result.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
@@ -94,32 +128,34 @@ def build(inputs: Path, out: Path, clean: bool, strict: bool, no_mark: bool, as_
         from pipeline.submit.pdf import report_pdf
 
         click.echo(f"寫入：{report_pdf(result.output)}")
-    sys.exit(0 if result.ok else 1)
+    _exit(result.ok)
 
 
 @cli.command()
 @INPUTS
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 輸出檢核結果")
-def check(inputs: Path, as_json: bool) -> None:
+@FORM
+def check(inputs: Path, as_json: bool, form_dir: Path | None) -> None:
     """只檢核各章節活頁簿，不產生報告。
 
     例：report check --inputs inputs --json
     """
     from pipeline.main import verify
 
-    result = verify(inputs)
+    result = verify(inputs, _form_dir(form_dir))
     if as_json:
         click.echo(_as_json(result.findings))
     else:
         _summary(result.findings)
-    sys.exit(0 if result.ok else 1)
+    _exit(result.ok)
 
 
 @cli.command()
 @click.argument("old", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--redline", type=click.Path(path_type=Path, dir_okay=False), help="另存一份以追蹤修訂標示差異的 Word 檔")
-def diff(old: Path, new: Path, redline: Path | None) -> None:
+@FORM
+def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> None:
     """比較兩份報告，依章節、表格、列與欄位列出差異。
 
     例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
@@ -127,7 +163,7 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
     from pipeline.form.spec import load_form
     from pipeline.review.diff import diff_reports, write_redline
 
-    form = load_form()
+    form = load_form(_form_dir(form_dir))
     changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
     for change in changes:
         click.echo(str(change))
@@ -141,7 +177,8 @@ def diff(old: Path, new: Path, redline: Path | None) -> None:
 @click.option(
     "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="新的資料夾（不可已有檔案）"
 )
-def pull(report_file: Path, out: Path) -> None:
+@FORM
+def pull(report_file: Path, out: Path, form_dir: Path | None) -> None:
     """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
 
     寫入新的資料夾，不會動到 inputs/。
@@ -151,7 +188,7 @@ def pull(report_file: Path, out: Path) -> None:
     from pipeline.form.spec import load_form
     from pipeline.review.pull import pull_report
 
-    result = pull_report(report_file, out, load_form())
+    result = pull_report(report_file, out, load_form(_form_dir(form_dir)))
     for path in result.files:
         click.echo(f"寫入：{path}")
     for note in result.notes:
@@ -168,12 +205,13 @@ def pull(report_file: Path, out: Path) -> None:
     help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="同時建置的工作程序數（預設：CPU 核心數）")
-def build_all_command(root: Path, out: Path, workers: int | None) -> None:
+@FORM
+def build_all_command(root: Path, out: Path, workers: int | None, form_dir: Path | None) -> None:
     """建置全市各機關的報告（DIR 中每個子資料夾為一個機關的輸入），並輸出全市彙整表及圖。
 
     各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。
 
-    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 DIR 無法使用。
+    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 DIR 無法使用；130 中斷（Ctrl-C）。
 
     例：report build-all 各機關輸入 --out 全市輸出 --workers 2
     """
@@ -183,7 +221,13 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     with click.progressbar(
         length=total, label="建置各機關報告", show_pos=True, item_show_func=lambda name: name
     ) as bar:
-        result = build_all(root, out, workers=workers, progress=lambda row, done, total: bar.update(1, row.folder))
+        result = build_all(
+            root,
+            out,
+            workers=workers,
+            progress=lambda row, done, total: bar.update(1, row.folder),
+            form_dir=_form_dir(form_dir),
+        )
     with_errors = [row for row in result.built if row.errors]
     click.echo(
         f"完成 {len(result.built)} 個機關（其中 {len(with_errors)} 個有錯誤檢核），"
@@ -198,7 +242,7 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
             click.echo(f"  {row.folder}：{row.message}", err=True)
     click.echo(f"彙整表：{result.summary}")
     click.echo(f"彙整圖：{result.chart}")
-    sys.exit(0 if result.ok else 1)
+    _exit(result.ok)
 
 
 @cli.command()
@@ -214,7 +258,8 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱",
 )
-def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None) -> None:
+@FORM
+def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None, form_dir: Path | None) -> None:
     """為新年度建立一套空白的各章節活頁簿（含下拉選單與填寫說明）。
 
     例：report init --agency 臺北自來水事業處 --year 110 --group C群、C2組 --from inputs
@@ -223,7 +268,7 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
     from pipeline.inputs.init import init_inputs
 
     target = out or Path(f"inputs-{year}")
-    for path in init_inputs(target, agency, year, group, load_form(), previous):
+    for path in init_inputs(target, agency, year, group, load_form(_form_dir(form_dir)), previous):
         click.echo(f"寫入：{path}")
 
 
@@ -232,7 +277,8 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="送件檔案輸出資料夾"
 )
-def package_command(inputs: Path, out: Path) -> None:
+@FORM
+def package_command(inputs: Path, out: Path, form_dir: Path | None) -> None:
     """產生送件檔案：報告 PDF 與所有附件合併成一個有書籤的 PDF，及報告 .docx 與附件原檔的 zip。
 
     附件檔放在 inputs/attachments/，檔名以附件編號開頭（例：附件3-1 研習班.pdf），
@@ -243,7 +289,7 @@ def package_command(inputs: Path, out: Path) -> None:
     """
     from pipeline.submit.package import package
 
-    result = package(inputs, out)
+    result = package(inputs, out, _form_dir(form_dir))
     for path in result.build.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
@@ -262,19 +308,28 @@ def package_command(inputs: Path, out: Path) -> None:
         click.echo(f"有 {len(result.failures)} 個附件檔未能併入 PDF（其餘已寫入；原檔仍在 zip 中）：", err=True)
         for failure in result.failures:
             click.echo(f"  {failure}", err=True)
-    sys.exit(0 if result.ok else 1)
+    _exit(result.ok)
 
 
 def main() -> None:
-    """Console-script entry point: run the CLI, turning PipelineError into exit 2."""
+    """Console-script entry point: run the CLI; every way it can end is an ExitCode and a message."""
     try:
-        cli(standalone_mode=False)
+        code = cli(standalone_mode=False)  # a command's own sys.exit passes through
     except PipelineError as exc:
         click.echo(f"錯誤：{exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("已中止", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
+    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+        click.echo("已中斷（Ctrl-C）", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:  # a bad option or argument: the input cannot be used
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(ExitCode.UNUSABLE)
+    except MemoryError:
+        click.echo("錯誤：記憶體不足，無法完成（輸入檔可能異常龐大）", err=True)
+        sys.exit(ExitCode.UNUSABLE)
+    except Exception as exc:  # a fault of the program itself: a message, not a traceback
+        click.echo(f"錯誤：程式內部錯誤（{type(exc).__name__}：{exc}），請將此訊息回報維護人員", err=True)
+        if os.environ.get("TPE_REPORT_DEBUG"):
+            raise
+        sys.exit(ExitCode.UNUSABLE)
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)  # --help, --version, diff, pull, init

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import signal
+import subprocess
+import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
+import psutil
 import pytest
 from openpyxl import load_workbook
 
@@ -13,6 +20,7 @@ from pipeline.city.batch import (
     COLUMNS,
     SUMMARY_NAME,
     Status,
+    build_agency,
     build_all,
     find_agencies,
 )
@@ -194,3 +202,67 @@ def test_build_all_writes_nothing_outside_its_output_folder(tmp_path, form):
     after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "in").rglob("*"))
     assert before == after
     assert Path(tmp_path / "out" / "a").is_dir()
+
+
+# -- a worker that dies, Ctrl-C ---------------------------------------------------------------
+
+
+def dying_builder(folder: Path, out: Path, form_dir: Path):
+    """The real builder, except for the agencies whose folder says their worker dies."""
+    if folder.name.startswith("abort"):
+        faulthandler.disable()  # pytest's fault handler would print the worker's stack
+        os.abort()  # what a library does when it cannot allocate (exit 134)
+    if folder.name.startswith("killed"):
+        os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
+    return build_agency(folder, out, form_dir)
+
+
+def test_build_all_survives_a_crashed_worker_and_builds_the_healthy_agencies(tmp_path, form):
+    names = ["a", "abort-1", "b", "killed-1", "c", "abort-2", "d"]
+    for i, name in enumerate(names):
+        make_agency(tmp_path / "in" / name, seed=60 + i, breaches=(), form=form)
+    result = build_all(tmp_path / "in", tmp_path / "out", workers=2, builder=dying_builder)
+    status = {row.folder: row for row in result.rows}
+    assert [row.folder for row in result.rows] == sorted(names)
+    assert {name for name, row in status.items() if row.status == Status.BUILT} == {"a", "b", "c", "d"}
+    for name in ("abort-1", "abort-2"):
+        assert status[name].failed and "建置程序異常結束（訊號 SIGABRT）" in status[name].message
+    assert status["killed-1"].failed and "訊號 SIGKILL" in status["killed-1"].message
+    assert {p.parent.name for p in (tmp_path / "out").glob("*/*.docx")} == {"a", "b", "c", "d"}
+    summary = load_workbook(result.summary).active
+    assert [summary.cell(row=r, column=1).value for r in range(2, 9)] == sorted(names)
+
+
+def test_an_agency_with_a_stray_cell_at_the_sheet_end_fails_alone(tmp_path, form):
+    for name in ("a", "stray", "b"):
+        make_agency(tmp_path / "in" / name, seed=70, breaches=(), form=form)
+    path = next((tmp_path / "in" / "stray").glob("10_*.xlsx"))
+    book = load_workbook(path)
+    book.worksheets[0]["XFD1048576"] = "x"
+    book.save(path)
+    result = build_all(tmp_path / "in", tmp_path / "out", workers=2)
+    assert [row.folder for row in result.failed] == ["stray"]
+    assert "XFD1048576" in result.failed[0].message
+    assert len(result.built) == 2
+
+
+def test_ctrl_c_stops_build_all_with_exit_130(tmp_path, form):
+    make_city(tmp_path / "in", 12, seed=80, form=form)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "out").glob("*/*.docx")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the first agency is built: the workers are busy
+    workers = psutil.Process(process.pid).children(recursive=True)
+    assert workers
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "已中斷" in err and "Traceback" not in err
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []  # no worker left behind
