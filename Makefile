@@ -30,8 +30,12 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash tools/ensure-libreoffice
-	$(BIN)/ruff check pipeline tests tools
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests tools
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) outputs/*.docx outputs/*.pdf

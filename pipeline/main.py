@@ -28,6 +28,7 @@ from pipeline.report.check import load_rules, run_checks
 from pipeline.report.compute import Report, compute_report
 from pipeline.word.context import build_context
 from pipeline.word.render import render_report
+from pipeline.word.template import check_against_form, load_template
 
 MARKED_DIR = "檢核標示"
 GENERATOR_VERSION = version()  # recorded in every report (產生器版本)
@@ -103,6 +104,7 @@ def build(
     read = list(report.inputs.files.values())
     if strict and has_errors(findings):
         return BuildResult(None, findings, read, timings=clock.timings, report=report)
+    check_against_form(load_template(report.form.template_path), report.form)
     context, layout = build_context(report)
     clock.lap("context")
     out = output_folder(Path(out))

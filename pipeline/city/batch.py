@@ -302,6 +302,7 @@ def _run_workers(
 def summarize(folder: str, result: BuildResult, report: Report, seconds: float = 0.0) -> AgencyRow:
     """An agency's summary row from its build result and report model."""
     groups = [g for g in (report.form.group_rule(code) for code in report.groups) if g]
+    city = report.form.city
     errors = sum(f.severity is Severity.ERROR for f in result.findings)
     warnings_ = sum(f.severity is Severity.WARNING for f in result.findings)
     return AgencyRow(
@@ -310,13 +311,13 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
         agency=report.agency,
         year=report.year,
         groups=report.groups,
-        committee_total=report.committee.total,
-        committee_share=report.committee.lower_share,
-        general_rate=report.general.rate_total,
-        managers_rate=report.managers.rate_total,
-        physical_rate=report.physical_rate,
-        budget_current=report.budget.current_total,
-        budget_next=report.budget.next_total,
+        committee_total=report.value(city.committee_total),
+        committee_share=report.figures.get(city.committee_share),
+        general_rate=report.figures.get(city.general_rate),
+        managers_rate=report.figures.get(city.managers_rate),
+        physical_rate=report.figures.get(city.physical_rate),
+        budget_current=report.figures.get(city.budget_current),
+        budget_next=report.figures.get(city.budget_next),
         categories_done=len(report.strategies.categories_done),
         items_done=len(report.strategies.items_done),
         categories_required=max((g.categories for g in groups), default=None),
@@ -329,10 +330,10 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
 
 
 def committee_threshold(form: Form) -> Fraction:
-    """The committee's single-gender threshold: the min_share rule of rules.yaml (else 1/3)."""
+    """The committee's single-gender threshold: that of the rule form.yaml `city` names (else 1/3)."""
     from pipeline.report.check import fraction, load_rules
 
-    rule = next((r for r in load_rules(form.directory) if r.kind == "min_share"), None)
+    rule = next((r for r in load_rules(form.directory) if r.id == form.city.committee_rule), None)
     return fraction(rule.param("threshold")) if rule is not None else Fraction(1, 3)
 
 

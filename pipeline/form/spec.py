@@ -11,6 +11,17 @@ from pipeline import cache
 from pipeline.errors import FormError
 from pipeline.form import schema
 from pipeline.form.schema import SchemaError, build
+from pipeline.form.tablemap import (
+    City,
+    FigureSpec,
+    FreeLayout,
+    Identity,
+    Measures,
+    Recipe,
+    TableSpec,
+    Unresolved,
+    resolve,
+)
 
 FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
 
@@ -60,6 +71,7 @@ class FieldSpec:
     required: bool = False
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    carry: bool = False  # persists from one year to the next (report init --from)
 
     def __post_init__(self) -> None:
         if (self.type == "choice") != bool(self.choices):
@@ -75,10 +87,8 @@ class SheetSpec:
     kind: Literal["fields", "table"]
     fields: tuple[FieldSpec, ...] = ()
     columns: tuple[FieldSpec, ...] = ()
-    table: str | None = None  # the report table it feeds
     numbering: str = "{n}."  # how the report table prints 項次
     max_rows: int | None = None
-    detail_of: dict[str, str | int] | None = None
     free_tables: bool = False
     required: bool = True
 
@@ -102,6 +112,7 @@ class WorkbookSpec:
     file: str
     title: str
     sheets: tuple[SheetSpec, ...]
+    section: str | None = None  # the report section it feeds (一 … 十); findings land there
     required: bool = True
     instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
 
@@ -158,26 +169,6 @@ class Category:
 
 
 @dataclass(frozen=True)
-class TableSpec:
-    """An official table of the Word template: header rows and where fields land."""
-
-    header_rows: int
-    title: str = ""
-    columns: dict[str, int | tuple[int, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.header_rows < 0:
-            raise ValueError("header_rows: 0 or more")
-
-    def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:
-        """(body row, column) where ``key`` of body row ``row`` lands; column 0 if unknown."""
-        place = self.columns.get(key or "", 0)
-        if isinstance(place, tuple):
-            return place
-        return row, place
-
-
-@dataclass(frozen=True)
 class Form:
     """The whole form definition."""
 
@@ -192,13 +183,38 @@ class Form:
     sub_annex_line: str
     strategies: tuple[Category, ...]
     workbooks: tuple[WorkbookSpec, ...]
+    identity: Identity
+    figures: dict[str, FigureSpec]
+    city: City
+    measures: Measures
+    wording: dict[str, str]
+    values: dict[str, Recipe]
     tables: dict[str, TableSpec]
+    free_layout: FreeLayout
     directory: Path = field(default=Path("."), compare=False)
 
     @cached_property
     def sheets(self) -> dict[str, tuple[WorkbookSpec, SheetSpec]]:
         """Every sheet by its qualified id ``<workbook>.<sheet>``."""
         return {f"{wb.id}.{sh.id}": (wb, sh) for wb in self.workbooks for sh in wb.sheets}
+
+    @cached_property
+    def table_of_sheet(self) -> dict[str, str]:
+        """The report table each sheet feeds (by sheet id), for findings."""
+        tables = {t.rows: table_id for table_id, t in self.tables.items() if t.rows}
+        grid = next((table_id for table_id, t in self.tables.items() if t.grid), None)
+        if grid is not None:
+            tables[self.measures.sheet] = grid  # the measures land in the rows of their items
+        return tables
+
+    def section_of(self, sheet_id: str) -> str | None:
+        """The report section (一 … 十) a sheet feeds."""
+        wb_spec, _ = self.sheets[sheet_id]
+        return wb_spec.section
+
+    def field_spec(self, sheet_id: str, key: str) -> FieldSpec:
+        """The spec of one field of a sheet (the form has been resolved: it exists)."""
+        return next(f for f in self.sheets[sheet_id][1].specs if f.key == key)
 
     @property
     def template_path(self) -> Path:
@@ -294,6 +310,10 @@ def _read_form(path: Path, data: dict[str, Any]) -> Form:
     except SchemaError as exc:
         raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
     _check_date_formats(form.formats, path)
+    try:
+        resolve(form)
+    except Unresolved as exc:
+        raise FormError(f"表單定義檔內容不正確：{path}\n{exc}") from exc
     object.__setattr__(form, "directory", path.parent)
     return form
 

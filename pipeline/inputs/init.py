@@ -15,15 +15,6 @@ from pipeline.inputs.records import Inputs, Record
 from pipeline.inputs.values import BadValue, parse_groups
 from pipeline.inputs.workbooks import write_workbook
 
-# What persists from one year to the next: (sheet id, keys to carry; None = all).
-CARRIED: dict[str, tuple[str, ...] | None] = {
-    "header.info": ("approval_text", "contact_duties"),
-    "header.contacts": None,
-    "s2.members": ("total", "male", "female", "reason"),
-    "s3.contact_hours": ("role", "name"),
-    "s8.measures": ("category", "item", "name"),
-}
-
 
 def _cell(value: Any, fmt: Formatter) -> Any:
     """A typed value as a clerk would type it in the cell."""
@@ -38,36 +29,31 @@ def _cell(value: Any, fmt: Formatter) -> Any:
     return value
 
 
-def _record_data(
-    record: Record, headers: dict[str, str], keys: tuple[str, ...] | None, fmt: Formatter
-) -> dict[str, Any]:
-    return {
-        headers[k]: _cell(v.value, fmt)
-        for k, v in record.values.items()
-        if (keys is None or k in keys) and v.value is not None
-    }
+def _record_data(record: Record, headers: dict[str, str], fmt: Formatter) -> dict[str, Any]:
+    return {headers[k]: _cell(v.value, fmt) for k, v in record.values.items() if k in headers and v.value is not None}
 
 
 def _carried(previous: Inputs, form: Form) -> dict[str, dict[str, Any]]:
+    """What persists from one year to the next: the fields form.yaml marks `carry`."""
     fmt = Formatter(form.formats)
     data: dict[str, dict[str, Any]] = {}
-    for sheet_id, keys in CARRIED.items():
-        wb_spec, spec = form.sheets[sheet_id]
-        headers = {f.key: f.header for f in spec.specs}
+    for sheet_id, (wb_spec, spec) in form.sheets.items():
+        headers = {f.key: f.header for f in spec.specs if f.carry}
+        if not headers:
+            continue
         sheet = data.setdefault(wb_spec.file, {})
         if spec.kind == "fields":
-            sheet[spec.name] = _record_data(previous.fields(sheet_id), headers, keys, fmt)
+            sheet[spec.name] = _record_data(previous.fields(sheet_id), headers, fmt)
         else:
-            sheet[spec.name] = [_record_data(r, headers, keys, fmt) for r in previous.rows(sheet_id)]
+            sheet[spec.name] = [_record_data(r, headers, fmt) for r in previous.rows(sheet_id)]
     return data
 
 
-def _put(data: dict[str, dict[str, Any]], form: Form, sheet_id: str, values: dict[str, Any]) -> None:
-    """Set fields (by key) of a ``fields`` sheet in the workbook data."""
+def _put(data: dict[str, dict[str, Any]], form: Form, ref: str, value: Any) -> None:
+    """Set field ``sheet.key`` of a ``fields`` sheet in the workbook data."""
+    sheet_id, _, key = ref.rpartition(".")
     wb_spec, spec = form.sheets[sheet_id]
-    headers = {f.key: f.header for f in spec.fields}
-    sheet = data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})
-    sheet.update({headers[k]: v for k, v in values.items()})
+    data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})[form.field_spec(sheet_id, key).header] = value
 
 
 def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previous: Path | None = None) -> list[Path]:
@@ -83,6 +69,10 @@ def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previ
     if previous is not None:
         records, _ = read_inputs(Path(previous), form)
         data = _carried(records, form)
-    _put(data, form, "header.info", {"agency": agency, "year": year, "groups": "、".join(codes)})
-    _put(data, form, "s7.years", {"current_year": year, "next_year": year + 1})
+    identity = form.identity
+    _put(data, form, identity.agency, agency)
+    _put(data, form, identity.year, year)
+    _put(data, form, identity.groups, "、".join(codes))
+    for ref, offset in identity.year_fields.items():
+        _put(data, form, ref, year + offset)
     return [write_workbook(wb, form, out / wb.file, data.get(wb.file)) for wb in form.workbooks]

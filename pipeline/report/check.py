@@ -29,12 +29,7 @@ from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
 from pipeline.office.pictures import picture_problem
 from pipeline.report import annexes as annex_list
-from pipeline.report.compute import Report, budget_total
-
-SECTION_OF_WORKBOOK = {
-    "header": None, "s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六",
-    "s7": "七", "s8": "八", "results": "八", "s9": "九", "s10": "十",
-}  # fmt: skip
+from pipeline.report.compute import Report, column_sum
 
 
 @dataclass(frozen=True)
@@ -127,12 +122,12 @@ class Checker:
 
     def target(self, sheet_id: str, record: Record | None, key: str | None) -> Target:
         """Where a field of a record lands in the report."""
-        wb_spec, spec = self.form.sheets[sheet_id]
-        section = SECTION_OF_WORKBOOK.get(wb_spec.id)
+        _, spec = self.form.sheets[sheet_id]
         row = None if record is None else record.row if spec.kind == "table" else 0
-        if sheet_id == "s8.measures" and record is not None:
-            row = self.form.strategy_row(record.get("category") or "", record.get("item") or 0)
-        return Target(spec.table, row, key, section)
+        measures = self.form.measures
+        if sheet_id == measures.sheet and record is not None:  # filed under its category and item
+            row = self.form.strategy_row(record.get(measures.category) or "", record.get(measures.item) or 0)
+        return Target(self.form.table_of_sheet.get(sheet_id), row, key, self.form.section_of(sheet_id))
 
     def source(self, sheet_id: str, record: Record | None, key: str | None) -> Source:
         """Where a field comes from in the workbooks."""
@@ -356,7 +351,7 @@ def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
         stated = record.get(rule.param("field"))
         if stated is None:
             continue
-        computed = budget_total(c.inputs.rows(rule.param("rows")))
+        computed = column_sum(c.inputs.rows(rule.param("rows")), rule.param("column"))
         if stated != computed:
             yield c.finding(
                 rule,
@@ -405,64 +400,66 @@ def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
                 rule.severity,
                 f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；目前辦理 {cats} 類、{items} 項",
                 c.source(sheet_id, None, None),
-                Target("s8.strategies", None, None, "八"),
+                Target(c.form.table_of_sheet.get(sheet_id), None, None, c.form.section_of(sheet_id)),
             )
 
 
 @kind("strategy_item")
 def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
     """Section 八: each measure names an item the form has."""
+    m = c.form.measures
     for sheet_id, record in _each(c, rule):
-        cat, item = record.get("category"), record.get("item")
+        cat, item = record.get(m.category), record.get(m.item)
         if cat and item is not None and c.form.strategy_row(cat, item) is None:
             count = next(len(s.items) for s in c.form.strategies if s.number == cat)
-            yield c.finding(rule, f"類別({cat})只有第 1–{count} 項，沒有第 {item} 項", sheet_id, record, "item")
+            yield c.finding(
+                rule, f"{c.header(sheet_id, m.category)}({cat})只有第 1–{count} 項，沒有第 {item} 項",
+                sheet_id, record, m.item,
+            )  # fmt: skip
 
 
 @kind("free_table")
 def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
     """A 表格 block of the free-layout part names an existing sheet."""
+    layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
-        if record.get("kind") != "表格":
+        if record.get(layout.kind) != layout.table_kind:
             continue
-        table = c.inputs.free_tables.get(record.get("sheet") or "")
+        name, rows = record.get(layout.table) or "", record.get(layout.header_rows)
+        where = c.header(sheet_id, layout.table)
+        table = c.inputs.free_tables.get(name)
         if table is None:
             sheets = "、".join(c.inputs.free_tables) or "（無）"
-            yield c.finding(
-                rule,
-                f"找不到表格工作表「{record.get('sheet') or ''}」；此活頁簿的表格工作表有：{sheets}",
-                sheet_id,
-                record,
-                "sheet",
-            )
+            message = f"找不到「{where}」所填的工作表「{name}」；此活頁簿的表格工作表有：{sheets}"
+            yield c.finding(rule, message, sheet_id, record, layout.table)
         elif not table.cells:
-            yield c.finding(rule, f"表格工作表「{table.name}」是空的，報告中不會出現此表格", sheet_id, record, "sheet")
-        elif (record.get("header_rows") or 0) > len(table.cells):
-            yield c.finding(
-                rule,
-                f"「表頭列數」{record.get('header_rows')} 多於表格「{table.name}」的列數 {len(table.cells)}",
-                sheet_id,
-                record,
-                "header_rows",
+            message = f"{where}「{table.name}」是空的，報告中不會出現此表格"
+            yield c.finding(rule, message, sheet_id, record, layout.table)
+        elif (rows or 0) > len(table.cells):
+            message = (
+                f"「{c.header(sheet_id, layout.header_rows)}」{rows} 多於表格「{table.name}」的列數 {len(table.cells)}"
             )
+            yield c.finding(rule, message, sheet_id, record, layout.header_rows)
 
 
 @kind("image_file")
 def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
     """A 圖片 block names an image file inside the inputs folder that Word can show."""
+    layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
-        if record.get("kind") != "圖片":
+        if record.get(layout.kind) != layout.image_kind:
             continue
-        name = (record.get("text") or ("",))[0]
+        name = (record.get(layout.text) or ("",))[0]
         try:
             path = inside(c.inputs.directory, name)
         except OutsideFolder as exc:
-            yield c.finding(rule, f"圖片檔的路徑不在輸入資料夾內：{exc}", sheet_id, record, "text")
+            yield c.finding(rule, f"圖片檔的路徑不在輸入資料夾內：{exc}", sheet_id, record, layout.text)
             continue
         if not path.is_file():
-            yield c.finding(rule, f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）", sheet_id, record, "text")
+            message = f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）"
+            yield c.finding(rule, message, sheet_id, record, layout.text)
         elif (problem := picture_problem(path)) is not None:
-            yield c.finding(rule, f"圖片檔無法放入 Word：{problem}", sheet_id, record, "text")
+            yield c.finding(rule, f"圖片檔無法放入 Word：{problem}", sheet_id, record, layout.text)
 
 
 @kind("names_match")

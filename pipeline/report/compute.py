@@ -1,56 +1,25 @@
-"""Computing the derived figures: shares, completion rates, totals, differences, counts."""
+"""Computing the derived figures that form.yaml lists: shares, rates, sums, differences,
+and section 八's categories and items done."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from pipeline.form.spec import Form
+from pipeline.form.tablemap import FigureSpec
 from pipeline.inputs.records import Inputs, Record
 
+Figure = Fraction | Decimal | None
 
-def ratio(part: int | None, whole: int | None) -> Fraction | None:
+
+def ratio(part: Any, whole: Any) -> Fraction | None:
     """``part / whole`` as an exact fraction; None when either is missing or whole is 0."""
     if part is None or not whole:
         return None
-    return Fraction(part, whole)
-
-
-@dataclass(frozen=True)
-class Committee:
-    """Section 二(一): members and the lower single-gender share."""
-
-    total: int | None
-    male: int | None
-    female: int | None
-    lower_share: Fraction | None  # min(male, female) / total
-
-
-@dataclass(frozen=True)
-class Completion:
-    """Section 三(一)/(二): headcounts, completions and completion rates."""
-
-    total: int | None
-    male: int | None
-    female: int | None
-    done_total: int | None
-    done_male: int | None
-    done_female: int | None
-    rate_total: Fraction | None
-    rate_male: Fraction | None
-    rate_female: Fraction | None
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Section 七: the two years' totals and the difference."""
-
-    current_year: int | None
-    next_year: int | None
-    current_total: Decimal
-    next_total: Decimal
-    difference: Decimal  # next − current
+    return Fraction(part) / Fraction(whole)
 
 
 @dataclass(frozen=True)
@@ -70,11 +39,7 @@ class Report:
     agency: str
     year: int | None
     groups: tuple[str, ...]
-    committee: Committee
-    general: Completion
-    managers: Completion
-    physical_rate: Fraction | None
-    budget: Budget
+    figures: dict[str, Figure]
     strategies: Strategies
 
     @property
@@ -88,53 +53,60 @@ class Report:
         stem = self.form.output_name.format(agency=self.agency, year=self.year or "")
         return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in stem)
 
+    def value(self, ref: str) -> Any:
+        """The typed value of a field of a ``fields`` sheet, ``sheet.key`` (None when blank)."""
+        return field_value(self.inputs, ref)
 
-def participants_total(row: Record) -> int | None:
+
+def field_value(inputs: Inputs, ref: str) -> Any:
+    """The typed value of ``sheet.key``, a field of a ``fields`` sheet (None when blank)."""
+    sheet_id, _, key = ref.rpartition(".")
+    return inputs.fields(sheet_id).get(key)
+
+
+def participants_total(row: Record, total: str | None, male: str, female: str) -> int | None:
     """A course's participants: the stated total, else male + female."""
-    if row.get("total") is not None:
-        return row.get("total")
-    male, female = row.get("male"), row.get("female")
-    if male is None and female is None:
+    if total is not None and row.get(total) is not None:
+        return row.get(total)
+    men, women = row.get(male), row.get(female)
+    if men is None and women is None:
         return None
-    return (male or 0) + (female or 0)
+    return (men or 0) + (women or 0)
 
 
-def _completion(fields: Record) -> Completion:
-    return Completion(
-        total=fields.get("total"),
-        male=fields.get("male"),
-        female=fields.get("female"),
-        done_total=fields.get("done_total"),
-        done_male=fields.get("done_male"),
-        done_female=fields.get("done_female"),
-        rate_total=ratio(fields.get("done_total"), fields.get("total")),
-        rate_male=ratio(fields.get("done_male"), fields.get("male")),
-        rate_female=ratio(fields.get("done_female"), fields.get("female")),
-    )
+def column_sum(rows: tuple[Record, ...], column: str) -> Decimal:
+    """The sum of a column (blank cells count as 0)."""
+    return sum((Decimal(row.get(column) or 0) for row in rows), Decimal(0))
 
 
-def _committee(fields: Record) -> Committee:
-    total, male, female = fields.get("total"), fields.get("male"), fields.get("female")
-    lower = min(male, female) if male is not None and female is not None else None
-    return Committee(total, male, female, ratio(lower, total))
+def figure(spec: FigureSpec, inputs: Inputs, done: dict[str, Figure]) -> Figure:
+    """One figure from the records (``done``: the other figures, for a difference)."""
+    if spec.kind == "lower_share":
+        fields = inputs.fields(spec.sheet or "")
+        parts = [fields.get(p) for p in spec.parts]
+        lower = None if any(p is None for p in parts) else min(parts)
+        return ratio(lower, fields.get(spec.total or ""))
+    if spec.kind == "ratio":
+        fields = inputs.fields(spec.sheet or "")
+        return ratio(fields.get(spec.part or ""), fields.get(spec.whole or ""))
+    if spec.kind == "column_sum":
+        return column_sum(inputs.rows(spec.sheet or ""), spec.column or "")
+    minuend, subtrahend = (done.get(name) for name in spec.of)
+    return (minuend or Decimal(0)) - (subtrahend or Decimal(0))
 
 
-def budget_total(rows: tuple[Record, ...]) -> Decimal:
-    """The sum of a budget table's amounts (blank amounts count as 0)."""
-    return sum((row.get("amount") or Decimal(0) for row in rows), Decimal(0))
-
-
-def _strategies(rows: tuple[Record, ...], form: Form) -> Strategies:
+def _strategies(inputs: Inputs, form: Form) -> Strategies:
+    m = form.measures
     order = {cat.number: i for i, cat in enumerate(form.strategies)}
     done = sorted(
         {
-            (row["category"], row["item"])
-            for row in rows
-            if row.get("done")
-            and row["category"]
-            and row["item"] is not None
-            and form.strategy_row(row["category"], row["item"]) is not None
-        },  # real items only
+            (row.get(m.category), row.get(m.item))
+            for row in inputs.rows(m.sheet)
+            if row.get(m.done)
+            and row.get(m.category)
+            and row.get(m.item) is not None
+            and form.strategy_row(row.get(m.category), row.get(m.item)) is not None  # real items only
+        },
         key=lambda key: (order.get(key[0], 99), key[1] or 0),
     )
     categories = tuple(dict.fromkeys(cat for cat, _ in done))
@@ -143,27 +115,20 @@ def _strategies(rows: tuple[Record, ...], form: Form) -> Strategies:
 
 def compute_report(inputs: Inputs, form: Form) -> Report:
     """Derive every figure of the report from the records read."""
-    info = inputs.fields("header.info")
-    years = inputs.fields("s7.years")
-    current_total = budget_total(inputs.rows("s7.current"))
-    next_total = budget_total(inputs.rows("s7.next"))
-    physical = inputs.fields("s3.physical_rate")
+    figures: dict[str, Figure] = {}
+    for name, spec in form.figures.items():  # a difference is of other kinds' figures
+        if spec.kind != "difference":
+            figures[name] = figure(spec, inputs, figures)
+    for name, spec in form.figures.items():
+        if spec.kind == "difference":
+            figures[name] = figure(spec, inputs, figures)
+
     return Report(
         form=form,
         inputs=inputs,
-        agency=info.get("agency") or "",
-        year=info.get("year"),
-        groups=info.get("groups") or (),
-        committee=_committee(inputs.fields("s2.members")),
-        general=_completion(inputs.fields("s3.general")),
-        managers=_completion(inputs.fields("s3.managers")),
-        physical_rate=ratio(physical.get("participants"), physical.get("staff")),
-        budget=Budget(
-            current_year=years.get("current_year"),
-            next_year=years.get("next_year"),
-            current_total=current_total,
-            next_total=next_total,
-            difference=next_total - current_total,
-        ),
-        strategies=_strategies(inputs.rows("s8.measures"), form),
+        agency=field_value(inputs, form.identity.agency) or "",
+        year=field_value(inputs, form.identity.year),
+        groups=field_value(inputs, form.identity.groups) or (),
+        figures=figures,
+        strategies=_strategies(inputs, form),
     )

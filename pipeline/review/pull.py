@@ -1,622 +1,468 @@
 """Reading a report back into section workbooks: ``report pull``.
 
-The inverse of context.py: the official tables, the figures placed in
-paragraphs and headings, the annex lines and the free-layout part are read
-from a generated (and perhaps reviewer-edited, or last year's) report and
-written as a new set of section workbooks, so a clerk can take corrections
-back into the data or start a new year from last year's file.  Computed
-figures (shares, rates, totals' wording) are not pulled: they are computed
-again from the pulled data.
+The inverse of word/context.py, driven by the same data: the report is aligned
+with its Word template (:mod:`pipeline.review.align`), and every value the
+template placed is read back through its recipe in form.yaml's report map
+(:class:`pipeline.form.codec.Decoder`): the official tables cell by cell, the
+figures placed in sentences, the paragraph loops, the annex lines and the
+free-layout part.  The result is a new set of section workbooks, so a clerk can
+take a reviewer's corrections back into the data or start a new year from last
+year's file.  Computed figures are not data: they are computed again from what
+was read, and where the report shows another value (a reviewer changed a total
+or a rate), that is listed as a notice with the numbers it comes from.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from docx.document import Document as DocxDocument
-from docx.oxml.ns import qn
-
 from pipeline.errors import InputError, OutputError
-from pipeline.form.fmt import date_pattern
+from pipeline.form.codec import Decoder, Encoder, wording_pattern
 from pipeline.form.spec import Form
-from pipeline.inputs.workbooks import write_workbook
+from pipeline.form.tablemap import Recipe, TableSpec
 from pipeline.office.celltext import safe_sheet_name
-from pipeline.office.wml import caption_of
-from pipeline.outputs import safe_file_name
-from pipeline.review.diff import _open
-from pipeline.review.extract import W_P, W_TBL, W_TC, W_TR, cell_text, grid_rows, paragraph_text
-from pipeline.word.context import COURSES, METHODS, TARGETS
-from pipeline.word.template import load_template
+from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
+from pipeline.review.report_file import ReportFile, open_report
+from pipeline.word.template import check_against_form, load_template
 
-Data = dict[str, dict[str, Any]]
 TICK = "V"
-UNTICK = "否"
-BOXES = ("☑", "☐")
-DONE = ("■", "□")
-A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-PIC_NS = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
-R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
 
 
 @dataclass
 class PullResult:
-    """What ``pull_report`` wrote, and what it could not read back."""
+    """What ``pull_report`` wrote, and what it could not read back (or found changed)."""
 
     files: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be read back
+    notices: list[str] = field(default_factory=list)  # computed figures the report shows otherwise
 
 
-@dataclass
-class _Block:
-    kind: str  # "p" or "tbl"
-    element: Any
-    style: str = ""
-    text: str = ""
+class Sink:
+    """The records read back, by sheet id: one dict for a fields sheet, a list for a table."""
 
-
-def _style(p) -> str:
-    el = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-    return el.get(qn("w:val")) if el is not None else "Normal"
-
-
-def _body_rows(tbl, header_rows: int) -> list[list[str]]:
-    """Body rows as one text per grid column (a spanned or vertically continued cell gives "")."""
-    return grid_rows(tbl)[header_rows:]
-
-
-def _is_none_row(row: list[str]) -> bool:
-    return [c.strip() for c in row if c.strip()] == ["無"]
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if line.strip()]
-
-
-def _box(text: str) -> str | None:
-    """A cell or line that starts with a checkbox glyph: V, 否, or None when it has none."""
-    text = text.strip()
-    if text.startswith(BOXES[0]):
-        return TICK
-    if text.startswith(BOXES[1]):
-        return UNTICK
-    return None
-
-
-def _cell(row: list[str], columns: dict[str, Any], key: str) -> str:
-    col = columns.get(key)
-    return row[col] if isinstance(col, int) and col < len(row) else ""
-
-
-_TAG = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
-
-
-def placed_patterns(body_source: str) -> list[tuple[re.Pattern[str], tuple[str, ...], str]]:
-    """Each template paragraph that places figures in its own wording (「總人數：{{
-    s3.general.total }} 男性人數：…」) as a regex that reads them back from a report, with
-    the tag each group stands for and the wording (for messages).  The wording comes from
-    the template, so a reworded template is read back without a change here."""
-    patterns = []
-    for paragraph in re.findall(r"<w:p[ >].*?</w:p>", body_source, re.DOTALL):
-        text = html.unescape(re.sub(r"<[^>]+>", "", paragraph))
-        if "{%" in text or "{#" in text or "{{" not in text:
-            continue
-        tags = tuple(_TAG.findall(text))
-        literals = _TAG.split(text)[::2]
-        if text.count("{{") != len(tags) or not "".join(literals).strip():
-            continue  # an expression, not a plain value; or nothing to recognise it by
-        pieces = [r"\s*".join(re.escape(word) for word in literal.split()) for literal in literals]
-        patterns.append(
-            (re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL), tags, " ".join(_TAG.sub("…", text).split()))
-        )
-    return patterns
-
-
-class _Reader:
-    def __init__(self, doc: DocxDocument, form: Form):
-        self.doc = doc
+    def __init__(self, form: Form):
         self.form = form
-        self.long_date = date_pattern(form.formats.date_long)  # as the report prints dates
-        self.patterns = placed_patterns(load_template(form.template_path).body)
-        self.blocks: list[_Block] = []
-        self.tables: dict[str, Any] = {}
+        self.fields: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.free_tables: dict[str, dict[str, Any]] = {}
+        self.shown_figures: dict[str, str] = {}
+
+    def put(self, ref: str, value: Any) -> None:
+        """Set ``sheet.key`` of a fields sheet."""
+        sheet_id, _, key = ref.rpartition(".")
+        self.fields.setdefault(sheet_id, {})[key] = value
+
+    def add_row(self, sheet_id: str, values: dict[str, Any]) -> None:
+        self.rows.setdefault(sheet_id, []).append(values)
+
+
+class Puller:
+    """Reads one report back through the form's report map."""
+
+    def __init__(self, report: ReportFile, form: Form):
+        self.report = report
+        self.form = form
+        self.decoder = Decoder(form)
+        self.prepared = load_template(form.template_path)
+        check_against_form(self.prepared, form)
+        self.sink = Sink(form)
         self.notes: list[str] = []
-        for child in doc.element.body.iterchildren():
-            if child.tag == W_P:
-                self.blocks.append(_Block("p", child, _style(child), paragraph_text(child)))
-            elif child.tag == W_TBL:
-                self.blocks.append(_Block("tbl", child))
-                for tbl in child.iter(W_TBL):
-                    caption = caption_of(tbl)
-                    if caption:
-                        self.tables[caption] = tbl
 
-    # -- locating --------------------------------------------------------------------
-    def rows(self, table_id: str) -> list[list[str]]:
-        tbl = self.tables.get(table_id)
-        if tbl is None:
-            self.notes.append(f"報告中找不到表格「{table_id}」，該表未讀回")
-            return []
-        rows = _body_rows(tbl, self.form.tables[table_id].header_rows)
-        if len(rows) == 1 and _is_none_row(rows[0]):
-            return []
-        return rows
+    # -- values placed in paragraphs -------------------------------------------------------
+    def value(self, path: str, texts: list[str]) -> None:
+        """Read the value the template placed at ``path`` from the report's text(s)."""
+        recipe = self.form.values.get(path)
+        if recipe is None:
+            return  # a loop variable of the template, read with its loop
+        self.decode(recipe, texts, None)
 
-    def section(self, numeral: str) -> list[_Block]:
-        """The blocks after the Heading 1 of a section, up to the next Heading 1."""
-        out: list[_Block] = []
-        inside = False
-        for block in self.blocks:
-            if block.kind == "p" and block.style == "Heading1":
-                if inside:
-                    break
-                inside = block.text.startswith(numeral + "、")
-                if inside:
-                    out.append(block)
-                continue
-            if inside:
-                out.append(block)
-        return out
+    def decode(self, recipe: Recipe, texts: list[str], sheet_id: str | None) -> None:
+        kind = recipe.kind
+        text = "\n".join(texts)
+        sink, form = self.sink, self.form
+        if kind == "report_title":
+            self.title(text)
+        elif kind == "figure":
+            sink.shown_figures[recipe.figure] = text.strip()
+            if recipe.stated and text.strip():
+                sink.put(recipe.stated, self.decoder.number(text))
+        elif kind == "items":
+            self.items(recipe, texts)
+        elif kind == "annexes":
+            self.annex_lines(texts)
+        elif kind == "paragraphs" and _is_table_field(form, recipe.paragraphs):
+            sheet, _, key = recipe.paragraphs.rpartition(".")
+            for paragraph in texts:
+                if paragraph.strip():
+                    sink.add_row(sheet, {key: paragraph.strip()})
+        elif kind in ("text", "number", "groups", "paragraphs", "date", "count", "join", "lines"):
+            out: dict[str, Any] = {}
+            self.cell([recipe], text, out)
+            for ref, value in out.items():
+                sink.put(ref, value)
+        # numbering, const, none_if_empty, group_rules: nothing of the records
 
-    def roc_date(self, text: str) -> str | None:
-        """A printed 民國 date at the start of ``text`` as the workbooks take it (109-07-10)."""
-        m = self.long_date.match(text.strip())
-        return f"{m['y']}-{int(m['m']):02d}-{int(m['d']):02d}" if m else None
+    def cell(self, recipes: list[Recipe], text: str, out: dict[str, Any]) -> None:
+        """Decode one cell (or one placed text) made by ``recipes``."""
+        if len(recipes) == 1 and recipes[0].kind == "join":
+            recipes = list(recipes[0].join or ())
+        self.decoder.cell(recipes, text, out, self._choices)
 
-    def heading(self, numeral: str) -> str:
-        blocks = self.section(numeral)
-        return blocks[0].text if blocks else ""
+    def _choices(self, ref: str) -> tuple[str, ...]:
+        for sheet_id, (_wb, spec) in self.form.sheets.items():
+            for f in spec.specs:
+                if f.key == ref or f"{sheet_id}.{f.key}" == ref:
+                    return f.choices
+        return ()
 
-    def paragraphs(self, numeral: str, style: str | None = None) -> list[_Block]:
-        return [b for b in self.section(numeral)[1:] if b.kind == "p" and (style is None or b.style == style)]
-
-    def placed(self, *tags: str) -> dict[str, str]:
-        """The values the report shows for ``tags``, read through the template paragraph
-        that places them (empty when no paragraph of the report matches it)."""
-        wording = ""
-        for regex, names, text in self.patterns:
-            if not all(tag in names for tag in tags):
-                continue
-            wording = wording or text
-            for block in self.blocks:
-                m = regex.fullmatch(block.text) if block.kind == "p" else None
-                if m:
-                    found: dict[str, str] = {}
-                    for name, value in zip(names, m.groups(), strict=True):
-                        found.setdefault(name, value.strip())
-                    return found
-        self.notes.append(
-            f"報告中找不到「{wording}」這一段，其中的數字未讀回"
-            if wording
-            else f"Word 範本中沒有放置 {'、'.join(tags)} 的段落，未讀回"
-        )
-        return {}
-
-    # -- sections --------------------------------------------------------------------
-    def header(self) -> dict[str, Any]:
-        title = self.blocks[0].text if self.blocks else ""
+    def title(self, text: str) -> None:
+        """The title names the agency and the year (form.yaml `title`)."""
         pattern = re.escape(self.form.title).replace(r"\{agency\}", "(?P<agency>.+?)")
         pattern = pattern.replace(r"\{year\}", r"(?P<year>\d+)")
-        m = re.match(pattern + "$", title.strip())
-        info: dict[str, Any] = {}
-        if m:
-            info["機關名稱"], info["年度(民國)"] = m.group("agency"), int(m.group("year"))
-        else:
-            self.notes.append(f"無法由標題「{title}」讀出機關名稱及年度")
-        approval = next((b.text for b in self.blocks[1:4] if self.long_date.match(b.text.strip())), "")
-        if approval:
-            date = self.long_date.match(approval.strip())
-            info["性平小組決議日期"] = self.roc_date(approval)
-            info["決議通過說明"] = approval.strip()[date.end() :]
-        group = self.placed("header.groups").get("header.groups")
-        if group:
-            info["組別"] = group
-        contacts = self.rows("header.contacts")
-        if contacts and contacts[0][4:]:
-            info["性平聯絡人任務"] = contacts[0][4]
-        people = [{"姓名": r[1], "科室": r[2], "職稱": r[3]} for r in contacts]
-        return {"基本資料": info, "性平聯絡人": people}
+        m = re.fullmatch(pattern, text.strip())
+        if m is None:
+            self.notes.append(f"無法由標題「{text.strip()}」讀出機關名稱及年度")
+            return
+        self.sink.put(self.form.identity.agency, m.group("agency"))
+        self.sink.put(self.form.identity.year, int(m.group("year")))
 
-    def s1(self) -> dict[str, Any]:
-        paras = [b.text for b in self.paragraphs("一") if b.style not in ("Instruction",)]
-        paras = [p for p in paras if p.strip()]
-        if paras == ["無"]:
-            paras = []
-        intro, items = [], []
-        heading = re.compile(r"^\(([一二三四五六七八九十]+)\)\s*(.*?)：(.*)$", re.DOTALL)
-        for text in paras:
-            m = heading.match(text)
+    def items(self, recipe: Recipe, texts: list[str]) -> None:
+        """Numbered paragraphs back into rows: a paragraph with the lead starts a row."""
+        lead = self.lead_pattern(recipe)
+        rows: list[dict[str, Any]] = []
+        for text in texts:
+            m = lead.match(text)
             if m:
-                items.append({"措施名稱": m.group(2).strip(), "內容": m.group(3).strip()})
-            elif items:
-                items[-1]["內容"] += "\n" + text
-            else:
-                intro.append(text)
-        return {"說明": {"前言": "\n".join(intro)} if intro else {}, "亮點措施": items}
+                row = {recipe.body: text[m.end() :].strip()}
+                if recipe.name:
+                    row[recipe.name] = m.group("title").strip()
+                rows.append(row)
+            elif rows:
+                rows[-1][recipe.body] += "\n" + text.strip()
+            elif recipe.items:
+                self.notes.append(f"「{text.strip()[:30]}」不在任何一項之下，未讀回")
+        for row in rows:
+            self.sink.add_row(recipe.items or "", row)
 
-    def s2(self) -> dict[str, Any]:
-        members = self.rows("s2.members")
-        fields = {}
-        if members:
-            row = members[0]
-            fields = {"委員總數": row[1], "男性委員數": row[2], "女性委員數": row[3]}
-            if row[5:] and row[5].strip():
-                fields["未達單一性別三分之一之原因"] = row[5]
-        meetings = []
-        for r in self.rows("s2.meetings"):
-            other_title = r[4].lstrip("".join(BOXES)).strip()
-            meetings.append(
-                {
-                    "會議場次": r[0],
-                    "主席-首長": _box(r[1]),
-                    "主席-副首長": _box(r[2]),
-                    "主席-主秘": _box(r[3]),
-                    "主席-其他": _box(r[4]),
-                    "其他主席職稱": other_title or None,
-                    "全數委員達2/3出席": _box(r[5]),
-                    "專家學者委員出席者": r[6],
-                }
-            )
-        return {"成員": fields, "會議": meetings}
+    def lead_pattern(self, recipe: Recipe) -> re.Pattern[str]:
+        wording = self.form.wording[recipe.lead or ""]
+        pattern = wording_pattern(wording, {"n": r"\d+", "n_zh": "[一二三四五六七八九十]+", "title": ".*?"})
+        return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
-    def completion(self, table_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        keys = {f"{table_id}.total": "總人數", f"{table_id}.male": "男性人數", f"{table_id}.female": "女性人數"}
-        out.update({keys[tag]: value for tag, value in self.placed(*keys).items() if tag in keys})
-        rows = self.rows(table_id)
-        if rows:
-            r = rows[0]
-            out.update({"完成人數": r[1], "男性完成人數": r[3], "女性完成人數": r[5]})
-        return out
+    def annex_lines(self, texts: list[str]) -> None:
+        """The sub-annex lines back into the 附件 sheet of the annex line above them."""
+        lines = {_squash(a.line.format(number=a.number, title=a.title)): a for a in self.form.annexes}
+        current = None
+        for text in texts:
+            annex = lines.get(_squash(text))
+            if annex is not None:
+                current = annex
+                continue
+            m = wording_pattern(self.form.sub_annex_line, {}).fullmatch(text)
+            if m and current is not None and current.subs:
+                self.sink.add_row(current.subs, {key: value.strip() for key, value in m.groupdict().items()})
 
-    def trainings(self, table_id: str, sheet_id: str) -> list[dict[str, Any]]:
-        headers = {c.key: c.header for c in self.form.sheets[sheet_id][1].columns}
-        columns = self.form.tables[table_id].columns
-        out = []
-        for r in self.rows(table_id):
-            row: dict[str, Any] = {
-                headers[key]: _cell(r, columns, key) for key in ("date", "name", "content", "lecturer", "hours")
-            }
-            for options in (TARGETS, COURSES, METHODS):
-                if options[0][0] not in columns:
-                    continue
-                for line in _lines(_cell(r, columns, options[0][0])):
-                    body = line.lstrip("".join(BOXES)).strip()
-                    for key, label in options:
-                        if options is TARGETS and body.startswith(label):
-                            row[headers[key]] = _box(line)
-                            row[headers[key + "_note"]] = body[len(label) :].strip() or None
-                        elif body == label:
-                            row[headers[key]] = _box(line)
-            people = _cell(r, columns, "male")
-            for key, pattern in (
-                ("total", r"總計\s*([\d,]+)\s*人"),
-                ("male", r"男\s*([\d,]+)\s*人"),
-                ("female", r"女\s*([\d,]+)\s*人"),
-            ):
-                m = re.search(pattern, people)
-                row[headers[key]] = m.group(1) if m else None
-            out.append(row)
-        return out
+    # -- tables -------------------------------------------------------------------------------
+    def table(self, table_id: str, spec: TableSpec, grid: list[list[str]]) -> None:
+        body = grid[spec.header_rows : len(grid) - spec.footer_rows if spec.footer_rows else None]
+        if spec.footer_rows and len(grid) > spec.header_rows:
+            footer = grid[-1]
+            for path, col in spec.footer.items():
+                if col < len(footer):
+                    self.value(path, [footer[col]])
+        if spec.grid:
+            self.strategies(spec, body)
+            return
+        if len(body) == 1 and [c.strip() for c in body[0] if c.strip()] == [self.form.formats.none]:
+            body = []
+        sheet = self.form.sheets[spec.rows or ""][1]
+        if sheet.kind == "fields":
+            out: dict[str, Any] = {}
+            for _col, recipes in _by_cell(spec, with_row=True):
+                (row, col), cell_recipes = _col, recipes
+                if row < len(body) and col < len(body[row]):
+                    self.cell(cell_recipes, body[row][col], out)
+            for key, value in out.items():
+                self.sink.put(f"{spec.rows}.{key}" if "." not in key else key, value)
+            return
+        previous: dict[str, Any] = {}
+        for index, cells in enumerate(body):
+            out = {}
+            for col, recipes in _by_cell(spec):
+                chosen = [r for r in recipes if not (r.first_row and index > 0)]
+                text = cells[col] if col < len(cells) else ""
+                self.cell(chosen, text, out)
+                for recipe in chosen:
+                    if recipe.runs and recipe.field and not out.get(recipe.field):
+                        out[recipe.field] = previous.get(recipe.field)  # a merged run
+            previous = out
+            row = {k: v for k, v in out.items() if "." not in k}
+            for ref, value in out.items():
+                if "." in ref:
+                    self.sink.put(ref, value)
+            self.sink.add_row(spec.rows or "", row)
 
-    def annexes(self, numeral: str) -> list[dict[str, str]]:
-        out = []
-        for block in self.paragraphs(numeral, "Annex"):
-            m = re.match(r"^附件(\d+-\d+)：(.*)$", block.text.strip())
-            if m:
-                out.append({"附件編號": m.group(1), "附件名稱": m.group(2)})
-        return out
-
-    def s3(self) -> dict[str, Any]:
-        hours, role = [], ""
-        for r in self.rows("s3.contact_hours"):
-            role = r[0] or role
-            hours.append({"身分": role, "姓名": r[1], "年度培力總時數": r[2], "進階課程時數": r[3]})
-        placed = self.placed("s3.physical_participants", "s3.physical_staff")
-        physical = (
-            {"一般公務員參訓者": placed["s3.physical_participants"], "機關一般公務員": placed["s3.physical_staff"]}
-            if placed
-            else {}
-        )
-        return {
-            "一般公務員": self.completion("s3.general"),
-            "主管人員": self.completion("s3.managers"),
-            "性平聯絡人參訓時數": hours,
-            "實體課程參訓率": physical,
-            "自辦訓練": self.trainings("s3.self_training", "s3.self_training"),
-            "職工訓練": self.trainings("s3.staff_training", "s3.staff_training"),
-            "新聞聯絡人小編訓練": self.trainings("s3.media_training", "s3.media_training"),
-            "附件": self.annexes("三"),
-        }
-
-    def s4(self) -> dict[str, Any]:
-        existing = self.rows("s4.existing")
-        fields = {}
-        if len(existing) >= 2:
-            fields = {
-                "既有性別統計指標-主計處列管": existing[0][1],
-                "既有性別統計指標-機關構列管": existing[0][2],
-                "既有性別統計項目-主計處列管": existing[1][1],
-                "既有性別統計項目-機關構列管": existing[1][2],
-            }
-
-        def new_rows(table_id: str) -> list[dict[str, Any]]:
-            return [
-                {
-                    "名稱": r[1],
-                    "定義及說明": r[2],
-                    "列管層級": "主計處列管" if _box(r[3]) == TICK else "機關構列管" if _box(r[4]) == TICK else None,
-                }
-                for r in self.rows(table_id)
-            ]
-
-        return {"既有指標項目": fields, "新增指標": new_rows("s4.new_indicators"), "新增項目": new_rows("s4.new_items")}
-
-    def s5(self) -> dict[str, Any]:
-        rows = []
-        for r in self.rows("s5.analyses"):
-            lines = _lines(r[3])
-            date = self.roc_date(lines[0]) if lines else None
-            meeting = lines[1:] if date else lines
-            rows.append(
-                {
-                    "分析專題名稱": r[1],
-                    "辦理科室或受委託辦理單位名稱": r[2],
-                    "提送性平小組日期": date,
-                    "提送性平小組會議": "\n".join(meeting) or None,
-                }
-            )
-        return {"分析專題": rows, "附件": self.annexes("五")}
-
-    def s6(self) -> dict[str, Any]:
-        def rows(table_id: str) -> list[dict[str, Any]]:
-            return [
-                {
-                    "評估方案名稱": r[1],
-                    "摘要": r[2] or None,
-                    "程序參與方式": "書面審查" if r[3].strip() else "性平小組",
-                    "專家學者姓名": r[3].strip() or r[4].strip(),
-                    "專家學者意見項數": r[5],
-                    "專家學者參採項數": r[6],
-                    "修正後提送性平小組時間": r[7] or None,
-                }
-                for r in self.rows(table_id)
-            ]
-
-        return {
-            "自治條例": rows("s6.ordinances"),
-            "公共工程中程計畫": rows("s6.public_works"),
-            "重大施政計畫": rows("s6.major_policies"),
-            "附件": self.annexes("六"),
-        }
-
-    def s7(self) -> dict[str, Any]:
-        def rows(table_id: str) -> tuple[list[dict[str, Any]], str | None]:
-            body = self.rows(table_id)
-            total = None
-            if body and body[-1][1].strip() == "總計":
-                total = body[-1][2]
-                body = body[:-1]
-            if len(body) == 1 and _is_none_row(body[0]):
-                body = []
-            items = [{"計畫項目": r[1], "預算數": r[2], "對促進性別平等的影響": r[3] or None} for r in body]
-            return items, total
-
-        current, current_total = rows("s7.budget_current")
-        upcoming, next_total = rows("s7.budget_next")
-        years = {}
-        for label, tag in (("本年度", "s7.current_year"), ("下年度", "s7.next_year")):
-            year = self.placed(tag).get(tag, "")
-            if year.isdigit():
-                years[label] = int(year)
-        if current_total:
-            years["本年度總計(填寫時核對)"] = current_total
-        if next_total:
-            years["下年度總計(填寫時核對)"] = next_total
-        notes = []
-        blocks = self.paragraphs("七")
-        start = next((i for i, b in enumerate(blocks) if b.text.startswith("說明：")), None)
-        if start is not None and blocks[start].text.strip() != "說明：無":
-            for block in blocks[start + 1 :]:
-                if block.style in ("Annex", "Heading2") or not block.text.strip():
-                    break
-                m = re.match(r"^(\d+)\.\s*(.*)$", block.text, re.DOTALL)
-                if m:
-                    notes.append({"說明": m.group(2)})
-                elif notes:
-                    notes[-1]["說明"] += "\n" + block.text
-        return {"年度及總計": years, "本年度預算": current, "下年度預算": upcoming, "增減說明": notes}
-
-    def s8(self) -> dict[str, Any]:
-        measures = []
-        rows = self.rows("s8.strategies")
+    def strategies(self, spec: TableSpec, body: list[list[str]]) -> None:
+        """Section 八's grid: the measures filed under each official item."""
+        m = self.form.measures
+        col = next(r.col for r in spec.cells.values() if r.measures)
         index = 0
+        rows: list[dict[str, Any]] = []
         for cat in self.form.strategies:
             for n in range(1, len(cat.items) + 1):
-                if index < len(rows):
-                    for line in _lines(rows[index][2]):
-                        if line[0] in DONE:
-                            measures.append(
-                                {
-                                    "類別": cat.number,
-                                    "項目": n,
-                                    "政策方案措施或計畫名稱": line[1:].strip(),
-                                    "已辦理": TICK if line[0] == DONE[0] else UNTICK,
-                                }
-                            )
-                        elif measures:
-                            measures[-1]["政策方案措施或計畫名稱"] += "\n" + line
+                if index < len(body) and col is not None and col < len(body[index]):
+                    for line in (ln.strip() for ln in body[index][col].split("\n")):
+                        if not line:
+                            continue
+                        done = self.decoder.tick(line)
+                        if done is not None:
+                            rows.append({m.category: cat.number, m.item: n, m.name: self.decoder.strip_glyph(line),
+                                         m.done: TICK if done else None})  # fmt: skip
+                        elif rows:
+                            rows[-1][m.name] += "\n" + line
                 index += 1
-        details = []
-        venues = self.tables.get("s8.venues")
-        if venues is not None:
-            details = [
-                {"活動名稱": r[0], "活動地點": r[1], "性別友善設施設備": r[2]}
-                for r in _body_rows(venues, self.form.tables["s8.venues"].header_rows)
-            ]
-        return {"具體措施": measures, "措施細項表": details}
+        for row in rows:
+            self.sink.add_row(m.sheet, row)
 
-    def results(self, out_dir: Path) -> dict[str, Any]:
-        blocks = self.section("八")
-        start = next(
-            (i for i, b in enumerate(blocks) if b.kind == "p" and b.text.startswith("2. 可於欄位中檢附")), None
-        )
-        if start is None:
-            return {"成果說明": []}
-        rows: list[dict[str, Any]] = []
-        data: dict[str, Any] = {"成果說明": rows}
-        kinds = {"Heading3": "標題1", "Heading4": "標題2", "Heading5": "標題3", "ListParagraph": "條列"}
-        for block in blocks[start + 1 :]:
+    def nested(self, table_id: str, spec: TableSpec, grid: list[list[str]]) -> None:
+        for cells in grid[spec.header_rows :]:
+            out: dict[str, Any] = {}
+            for col, recipes in _by_cell(spec):
+                self.cell(recipes, cells[col] if col < len(cells) else "", out)
+            self.sink.add_row(spec.rows or "", out)
+
+    # -- the free-layout part -----------------------------------------------------------------
+    def free_layout(self, blocks: list[Block], staging: Path) -> None:
+        layout = self.form.free_layout
+        kinds = {self.prepared.style_id(name) or name: kind for kind, name in layout.styles.items()}
+        plain = next((kind for kind, name in layout.styles.items() if name == "Normal"), None)
+        for block in blocks:
             if block.kind == "tbl":
-                name, sheet = self.free_table(block.element)
+                name, sheet = self.report.free_table(block.element)
                 base, n = name, 1
-                while name in data:  # two tables without their sheet name: keep both
+                while name in self.sink.free_tables:  # two tables without their sheet name: keep both
                     n += 1
                     name = safe_sheet_name(base, str(n))
-                data[name] = sheet
-                header_rows = sum(
-                    1
-                    for tr in block.element.findall(W_TR)
-                    if tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-                )
-                rows.append({"類型": "表格", "表格工作表": name, "表頭列數": header_rows})
+                self.sink.free_tables[name] = sheet
+                self.sink.add_row(layout.sheet, {layout.kind: layout.table_kind, layout.table: name,
+                                                 layout.header_rows: sheet["header_rows"]})  # fmt: skip
                 continue
-            if block.style == "Annex":
-                break
-            image = self.image(block.element, out_dir)
+            image = self.report.image(block.element, staging)
             if image:
-                rows.append({"類型": "圖片", "內容": image})
+                self.sink.add_row(layout.sheet, {layout.kind: layout.image_kind, layout.text: image})
             elif block.text.strip():
-                rows.append({"類型": kinds.get(block.style, "段落"), "內容": block.text})
-        return data
+                kind = kinds.get(block.style, plain)
+                self.sink.add_row(layout.sheet, {layout.kind: kind, layout.text: block.text})
 
-    def free_table(self, tbl) -> tuple[str, dict[str, Any]]:
-        desc = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblDescription')}")
-        name = safe_sheet_name(desc.get(qn("w:val")) or "" if desc is not None else caption_of(tbl) or "表格")
-        cells, merges, below = [], [], {}
-        for r, tr in enumerate(tbl.findall(W_TR)):
-            row, col = [], 0
-            for tc in tr.findall(W_TC):
-                pr = tc.find(qn("w:tcPr"))
-                span_el = pr.find(qn("w:gridSpan")) if pr is not None else None
-                span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
-                vmerge = pr.find(qn("w:vMerge")) if pr is not None else None
-                if vmerge is not None and vmerge.get(qn("w:val")) != "restart":
-                    below[col][2] = r  # extend the open vertical merge
-                    row.extend([""] * span)
-                else:
-                    row.append(cell_text(tc))
-                    row.extend([""] * (span - 1))
-                    if vmerge is not None:
-                        below[col] = [r, col, r, col + span - 1]
-                        merges.append(below[col])
-                    elif span > 1:
-                        merges.append([r, col, r, col + span - 1])
-                col += span
-            cells.append(row)
-        ranges = [f"{_ref(r1, c1)}:{_ref(r2, c2)}" for r1, c1, r2, c2 in merges if (r1, c1) != (r2, c2)]
-        return name, {"cells": cells, "merges": ranges}
+    # -- everything ---------------------------------------------------------------------------
+    def claims(self, item: Item, block: Block) -> bool:
+        """``block`` surely belongs to the loop ``item`` (its numbering, an annex line, 「無」)."""
+        if block.kind != "p":
+            return False
+        if isinstance(item, Cond):
+            recipe = self.form.values.get(item.expr)
+            return (
+                recipe is not None and recipe.kind == "none_if_empty" and block.text.strip() == self.form.formats.none
+            )
+        if not isinstance(item, Loop):
+            return False
+        recipe = self.form.values.get(item.path)
+        if recipe is None:
+            return False
+        if recipe.kind == "items":
+            return self.lead_pattern(recipe).match(block.text) is not None
+        if recipe.kind == "annexes":
+            return any(p.fullmatch(_squash(block.text)) for p in self.annex_patterns())
+        return False
 
-    def image(self, p, out_dir: Path) -> str | None:
-        blip = next(p.iter(f"{A_NS}blip"), None)
-        if blip is None:
-            return None
-        part = self.doc.part.related_parts.get(blip.get(R_EMBED))
-        if part is None:
-            return None
-        name_el = next(p.iter(f"{PIC_NS}cNvPr"), None)
-        name = safe_file_name(Path(name_el.get("name") or "").name) if name_el is not None else ""
-        if not name or "." not in name:
-            count = len(list(out_dir.glob("attachments/*"))) + 1
-            name = f"image{count}{Path(part.partname).suffix}"
-        target = out_dir / "attachments" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(part.blob)
-        return f"attachments/{name}"
+    def annex_patterns(self) -> Iterator[re.Pattern[str]]:
+        for annex in self.form.annexes:
+            yield re.compile(re.escape(_squash(annex.line.format(number=annex.number, title=annex.title))))
+        yield wording_pattern(self.form.sub_annex_line, {})
 
-    def s9(self) -> dict[str, Any]:
-        if self.heading("九").rstrip().endswith("無"):
-            return {"其他相關成果": []}
-        return {
-            "其他相關成果": [
-                {"成果說明": b.text} for b in self.paragraphs("九") if b.style != "Instruction" and b.text.strip()
-            ]
-        }
-
-    def s10(self) -> dict[str, Any]:
-        return {
-            "重點項目": [
-                {
-                    "重點項目或方案名稱": r[1],
-                    "現況說明": r[2] or None,
-                    "具體策略": r[3] or None,
-                    "預期效益": r[4] or None,
-                }
-                for r in self.rows("s10.future")
-            ]
-        }
+    def run(self, staging: Path) -> None:
+        items = outline(self.prepared.body)
+        found = align(items, self.report.blocks, self.claims)
+        for missing in found.missing:
+            if isinstance(missing, Para):
+                self.notes.append(f"報告中找不到「{missing.wording}」這一段，其中的數字未讀回")
+        for para, block in found.anchors:
+            if para.tags:
+                m = para.pattern().fullmatch(block.text)
+                for tag, text in zip(para.tags, m.groups() if m else (), strict=False):
+                    self.value(tag, [text.strip()])
+        for item, blocks in found.gaps:
+            texts = [b.text for b in blocks if b.kind == "p"]
+            if isinstance(item, Para) and item.bookmark == self.form.free_layout.bookmark:
+                self.free_layout(blocks, staging)
+            elif isinstance(item, Para):
+                m = item.pattern().fullmatch(texts[0]) if texts else None
+                for tag, text in zip(item.tags, m.groups() if m else (), strict=False):
+                    self.value(tag, [text.strip()])
+            elif isinstance(item, Loop):
+                self.value(item.path, texts)
+        tables = self.report.tables
+        for table_id, spec in self.form.tables.items():
+            grid = tables.get(table_id)
+            if grid is None:
+                if spec.nested_in is None:
+                    self.notes.append(f"報告中找不到表格「{spec.title or table_id}」，該表未讀回")
+                continue
+            if spec.nested_in is not None:
+                self.nested(table_id, spec, grid)
+            else:
+                self.table(table_id, spec, grid)
 
 
-def _ref(row: int, col: int) -> str:
-    from openpyxl.utils import get_column_letter
+def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Recipe]]]:
+    """The recipes of a table's cells grouped by cell (column, or (row, column)), in order."""
+    cells: dict[Any, list[Recipe]] = {}
+    for recipe in spec.cells.values():
+        where = (recipe.row or 0, recipe.col) if with_row else recipe.col
+        cells.setdefault(where, []).append(recipe)
+    return sorted(cells.items(), key=lambda item: item[0])
 
-    return f"{get_column_letter(col + 1)}{row + 1}"
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
-def pull_report(docx_path: Path, out_dir: Path, form: Form) -> PullResult:
-    """Read ``docx_path`` back into a new set of section workbooks in ``out_dir``.
+def _is_table_field(form: Form, ref: str | None) -> bool:
+    sheet_id = (ref or "").rpartition(".")[0]
+    return sheet_id in form.sheets and form.sheets[sheet_id][1].kind == "table"
 
-    Everything is written into a hidden folder first and renamed at the end, so a
-    failure leaves no half-filled folder behind."""
+
+# -- writing the workbooks ------------------------------------------------------------------
+
+
+def _cell_value(value: Any, field_type: str) -> Any:
+    """A value read back as the clerk types it: numbers stay numbers, ticks the form's tick."""
+    if value is None or value == "":
+        return None
+    if field_type == "checkbox":
+        return TICK if value is True or value == TICK else None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _by_header(values: dict[str, Any], specs: dict[str, Any]) -> dict[str, Any]:
+    """Values by field key → by the workbook's column header (blank ones left out)."""
+    out = {}
+    for key, value in values.items():
+        spec = specs.get(key)
+        shown = _cell_value(value, spec.type) if spec is not None else None
+        if shown is not None:
+            out[spec.header] = shown
+    return out
+
+
+def workbook_data(sink: Sink, form: Form) -> dict[str, dict[str, Any]]:
+    """The records read back as each workbook's sheets (sheet name → values by header)."""
+    data: dict[str, dict[str, Any]] = {}
+    for sheet_id, (wb_spec, spec) in form.sheets.items():
+        specs = {f.key: f for f in spec.specs}
+        book = data.setdefault(wb_spec.file, {})
+        if spec.kind == "fields":
+            if sheet_id in sink.fields:
+                book[spec.name] = _by_header(sink.fields[sheet_id], specs)
+        elif sheet_id in sink.rows:
+            book[spec.name] = [_by_header(r, specs) for r in sink.rows[sheet_id]]
+        if sheet_id == form.free_layout.sheet:
+            book.update(sink.free_tables)
+    return data
+
+
+def figure_notices(sink: Sink, form: Form, folder: Path) -> list[str]:
+    """Computed figures the report shows otherwise than the data read back gives."""
+    if not sink.shown_figures:
+        return []
+    from pipeline.inputs.read import read_inputs
+    from pipeline.report.compute import compute_report
+
+    records, _ = read_inputs(folder, form)
+    report = compute_report(records, form)
+    encoder = Encoder(report, records)
+    notices = []
+    for name, shown in sink.shown_figures.items():
+        computed = encoder.figure(name)
+        if re.sub(r"\s+", "", shown) != re.sub(r"\s+", "", computed):
+            sources = _figure_sources(name, form, records)
+            notices.append(
+                f"報告中的「{shown}」與讀回資料計算的「{computed}」不同（{sources}）；"
+                "重新產生報告時以計算結果為準，若報告中的數字才正確，請修正來源資料"
+            )
+    return notices
+
+
+def _figure_sources(name: str, form: Form, records: Any) -> str:
+    """The numbers a figure is computed from, named by their workbook headers."""
+    spec = form.figures[name]
+    if spec.kind == "difference":
+        return "由 " + "、".join(spec.of) + " 相減"
+    sheet_id = spec.sheet or ""
+    wb_spec, sheet = form.sheets[sheet_id]
+    if spec.kind == "column_sum":
+        header = form.field_spec(sheet_id, spec.column or "").header
+        return f"{wb_spec.file} 工作表「{sheet.name}」各列「{header}」的合計"
+    fields = records.fields(sheet_id)
+    keys = [k for k in (spec.total, spec.part, spec.whole, *spec.parts) if k]
+    shown = "、".join(f"{form.field_spec(sheet_id, k).header} {fields.get(k)}" for k in dict.fromkeys(keys))
+    return f"{wb_spec.file} 工作表「{sheet.name}」：{shown}"
+
+
+def pull_report(report_path: Path, out_dir: Path, form: Form, attachments: Path | None = None) -> PullResult:
+    """Read ``report_path`` back into a new set of section workbooks in ``out_dir``.
+
+    ``attachments``: a folder whose annex files are copied along (the inputs the report
+    was built from), so that a build from ``out_dir`` finds its annexes.  Everything is
+    written into a hidden folder first and renamed at the end, so a failure leaves no
+    half-filled folder behind."""
+    from pipeline.inputs.workbooks import write_workbook
+
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise OutputError(f"輸出資料夾 {out_dir} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")
-    reader = _Reader(_open(Path(docx_path)), form)
-    if not set(reader.tables) & set(form.tables):
-        raise InputError(f"{Path(docx_path).name} 不是本產生器產生的報告（找不到任何附有表格代號的官方表格）")
+    report = open_report(Path(report_path), form)
+    if not set(report.tables) & set(form.tables):
+        raise InputError(f"{Path(report_path).name} 不是本產生器產生的報告（找不到任何表單的官方表格）")
     staging = Path(tempfile.mkdtemp(prefix=".~pull-", dir=out_dir.parent if out_dir.parent.exists() else None))
     try:
-        sections = {
-            "header": reader.header(),
-            "s1": reader.s1(),
-            "s2": reader.s2(),
-            "s3": reader.s3(),
-            "s4": reader.s4(),
-            "s5": reader.s5(),
-            "s6": reader.s6(),
-            "s7": reader.s7(),
-            "s8": reader.s8(),
-            "results": reader.results(staging),
-            "s9": reader.s9(),
-            "s10": reader.s10(),
-        }
+        puller = Puller(report, form)
+        puller.run(staging)
+        data = workbook_data(puller.sink, form)
         for wb_spec in form.workbooks:
-            write_workbook(wb_spec, form, staging / wb_spec.file, _drop_empty(sections.get(wb_spec.id, {})))
+            write_workbook(wb_spec, form, staging / wb_spec.file, data.get(wb_spec.file, {}))
+        copied = _copy_attachments(attachments, staging) if attachments else []
+        notices = figure_notices(puller.sink, form, staging)
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
         shutil.move(str(staging), str(out_dir))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return PullResult([out_dir / wb.file for wb in form.workbooks], reader.notes)
+    files = [out_dir / wb.file for wb in form.workbooks] + [out_dir / p for p in copied]
+    return PullResult(files, puller.notes, notices)
 
 
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
-    """Blank strings and None become empty cells."""
+def _copy_attachments(source: Path, staging: Path) -> list[Path]:
+    """The annex files of ``source``/attachments (not the pictures read from the report)."""
+    from pipeline.report.annexes import ANNEX_FOLDER, is_annex_name
 
-    def clean(record: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in record.items() if v not in (None, "")}
-
-    out: dict[str, Any] = {}
-    for sheet, value in data.items():
-        if isinstance(value, list):
-            out[sheet] = [clean(r) for r in value]
-        elif isinstance(value, dict) and "cells" in value:
-            out[sheet] = value
-        else:
-            out[sheet] = clean(value)
-    return out
+    folder = Path(source) / ANNEX_FOLDER
+    if not folder.is_dir():
+        return []
+    copied = []
+    for path in sorted(folder.iterdir()):
+        target = staging / ANNEX_FOLDER / path.name
+        if path.is_file() and not path.is_symlink() and is_annex_name(path) and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied.append(Path(ANNEX_FOLDER) / path.name)
+    return copied

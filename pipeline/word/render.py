@@ -63,14 +63,6 @@ from pipeline.outputs import atomic_write
 from pipeline.word.context import Block, Layout
 from pipeline.word.template import PreparedTemplate, load_template
 
-RESULTS_BOOKMARK = "results"
-BLOCK_STYLES = {
-    "heading1": "Heading 3",
-    "heading2": "Heading 4",
-    "heading3": "Heading 5",
-    "paragraph": "Normal",
-    "list": "List Paragraph",
-}
 EMU_PER_CM = 360000
 EMU_PER_TWIP = 635
 MAX_IMAGE_WIDTH = 15 * EMU_PER_CM
@@ -360,7 +352,7 @@ class Document:
             tc = cell(nested.table, nested.row, nested.column)
             tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1, _cell_width(tc)))
             sub(tc, "w:p")  # a cell must end with a paragraph
-        self._place_blocks(layout.blocks)
+        self._place_blocks(layout.blocks, layout.bookmark)
 
     def _paragraph(self, text: str = "", style: str | None = None) -> Element:
         """A new ``w:p`` with ``text`` in one run (line breaks and tabs as Word's)."""
@@ -424,17 +416,17 @@ class Document:
                         _add_text_run(p, line)
         return tbl
 
-    def _results_anchor(self) -> Element | None:
+    def _bookmarked(self, name: str) -> Element | None:
         for start in self.body.iter(qn("w:bookmarkStart")):
-            if start.get(qn("w:name")) == RESULTS_BOOKMARK and start.getparent().tag == W_P:
+            if start.get(qn("w:name")) == name and start.getparent().tag == W_P:
                 return start.getparent()
         return None
 
-    def _place_blocks(self, blocks: tuple[Block, ...]) -> None:
-        anchor = self._results_anchor()
+    def _place_blocks(self, blocks: tuple[Block, ...], bookmark: str) -> None:
+        anchor = self._bookmarked(bookmark)
         if anchor is None:
             if blocks:
-                raise FormError(f"Word 範本中找不到書籤「{RESULTS_BOOKMARK}」（成果說明的位置）")
+                raise FormError(f"Word 範本中找不到書籤「{bookmark}」（成果說明的位置）")
             return
         drawing_ids = self._drawing_ids()
         for block in blocks:
@@ -444,9 +436,8 @@ class Document:
                 if block.image is not None and block.image.is_file():
                     anchor.addprevious(self._picture_paragraph(block.image, drawing_ids))
             else:
-                style = BLOCK_STYLES.get(block.kind, "Normal")
                 for text in block.paragraphs:
-                    anchor.addprevious(self._paragraph(text, style))
+                    anchor.addprevious(self._paragraph(text, block.style))
 
     def _place_table(self, anchor: Element, free: FreeTable, header_rows: int, caption: str) -> None:
         if not max((len(r) for r in free.cells), default=0):

@@ -188,3 +188,78 @@ def _style_ids(package: Package, document: str) -> dict[str, str]:
 def _for_jinja(source: str) -> str:
     """docxtpl's last step before Jinja: each paragraph on its own line (for error lines)."""
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+
+
+# -- the template against the form's report map ----------------------------------------------
+
+_STATEMENT = re.compile(r"{%-?\s*(.*?)\s*-?%}|{{\s*([A-Za-z_][\w.]*)\s*}}", re.DOTALL)
+_FOR = re.compile(r"^for\s+(\w+)\s+in\s+([\w.]+)$")
+_IF = re.compile(r"^if\s+([\w.]+)$")
+_CAPTION = re.compile(r'<w:tblCaption w:val="([^"]*)"')
+
+
+def template_paths(body: str) -> tuple[set[str], dict[str, set[str]], set[str]]:
+    """What a prepared template asks of its context: the paths it places or loops over
+    (outside loops), the attributes used of each looped-over path (``r.name`` of
+    ``{% for r in s2.meetings %}``), and the ids of its tables."""
+    paths: set[str] = set()
+    attributes: dict[str, set[str]] = {}
+    loops: list[tuple[str, str]] = []  # (variable, the path it runs over)
+    for m in _STATEMENT.finditer(body):
+        statement, tag = m.group(1), m.group(2)
+        name = tag
+        if statement is not None:
+            loop = _FOR.match(statement)
+            cond = _IF.match(statement)
+            if statement.startswith("endfor") and loops:
+                loops.pop()
+                continue
+            name = loop.group(2) if loop else cond.group(1) if cond else None
+        if name is None:
+            continue
+        root, _, rest = name.partition(".")
+        outer = next((path for var, path in reversed(loops) if var == root), None)
+        if outer is None:
+            paths.add(name)
+            full = name
+        else:
+            if rest:
+                attributes.setdefault(outer, set()).add(rest.split(".")[0])
+            full = f"{outer}[].{rest}" if rest else outer
+        if statement is not None and _FOR.match(statement):
+            loops.append((_FOR.match(statement).group(1), full))
+    return paths, attributes, set(_CAPTION.findall(body))
+
+
+def check_against_form(prepared: PreparedTemplate, form) -> None:
+    """Every table of the form is in the template, and every value the template places is
+    one the form's report map makes: a miss is a FormError naming it, never a blank."""
+    paths, attributes, captions = template_paths(prepared.body)
+    provided: dict[str, set[str] | None] = {path: None for path in form.values}
+    for path, recipe in form.values.items():
+        if recipe.kind == "items":
+            provided[path] = {"paragraphs"}
+        elif recipe.kind == "ticks":
+            provided[path] = {"box", "text"}
+    for table_id, table in form.tables.items():
+        if table.nested_in is not None:
+            continue  # placed by the renderer
+        if table_id not in captions:
+            raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）；表單定義檔的 tables 列有此表")
+        context = table.context or table_id
+        if table.rows and form.sheets[table.rows][1].kind == "fields":
+            for name in table.cells:
+                provided[f"{context}.{name}"] = None
+        else:
+            provided[context] = set(table.cells)
+            for name, recipe in table.cells.items():
+                if recipe.kind == "ticks":
+                    provided[f"{context}[].{name}"] = {"box", "text"}
+    for path in sorted(paths):
+        if path not in provided:
+            raise FormError(f"Word 範本的標籤「{path}」在表單定義檔中沒有對應的值（values 或 tables）")
+    for path, used in attributes.items():
+        known = provided.get(path)
+        if known is not None and not used <= known:
+            missing = "、".join(sorted(used - known))
+            raise FormError(f"Word 範本在「{path}」的每一列用到 {missing}，表單定義檔中沒有這些欄")

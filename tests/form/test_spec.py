@@ -30,9 +30,10 @@ def test_the_shipped_form_loads(form):
     assert form.id == "tpe-gender-report" and len(form.workbooks) == 12
     assert form.group_rule("C2組").categories == 3 and form.group_rule("Z群") is None
     assert form.strategy_row("四", 2) == 4 + 5 + 4 + 1 and form.strategy_row("三", 9) is None
-    assert set(form.tables) >= {
-        f"{wb.id}.{sh.id}" for wb in form.workbooks for sh in wb.sheets if sh.table and f"{wb.id}.{sh.id}" == sh.table
-    }
+    assert (
+        form.table_of_sheet["s2.meetings"] == "s2.meetings" and form.table_of_sheet["s7.current"] == "s7.budget_current"
+    )
+    assert form.table_of_sheet[form.measures.sheet] == "s8.strategies"  # measures land in the grid
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,13 @@ def test_ratio_is_exact_and_none_without_a_denominator():
 def test_sample_figures(form):
     inputs, _ = read_inputs(SAMPLE_INPUTS, form)
     report = compute_report(inputs, form)
-    assert report.committee.lower_share == Fraction(13, 36)
-    assert report.general.rate_total == 1 and report.managers.rate_female == 1
-    assert report.physical_rate == Fraction(154, 715)
-    assert report.budget.current_total == Decimal(7414140)
-    assert report.budget.next_total == Decimal(7249840)
-    assert report.budget.difference == Decimal(-164300)
+    figures = report.figures
+    assert figures["committee_share"] == Fraction(13, 36)
+    assert figures["general_rate_total"] == 1 and figures["managers_rate_female"] == 1
+    assert figures["physical_rate"] == Fraction(154, 715)
+    assert figures["budget_current_total"] == Decimal(7414140)
+    assert figures["budget_next_total"] == Decimal(7249840)
+    assert figures["budget_difference"] == Decimal(-164300)
     assert report.strategies.categories_done == ("三", "四", "五")
     assert len(report.strategies.items_done) == 6
     assert report.title == "臺北自來水事業處109年推動性別平等工作成果報告"
@@ -37,3 +38,11 @@ def test_only_ticked_measures_count(make_inputs, form):
     inputs, _ = read_inputs(make_inputs(data), form)
     done = compute_report(inputs, form).strategies
     assert ("三", 1) not in done.items_done and len(done.items_done) == 4
+
+
+def test_a_difference_is_computed_after_the_figures_it_is_of_whatever_their_order(form):
+    import dataclasses
+
+    reordered = dataclasses.replace(form, figures=dict(reversed(list(form.figures.items()))))
+    inputs, _ = read_inputs(SAMPLE_INPUTS, form)
+    assert compute_report(inputs, reordered).figures["budget_difference"] == Decimal(-164300)
