@@ -70,6 +70,13 @@ def test_an_entry_of_the_wrong_type_or_broken_is_made_again(private):
     assert cache.load("kind", "entry") is None
 
 
+def test_an_object_may_be_kept_as_a_pickle_in_the_private_folder(private):
+    cache.store("kind", "entry", {"a": (1, 2)}, pickled=True)
+    assert cache.load("kind", "entry", pickled=True) == {"a": (1, 2)}
+    assert [p.name for p in (private / "kind").iterdir()] == ["entry.pickle"]
+    assert cache.load("kind", "entry") is None  # a JSON load never reads a pickle
+
+
 def test_data_that_json_would_change_is_not_kept(private):
     cache.store("kind", "numbers", {1: "a"})  # JSON would make the key "1"
     cache.store("kind", "tuple", {"a": (1, 2)})  # … and the tuple a list
@@ -91,7 +98,7 @@ def test_off_or_unwritable_means_no_disk_cache(tmp_path, monkeypatch, capsys):
 
 
 def test_a_write_that_fails_midway_leaves_no_temporary_file(private, monkeypatch):
-    def disk_full(fd, mode, encoding):
+    def disk_full(fd, mode):
         os.write(fd, b'{"half')
         raise OSError(28, "No space left on device")
 
@@ -177,17 +184,19 @@ def test_a_planted_entry_in_a_folder_writable_by_others_is_not_loaded(tmp_path):
     assert all(entry.read_bytes().endswith(payload) for entry in entries)  # left alone, not used
 
 
-def test_a_planted_jinja_entry_that_is_not_the_users_own_is_not_loaded(tmp_path):
-    """Even in a private folder, an entry file that is a link is not followed."""
+def test_a_planted_entry_that_is_a_link_is_not_loaded(tmp_path):
+    """Even in a private folder, an entry file that is a link (to a file someone else could
+    write) is not followed: Jinja's compiled template and the pickled form alike."""
     own = tmp_path / "cache"
     own.mkdir(mode=0o700)
     assert _build_in_new_process(own, tmp_path / "out1").returncode == 0
     marker = tmp_path / "code-ran"
-    planted = tmp_path / "planted"
-    [bucket] = (own / "jinja").iterdir()
-    planted.write_bytes(bc_magic + pickle.dumps(Planted(marker)))
-    bucket.unlink()
-    bucket.symlink_to(planted)
+    for kind, head in (("jinja", bc_magic), ("forms", b"")):
+        [entry] = (own / kind).iterdir()
+        planted = tmp_path / f"planted-{kind}"
+        planted.write_bytes(head + pickle.dumps(Planted(marker)))
+        entry.unlink()
+        entry.symlink_to(planted)
     result = _build_in_new_process(own, tmp_path / "out2")
     assert result.returncode == 0, result.stderr
     assert not marker.exists()

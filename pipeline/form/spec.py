@@ -271,18 +271,18 @@ _FORMS: dict[tuple[str, Path], Form] = {}  # per process: a batch loads the form
 
 
 def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
-    """Load and validate the form definition in ``directory`` (the parsed YAML is cached:
-    see pipeline.cache; it is validated on every load, as the file is)."""
+    """Load and validate the form definition in ``directory`` (cached: see pipeline.cache;
+    a pickle, in the checked cache folder only)."""
     directory = Path(directory)
     path = directory / "form.yaml"
     blob = read_form_file(path, "表單定義檔")
-    from pipeline.form import fmt  # it checks the date formats; fmt imports this module
+    from pipeline.form import fmt, tablemap  # fmt checks the date formats; both import this module
 
-    entry = cache.key(blob, cache.code_of(__file__, schema.__file__, fmt.__file__))
+    code = cache.code_of(__file__, schema.__file__, fmt.__file__, tablemap.__file__)
+    entry = cache.key(blob, str(directory.resolve()).encode(), code)
     form = _FORMS.get((entry, directory))
     if form is None:
-        data = cache.remember("forms", entry, dict, lambda: _parse_form(path, blob))
-        form = _read_form(path, data)
+        form = cache.remember("forms", entry, Form, lambda: _read_form(path, _parse_form(path, blob)), pickled=True)
         object.__setattr__(form, "directory", directory)  # where it was read from, not data
         _FORMS.clear()  # one form per process is the norm; keep memory flat
         _FORMS[(entry, directory)] = form
