@@ -113,7 +113,10 @@ class Puller:
         """Decode one cell (or one placed text) made by ``recipes``."""
         if len(recipes) == 1 and recipes[0].kind == "join":
             recipes = list(recipes[0].join or ())
-        self.decoder.cell(recipes, text, out, self._choices)
+        for recipe in recipes:
+            if recipe.kind == "figure":  # computed, not data: kept to compare (notices)
+                self.sink.shown_figures[recipe.figure] = text.strip()
+        self.decoder.cell([r for r in recipes if r.kind != "figure"], text, out, self._choices)
 
     def _choices(self, ref: str) -> tuple[str, ...]:
         for sheet_id, (_wb, spec) in self.form.sheets.items():

@@ -151,3 +151,45 @@ def test_a_paragraph_missing_from_the_report_is_named_by_its_wording(sample_repo
     doc.save(str(edited))
     result = pull_report(edited, tmp_path / "pulled", form)
     assert result.notes == ["報告中找不到「主管總數：… 男性主管數：… 女性主管數：…」這一段，其中的數字未讀回"]
+
+
+def test_computed_figures_a_reviewer_changed_are_listed_as_notices(sample_report, tmp_path, form):
+    """The share and the budget total are computed: a reviewer's 36.1% or 164,000 is not
+    data, so pull names the change and the numbers behind the figure instead of dropping it."""
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    members = next(t for t in doc.tables if caption_of(t._tbl) == "s2.members")
+    set_cell_text(doc, "s2.members", 1, 4, "36.1%")
+    budget = next(t for t in doc.tables if caption_of(t._tbl) == "s7.budget_next")
+    total_row = len(budget.rows) - 1
+    set_cell_text(doc, "s7.budget_next", total_row, 2, "7,249,000")
+    doc.save(str(edited))
+    assert members is not None
+    result = pull_report(edited, tmp_path / "pulled", form)
+    assert len(result.notices) == 2, result.notices
+    share, total = sorted(result.notices, key=lambda n: "36.1%" not in n)
+    assert "「36.1%」" in share and "「36.11%」" in share and "委員總數 36" in share and "女性委員數 13" in share
+    assert "「7,249,000」" in total and "「7,249,840」" in total and "預算數" in total
+
+
+def test_pulled_workbooks_keep_numbers_as_numbers_and_ticks_as_the_form_s(sample_report, tmp_path, form):
+    from openpyxl import load_workbook
+
+    pull_report(sample_report, tmp_path / "pulled", form)
+    budget = load_workbook(tmp_path / "pulled" / "07_性別預算.xlsx")["本年度預算"]
+    amounts = [row[1] for row in budget.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert amounts and all(isinstance(a, int | float) for a in amounts)  # Excel's SUM counts them
+    meetings = load_workbook(tmp_path / "pulled" / "02_性別平等專案小組.xlsx")["會議"]
+    ticks = {c for row in meetings.iter_rows(min_row=2, max_col=6, values_only=True) for c in row[2:6]}
+    assert ticks <= {"V", None} and "V" in ticks  # never 「否」, which the sheet's own dropdown rejects
+
+
+def test_pull_carries_the_annex_files_so_the_rebuild_finds_them(sample_report, tmp_path, form):
+    from tests.conftest import SAMPLE_INPUTS
+
+    result = pull_report(sample_report, tmp_path / "pulled", form, attachments=SAMPLE_INPUTS)
+    annexes = sorted(p.name for p in (tmp_path / "pulled" / "attachments").glob("附件*"))
+    assert annexes == sorted(p.name for p in (SAMPLE_INPUTS / "attachments").glob("附件*"))
+    assert any(p.name.startswith("附件") for p in result.files)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out")
+    assert not {f.rule for f in rebuilt.findings} & {"annexes.missing-file"}
