@@ -30,6 +30,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash tools/ensure-libreoffice
+	bash tools/ensure-chromium
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 

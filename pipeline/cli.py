@@ -3,7 +3,9 @@
 Exit statuses are :class:`pipeline.errors.ExitCode`: 0 when there are no error
 findings, 1 when there are (``build`` still writes the draft, with the findings
 as Word comments, unless ``--strict``), 2 when the input, the form or the output
-folder cannot be used (a message, never a traceback), 130 when interrupted.
+folder cannot be used (a message, never a traceback), 130 when interrupted
+(Ctrl-C).  Everything it shows is in Chinese, click's own texts too
+(:mod:`pipeline.cli_zh`); rule titles stand for rule ids, which stay in ``--json``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ from pathlib import Path
 
 import click
 
+from pipeline import cli_zh
 from pipeline.errors import ExitCode, PipelineError
 from pipeline.findings import Finding, Severity
+
+cli_zh.install()  # before the options below are made: click names their types as they are built
+_, Group = cli_zh.command_classes()
+FOLDER = "資料夾"
 
 INPUTS = click.option(
     "--inputs",
@@ -26,6 +33,7 @@ INPUTS = click.option(
     type=click.Path(path_type=Path),
     default=Path("inputs"),
     show_default=True,
+    metavar=FOLDER,
     help="各章節活頁簿所在資料夾",
 )
 
@@ -34,7 +42,7 @@ FORM = click.option(
     "form_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="另一版表單的資料夾（含 form.yaml、rules.yaml 及 Word 範本；預設為程式內附的表單）",
+    help="另一版表單的資料夾（內含表單定義、規則檔及 Word 範本；預設為程式內附的表單）",
 )
 
 
@@ -56,7 +64,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version, help="顯示版本後結束"
 )
@@ -64,14 +72,23 @@ def cli() -> None:
     """臺北市政府各機關推動性別平等工作成果報告產生器。"""
 
 
+_width = cli_zh.display_width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
 def _summary(findings: list[Finding]) -> None:
     counts = Counter(f.severity for f in findings)
     if findings:
-        by_rule = Counter((f.severity.label, f.rule) for f in findings)
+        order = list(Severity)
+        by_rule = Counter((f.severity, f.heading) for f in findings)
+        width = max(_width(heading) for _, heading in by_rule) + 2
         click.echo("檢核摘要：")
-        click.echo(f"  {'嚴重度':<4} {'規則':<32} 件數")
-        for (label, rule), n in sorted(by_rule.items()):
-            click.echo(f"  {label:<6} {rule:<32} {n}")
+        click.echo(f"  {_pad('嚴重度', 8)}{_pad('規則', width)}件數")
+        for (severity, heading), n in sorted(by_rule.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
+            click.echo(f"  {_pad(severity.label, 8)}{_pad(heading, width)}{n}")
         for finding in findings:
             click.echo(str(finding), err=finding.severity is Severity.ERROR)
     click.echo(f"錯誤 {counts[Severity.ERROR]} 項，警告 {counts[Severity.WARNING]} 項，提示 {counts[Severity.INFO]} 項")
@@ -92,7 +109,12 @@ def _as_json(findings: list[Finding]) -> str:
 @cli.command()
 @INPUTS
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="報告輸出資料夾"
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="報告輸出資料夾",
 )
 @click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
@@ -151,9 +173,14 @@ def check(inputs: Path, as_json: bool, form_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("old", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--redline", type=click.Path(path_type=Path, dir_okay=False), help="另存一份以追蹤修訂標示差異的 Word 檔")
+@click.argument("old", metavar="舊報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("new", metavar="新報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--redline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="檔案.docx",
+    help="另存一份以追蹤修訂標示差異的 Word 檔",
+)
 @FORM
 def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> None:
     """比較兩份報告，依章節、表格、列與欄位列出差異。
@@ -173,9 +200,13 @@ def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> N
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("report_file", metavar="報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="新的資料夾（不可已有檔案）"
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    metavar=FOLDER,
+    help="新的資料夾（不可已有檔案）",
 )
 @FORM
 def pull(report_file: Path, out: Path, form_dir: Path | None) -> None:
@@ -195,23 +226,38 @@ def pull(report_file: Path, out: Path, form_dir: Path | None) -> None:
         click.echo(f"注意：{note}", err=True)
 
 
+def _at_least_one(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} 小於 1")
+    return value
+
+
 @cli.command("build-all")
-@click.argument("root", metavar="DIR", type=click.Path(path_type=Path))
+@click.argument("root", metavar=FOLDER, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("outputs"),
     show_default=True,
-    help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖",
+    metavar=FOLDER,
+    help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖、網頁",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="同時建置的工作程序數（預設：CPU 核心數）")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    callback=lambda ctx, param, value: _at_least_one(value),
+    metavar="個數",
+    help="同時建置的工作程序數，至少 1（預設：CPU 核心數）",
+)
 @FORM
 def build_all_command(root: Path, out: Path, workers: int | None, form_dir: Path | None) -> None:
-    """建置全市各機關的報告（DIR 中每個子資料夾為一個機關的輸入），並輸出全市彙整表及圖。
+    """建置全市各機關的報告（資料夾中每個子資料夾為一個機關的輸入），並輸出全市彙整表、圖及網頁。
 
-    各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。
+    各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。審查者編修過的報告先移到
+    該機關的 history/ 再寫新版，並逐一列出。
 
-    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 DIR 無法使用；130 中斷（Ctrl-C）。
+    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 資料夾無法使用；130 中斷（Ctrl-C）。
 
     例：report build-all 各機關輸入 --out 全市輸出 --workers 2
     """
@@ -236,26 +282,36 @@ def build_all_command(root: Path, out: Path, workers: int | None, form_dir: Path
     )
     for row in with_errors:
         click.echo(f"  有錯誤：{row.folder}（錯誤 {row.errors} 項，警告 {row.warnings} 項）")
+    if result.kept_edits:
+        click.echo(f"審查者編修過的報告 {len(result.kept_edits)} 份，已先移到 history/ 保存：")
+        for row in result.kept_edits:
+            click.echo(f"  {row.folder}：{row.kept_edit}")
     if result.failed:
         click.echo("建置失敗的機關：", err=True)
         for row in result.failed:
             click.echo(f"  {row.folder}：{row.message}", err=True)
     click.echo(f"彙整表：{result.summary}")
     click.echo(f"彙整圖：{result.chart}")
+    click.echo(f"彙整網頁：{result.page}")
     _exit(result.ok)
 
 
 @cli.command()
-@click.option("--agency", required=True, help="機關名稱")
-@click.option("--year", type=int, required=True, help="報告年度（民國）")
-@click.option("--group", required=True, help="組別，例：C群、C2組")
+@click.option("--agency", required=True, metavar="名稱", help="機關名稱")
+@click.option("--year", type=int, required=True, metavar="民國年", help="報告年度（民國年，例：110）")
+@click.option("--group", required=True, metavar="組別", help="組別，例：C群、C2組")
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="新資料夾（預設 inputs-<年度>）"
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar=FOLDER,
+    help="新資料夾（預設 inputs-<年度>）",
 )
 @click.option(
     "--from",
     "previous",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar=FOLDER,
     help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱",
 )
 @FORM
@@ -275,7 +331,12 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
 @cli.command("package")
 @INPUTS
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="送件檔案輸出資料夾"
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="送件檔案輸出資料夾",
 )
 @FORM
 def package_command(inputs: Path, out: Path, form_dir: Path | None) -> None:
@@ -314,13 +375,18 @@ def package_command(inputs: Path, out: Path, form_dir: Path | None) -> None:
 def main() -> None:
     """Console-script entry point: run the CLI; every way it can end is an ExitCode and a message."""
     try:
-        code = cli(standalone_mode=False)  # a command's own sys.exit passes through
+        # The usage line says `report` also under `python -m pipeline` (the same program).
+        status = cli(prog_name="report", standalone_mode=False)  # a command's own sys.exit passes through
     except PipelineError as exc:
         click.echo(f"錯誤：{exc}", err=True)
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
-        click.echo("已中斷（Ctrl-C）", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        _interrupted()
+    except click.exceptions.Abort as exc:  # click turns Ctrl-C into Abort
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            _interrupted()
+        click.echo("已中止", err=True)
+        sys.exit(ExitCode.UNUSABLE)
     except click.ClickException as exc:  # a bad option or argument: the input cannot be used
         exc.show()
         sys.exit(ExitCode.UNUSABLE)
@@ -332,4 +398,9 @@ def main() -> None:
         if os.environ.get("TPE_REPORT_DEBUG"):
             raise
         sys.exit(ExitCode.UNUSABLE)
-    sys.exit(code if isinstance(code, int) else ExitCode.OK)  # --help, --version, diff, pull, init
+    sys.exit(status if isinstance(status, int) else ExitCode.OK)  # --help, --version, diff, pull, init
+
+
+def _interrupted() -> None:
+    click.echo("\n已中斷（Ctrl-C）：未完成的檔案沒有寫入，之前的報告保持原樣。", err=True)
+    sys.exit(ExitCode.INTERRUPTED)

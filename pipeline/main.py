@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline import version
 from pipeline.findings import Finding, has_errors
+from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
 from pipeline.office.provenance import file_hash
@@ -24,7 +25,7 @@ from pipeline.outputs import (
     replace_file,
     safe_file_name,
 )
-from pipeline.report.check import load_rules, run_checks
+from pipeline.report.check import run_checks
 from pipeline.report.compute import Report, compute_report
 from pipeline.word.context import build_context
 from pipeline.word.render import render_report
@@ -66,7 +67,7 @@ class _Clock:
 
 def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
     form = load_form(form_dir)
-    rules = load_rules(form.directory)
+    rules = load_rules(form)
     clock.lap("form")
     records, findings = read_inputs(Path(inputs), form)
     clock.lap("read")

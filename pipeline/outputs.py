@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe
 from pipeline.office.provenance import was_edited
 
 TEMP_PREFIX = ".~build-"
@@ -59,10 +59,12 @@ def safe_file_name(text: str, max_bytes: int = MAX_STEM_BYTES) -> str:
 def output_folder(folder: Path) -> Path:
     """``folder``, made if need be; OutputError, before any work is written, when it cannot be
     (it is a file, or cannot be written)."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"無法使用輸出資料夾 {folder}：已有同名的檔案，不是資料夾")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"無法使用輸出資料夾 {folder}：{_reason(exc)}") from exc
+        raise OutputError(f"無法使用輸出資料夾 {folder}：{describe(exc)}") from exc
     if not os.access(folder, os.W_OK):
         raise OutputError(f"無法使用輸出資料夾 {folder}：沒有寫入權限")
     return folder
@@ -75,25 +77,9 @@ def staging_file(folder: Path, suffix: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
     except OSError as exc:
-        raise OutputError(f"無法在 {folder} 寫入檔案：{_reason(exc)}") from exc
+        raise OutputError(f"無法在 {folder} 寫入檔案：{describe(exc)}") from exc
     os.close(fd)
     return Path(name)
-
-
-def _reason(exc: OSError) -> str:
-    """An OS error in words a clerk reads (the common ones), else the system's own."""
-    import errno
-
-    reasons = {
-        errno.EEXIST: "已有同名的檔案，不是資料夾",
-        errno.ENOTDIR: "路徑中有一段是檔案，不是資料夾",
-        errno.EACCES: "沒有寫入權限",
-        errno.EPERM: "沒有寫入權限",
-        errno.ENOSPC: "磁碟空間不足",
-        errno.EROFS: "唯讀的磁碟",
-        errno.ENAMETOOLONG: "檔名過長",
-    }
-    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 @contextmanager
@@ -108,7 +94,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"無法寫入 {path}：{_reason(exc)}") from exc
+        raise OutputError(f"無法寫入 {path}：{describe(exc)}") from exc
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -119,7 +105,7 @@ def replace_file(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
     except OSError as exc:
-        raise OutputError(f"無法寫入 {target}：{_reason(exc)}") from exc
+        raise OutputError(f"無法寫入 {target}：{describe(exc)}") from exc
 
 
 def remove_stale_temporaries(folder: Path) -> None:
@@ -155,12 +141,20 @@ def lock_file(path: Path) -> Path | None:
     return None
 
 
+def lock_owner(lock: Path) -> str:
+    """The program a lock file belongs to: LibreOffice's ``.~lock.…#``, else Office's ``~$…``
+    (Word for a .docx, Excel otherwise)."""
+    if lock.name.startswith(".~lock."):
+        return "LibreOffice"
+    return "Word" if lock.name.lower().endswith((".docx", ".doc")) else "Excel"
+
+
 def check_not_open(path: Path) -> None:
     """Stop (write nothing) when the output is open in Word or LibreOffice."""
     lock = lock_file(path)
     if lock is not None:
         raise OutputError(
-            f"{path.name} 目前在 Word 或 LibreOffice 中開啟（有鎖定檔 {lock.name}）。"
+            f"{path.name} 目前在 {lock_owner(lock)} 中開啟（有鎖定檔 {lock.name}）。"
             "請先關閉該檔案再重新產生；本次未寫入任何檔案。"
         )
 
@@ -176,7 +170,7 @@ def keep_if_edited(path: Path) -> Path | None:
     try:
         history.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"無法建立 {history} 以保存已編輯的 {path.name}：{_reason(exc)}") from exc
+        raise OutputError(f"無法建立 {history} 以保存已編輯的 {path.name}：{describe(exc)}") from exc
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     kept = history / f"{path.stem}.{stamp}{path.suffix}"
     n = 1
@@ -188,5 +182,5 @@ def keep_if_edited(path: Path) -> Path | None:
     except FileNotFoundError:  # a build running at the same time has just kept it
         return None
     except OSError as exc:
-        raise OutputError(f"無法保存已編輯的 {path.name}：{_reason(exc)}") from exc
+        raise OutputError(f"無法保存已編輯的 {path.name}：{describe(exc)}") from exc
     return kept

@@ -64,7 +64,7 @@ def check_workbook_file(path: Path) -> None:
             if "xl/workbook.xml" not in names:
                 raise InputError(f"{name} 不是 Excel 活頁簿（缺少 xl/workbook.xml）")
     except zipfile.BadZipFile as exc:
-        raise InputError(f"{name} 檔案已損毀，無法以 .xlsx 開啟（{exc}）") from exc
+        raise InputError(f"{name} 檔案已損毀或不完整，無法以 .xlsx 開啟") from exc
 
 
 _CELL_AT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')

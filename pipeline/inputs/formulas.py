@@ -38,6 +38,15 @@ def column_index_from_string(letters: str) -> int:
     return index
 
 
+def column_letters(col: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 class FormulaError(ValueError):
     """A formula this module cannot compute."""
 
@@ -63,10 +72,13 @@ def evaluate(
         value = value_at(row, col)
         if value is None or value == "":
             return Decimal(0)
-        if hasattr(value, "reason"):  # a formula there that could not be computed either
-            raise FormulaError(value.reason)
+        ref = f"{column_letters(col)}{row}"
+        if hasattr(value, "reason"):  # a formula there that could not be computed either: say why
+            raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（{value.reason}）")
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise FormulaError(f"參照的儲存格不是數字：{value}")
+            if isinstance(value, str):
+                raise FormulaError(f"參照的儲存格 {ref} 不是數字（「{value}」）")
+            raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（其公式也無法計算）")
         return Decimal(str(value))
 
     def total(match: re.Match) -> str:

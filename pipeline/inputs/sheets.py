@@ -18,7 +18,7 @@ from html import unescape  # XML character references, as in attribute values
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, describe
 from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
@@ -34,6 +34,8 @@ class Uncomputed:
 
     def __str__(self) -> str:
         return self.formula
+
+    __repr__ = __str__  # never 「<…Uncomputed object at 0x…>」 in a message
 
 
 @dataclass
@@ -104,9 +106,9 @@ def open_book(path: Path) -> Book:
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
+        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{describe(exc)}）") from exc
     except Exception as exc:  # both libraries raise many kinds on malformed files
-        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
+        raise InputError(f"無法讀取活頁簿 {path.name}：{describe(exc)}") from exc
 
 
 def _calamine_book(path: Path) -> Book:

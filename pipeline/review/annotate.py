@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.errors import describe
 from pipeline.findings import Finding, Severity
 from pipeline.inputs.read import column_letter
 from pipeline.inputs.values import strip_forbidden
@@ -67,7 +68,7 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
                 except Exception:  # anything the direct path does not expect: openpyxl's way
                     _mark_with_openpyxl(source, items, tmp)
         except Exception as exc:  # neither could: the report stands, the copy is left out
-            problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
+            problems.append(f"無法寫出 {name} 的檢核標示副本：{describe(exc)}")
             continue
         written.append(path)
     return written, problems
@@ -90,7 +91,7 @@ def _worst(group: list[Finding]) -> Severity:
 
 
 def _note_text(group: list[Finding]) -> str:
-    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.message}〔{f.rule}〕" for f in group))
+    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.heading}：{f.message}" for f in group))
 
 
 def _parse_ref(ref: str | None) -> tuple[int, int] | None:

@@ -21,7 +21,7 @@ from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, describe
 from pipeline.form.spec import Form
 from pipeline.office.wml import caption_of
 from pipeline.outputs import atomic_write
@@ -88,7 +88,7 @@ def _open(path: Path) -> DocxDocument:
     try:
         return Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a broken file
-        raise InputError(f"無法開啟報告 {path}：{exc}") from exc
+        raise InputError(f"無法開啟報告 {path}：{describe(exc)}") from exc
 
 
 def _outline(doc: DocxDocument, form: Form) -> _Outline:

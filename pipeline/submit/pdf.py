@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from pipeline.errors import ConversionError, ToolMissing
+from pipeline.errors import ConversionError, ToolMissing, describe
 from pipeline.inputs.filecheck import OLE_MAGIC
 from pipeline.outputs import atomic_write
 
@@ -56,7 +56,7 @@ def _check_office_file(source: Path) -> None:
         with source.open("rb") as handle:
             head = handle.read(len(OLE_MAGIC))
     except OSError as exc:
-        raise ConversionError(f"無法讀取「{source.name}」：{exc}") from exc
+        raise ConversionError(f"無法讀取「{source.name}」：{describe(exc)}") from exc
     if head == OLE_MAGIC:
         raise ConversionError(
             f"「{source.name}」有密碼保護（或是舊版 .doc／.xls 改了副檔名），無法轉成 PDF："
@@ -119,7 +119,7 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
                 f"LibreOffice 轉換「{source.name}」超過 {timeout:g} 秒仍未完成（檔案可能過大或已損毀）"
             ) from exc
         except OSError as exc:
-            raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{exc}") from exc
+            raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{describe(exc)}") from exc
         produced = work / "out" / "document.pdf"
         if done.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -488,10 +488,9 @@ class Document:
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         for finding in findings:
             paragraph = self._anchor_paragraph(finding, tables, found)
-            text = f"[{finding.severity.label}] {finding.message}"
+            text = f"[{finding.severity.label}] {finding.heading}：{finding.message}"
             if finding.source is not None:
                 text += f"（來源：{finding.source}）"
-            text += f"〔規則 {finding.rule}〕"
             comment_id = str(next(ids))
             # A message may quote a file name, which can hold characters XML cannot.
             comments.append(self._comment(comment_id, strip_forbidden(text), date))
