@@ -183,24 +183,34 @@ def check(inputs: Path, as_json: bool, form_dir: Path | None) -> None:
 )
 @FORM
 def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> None:
-    """比較兩份報告，依章節、表格、列與欄位列出差異。
+    """比較兩份報告（.docx 或 .odt），依章節、表格、列與欄位列出差異。
+
+    結束狀態：0 兩份報告相同；1 有差異；2 檔案無法讀取。
+    新報告為 .odt 時，追蹤修訂版由 LibreOffice 先轉成 .docx 再標示（須先安裝 LibreOffice）。
 
     例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
     """
     from pipeline.form.spec import load_form
-    from pipeline.review.diff import diff_reports, write_redline
 
     form = load_form(_form_dir(form_dir))
-    changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
+    if redline:
+        from pipeline.review.redline import write_redline
+
+        changes = write_redline(old, new, redline, form)
+    else:
+        from pipeline.review.diff import diff_reports
+
+        changes = diff_reports(old, new, form)
     for change in changes:
         click.echo(str(change))
     click.echo(f"共 {len(changes)} 處差異")
     if redline:
         click.echo(f"寫入追蹤修訂版：{redline}")
+    sys.exit(ExitCode.FINDINGS if changes else ExitCode.OK)
 
 
 @cli.command()
-@click.argument("report_file", metavar="報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("report_file", metavar="報告.docx|.odt", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -208,22 +218,37 @@ def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> N
     metavar=FOLDER,
     help="新的資料夾（不可已有檔案）",
 )
+@click.option(
+    "--inputs",
+    "inputs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("inputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="報告所依據的輸入資料夾：其中 attachments/ 的附件檔一併複製到新資料夾",
+)
 @FORM
-def pull(report_file: Path, out: Path, form_dir: Path | None) -> None:
-    """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
+def pull(report_file: Path, out: Path, inputs: Path, form_dir: Path | None) -> None:
+    """將報告（審查後編修的版本或去年的報告，Word 或 LibreOffice 存的 .docx、.odt）讀回成各章節活頁簿。
 
-    寫入新的資料夾，不會動到 inputs/。
+    寫入新的資料夾，不會動到 inputs/；附件檔由 --inputs 資料夾複製過去，新資料夾可直接產生報告。
+    報告中與計算結果不同的數字（例如審查者改了比率或總計）會列出提醒。
 
     例：report pull outputs/臺北自來水事業處109年推動性別平等工作成果報告.docx --out inputs-110
     """
     from pipeline.form.spec import load_form
     from pipeline.review.pull import pull_report
 
-    result = pull_report(report_file, out, load_form(_form_dir(form_dir)))
+    attachments = inputs if (inputs / "attachments").is_dir() else None
+    result = pull_report(report_file, out, load_form(_form_dir(form_dir)), attachments=attachments)
     for path in result.files:
         click.echo(f"寫入：{path}")
+    if attachments is None:
+        click.echo(f"注意：{inputs}/attachments 不存在，未複製附件檔；請自行將附件檔放入 {out}/attachments/", err=True)
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
+    for notice in result.notices:
+        click.echo(f"提醒：{notice}", err=True)
 
 
 def _at_least_one(value: int | None) -> int | None:

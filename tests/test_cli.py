@@ -173,3 +173,11 @@ def test_build_all_uses_another_form_edition(other_edition, tmp_path, monkeypatc
     assert [p.name for p in (tmp_path / "out" / "水處").glob("*.docx")] == [
         "臺北自來水事業處109年度推動性別平等工作成果報告.docx"
     ]
+
+
+def test_every_command_is_named_in_the_readme():
+    from pipeline.cli import cli
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"report {name}" not in readme] == []

@@ -16,7 +16,23 @@ from .conftest import run_cli
 
 # What may stay in Latin letters: the program and its commands and options (typed as they
 # are), file names and products, the examples (lines with 例：) and numbers' units.
-PRODUCTS = {"Word", "LibreOffice", "Excel", "PDF", "JSON", "docx", "xlsx", "pdf", "jpg", "png", "zip", "CPU"}
+PRODUCTS = {
+    "Word",
+    "LibreOffice",
+    "Excel",
+    "PDF",
+    "JSON",
+    "ODF",
+    "docx",
+    "xlsx",
+    "odt",
+    "ods",
+    "pdf",
+    "jpg",
+    "png",
+    "zip",
+    "CPU",
+}
 KEYS = {"Alt", "Enter", "Ctrl"}
 PATHS = {"inputs", "outputs", "out", "history", "attachments"}
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from decimal import Decimal, DecimalException
 from typing import Any
 
+from pipeline.office.sml import cell_ref, column_index
+
 _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(([^()]*)\)", re.IGNORECASE)
@@ -28,23 +30,6 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
 }
-
-
-def column_index_from_string(letters: str) -> int:
-    """A → 1, AA → 27."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-def column_letters(col: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 class FormulaError(ValueError):
@@ -61,7 +46,7 @@ def evaluate(
     text = formula.lstrip("=").strip().upper()
 
     def place(letters: str, digits: str) -> tuple[int, int]:
-        row, col = int(digits), column_index_from_string(letters)
+        row, col = int(digits), column_index(letters)
         if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
             raise FormulaError(f"公式參照的儲存格 {letters}{digits} 不在工作表範圍內：{formula}")
         return row, col
@@ -72,7 +57,7 @@ def evaluate(
         value = value_at(row, col)
         if value is None or value == "":
             return Decimal(0)
-        ref = f"{column_letters(col)}{row}"
+        ref = cell_ref(row, col)
         if hasattr(value, "reason"):  # a formula there that could not be computed either: say why
             raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（{value.reason}）")
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):

@@ -12,12 +12,12 @@ from pipeline.form.fmt import Formatter, excel_display
 from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs import values as V
 from pipeline.inputs.filecheck import check_workbook_file
-from pipeline.inputs.formulas import column_letters
 from pipeline.inputs.records import FreeTable, Inputs, Record, SheetRecords, Value
 from pipeline.inputs.sheets import Book, Grid, Uncomputed, fold_header, open_book
+from pipeline.office.sml import column_letter
 from pipeline.outputs import lock_file, lock_owner
 
-__all__ = ["read_inputs", "fold_header", "column_letter"]
+__all__ = ["read_inputs", "fold_header"]
 
 # The reader's findings by id, with the title a person reads (codes stay for machines).
 TITLES = {
@@ -36,9 +36,6 @@ INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
 HEADER_SEARCH_ROWS = 5
-
-
-column_letter = column_letters  # 1 → A, 27 → AA
 
 
 def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:

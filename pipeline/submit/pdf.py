@@ -89,12 +89,23 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
     Raises ToolMissing when LibreOffice is not installed and ConversionError,
     naming the file, when it cannot be converted.
     """
+    source = Path(source)
+    if source.suffix.lower() not in CONVERTIBLE:
+        find_soffice()
+        raise ConversionError(f"「{source.name}」不是 Word（.docx）或 Excel（.xlsx）檔，無法轉成 PDF")
+    return convert(source, target, "pdf", "PDF", timeout=timeout)
+
+
+def convert(source: Path, target: Path, convert_to: str, label: str, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Have LibreOffice convert ``source`` (``--convert-to convert_to``, e.g. ``pdf`` or
+    ``docx:MS Word 2007 XML``) into ``target``, written atomically; ``label`` names the
+    target format in messages.  A private copy of the file and a private profile, under
+    a time limit."""
     source, target = Path(source), Path(target)
     soffice = find_soffice()
-    if source.suffix.lower() not in CONVERTIBLE:
-        raise ConversionError(f"「{source.name}」不是 Word（.docx）或 Excel（.xlsx）檔，無法轉成 PDF")
     _check_office_file(source)
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as tmp:
+    extension = convert_to.split(":", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="report-convert-") as tmp:
         work = Path(tmp)
         # An ASCII name: LibreOffice under a C locale mangles others.
         copy = work / f"document{source.suffix.lower()}"
@@ -107,7 +118,7 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
             "--nolockcheck",
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             "--convert-to",
-            "pdf",
+            convert_to,
             "--outdir",
             str(work / "out"),
             str(copy),
@@ -120,11 +131,13 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
             ) from exc
         except OSError as exc:
             raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{describe(exc)}") from exc
-        produced = work / "out" / "document.pdf"
+        produced = work / "out" / f"document.{extension}"
         if done.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
             reason = f"（LibreOffice：{detail[-1]}）" if detail else ""
-            raise ConversionError(f"LibreOffice 無法將「{source.name}」轉成 PDF，檔案可能已損毀或有密碼保護{reason}")
+            raise ConversionError(
+                f"LibreOffice 無法將「{source.name}」轉成 {label}，檔案可能已損毀或有密碼保護{reason}"
+            )
         with atomic_write(target) as tmp_target:
             shutil.copyfile(produced, tmp_target)
     return target

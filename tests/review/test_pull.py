@@ -12,6 +12,7 @@ from pipeline.errors import OutputError
 from pipeline.office.wml import caption_of
 from pipeline.review.extract import read_paragraphs, read_tables
 from pipeline.review.pull import pull_report
+from tests.conftest import SAMPLE_INPUTS, needs_soffice
 
 
 def test_pulling_the_sample_report_and_rebuilding_reproduces_it(sample_report, tmp_path, form):
@@ -193,3 +194,50 @@ def test_pull_carries_the_annex_files_so_the_rebuild_finds_them(sample_report, t
     assert any(p.name.startswith("附件") for p in result.files)
     rebuilt = build(tmp_path / "pulled", tmp_path / "out")
     assert not {f.rule for f in rebuilt.findings} & {"annexes.missing-file"}
+
+
+# -- reports LibreOffice saved -------------------------------------------------------------------
+
+
+@needs_soffice
+@pytest.mark.parametrize("saved_as", ["docx", "odt"])
+def test_a_report_libreoffice_saved_pulls_back_the_same_data(sample_report, tmp_path, form, saved_as):
+    """LibreOffice drops the tables' Alt Text and rewrites every part; pull still reads every
+    table and paragraph back (the picture and the free tables keep their content)."""
+    from tests.support.libreoffice import saved_as_docx, saved_as_odt
+
+    saved = tmp_path / f"saved.{saved_as}"
+    (saved_as_docx if saved_as == "docx" else saved_as_odt)(sample_report, saved)
+    result = pull_report(saved, tmp_path / "pulled", form)
+    assert result.notes == [] and result.notices == []
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    assert read_tables(rebuilt) == read_tables(sample_report)
+    assert read_paragraphs(rebuilt) == read_paragraphs(sample_report)
+    pictures = list((tmp_path / "pulled" / "attachments").glob("*"))
+    assert [p.read_bytes() for p in pictures] == [(SAMPLE_INPUTS / "attachments" / "公開揭示海報.png").read_bytes()]
+
+
+@needs_soffice
+def test_an_edit_made_in_libreoffice_flows_back_through_pull_and_build(sample_report, tmp_path, form):
+    from tests.support.libreoffice import edit_with_uno, uno_available
+
+    if not uno_available():
+        pytest.skip("python3-uno (LibreOffice's UNO bridge) is not installed")
+    docx, odt = edit_with_uno(sample_report, tmp_path / "uno", "39", "40", "審查委員在 LibreOffice 新增的段落。")
+    for edited in (docx, odt):
+        result = pull_report(edited, tmp_path / f"pulled-{edited.suffix[1:]}", form)
+        # The paragraph added after the title belongs to no part of the form: named, not read.
+        assert result.notes == [
+            "報告中多了一段「審查委員在 LibreOffice 新增的段落。」，不在範本的任何位置（不屬於任何表格或清單），未讀回"
+        ]
+        report = build(tmp_path / f"pulled-{edited.suffix[1:]}", tmp_path / f"out-{edited.suffix}").output
+        assert read_paragraphs(report) == read_paragraphs(sample_report)  # the title and date intact
+        rebuilt = read_tables(report)
+        before = read_tables(sample_report)["s3.contact_hours"]
+        changed = [
+            (r, c)
+            for r, row in enumerate(before)
+            for c, text in enumerate(row)
+            if rebuilt["s3.contact_hours"][r][c] != text
+        ]
+        assert changed and all(rebuilt["s3.contact_hours"][r][c] == "40" and before[r][c] == "39" for r, c in changed)
