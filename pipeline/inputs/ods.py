@@ -16,6 +16,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.inputs.filecheck import refuse_extent
+from pipeline.office.sml import column_letter
+
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -44,6 +47,15 @@ class SheetLayout:
 
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based r1, c1, r2, c2
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → Excel format code
+    rows: int = 0  # the last row and column holding a value or a merge: the sheet's extent
+    columns: int = 0
+    merged: int = 0  # cells inside merged areas
+    farthest: tuple[int, int] = (1, 1)  # the cell with a value or merge that reaches farthest (row, column)
+
+    def refuse_if_absurd(self, workbook: str, sheet: str) -> None:
+        """InputError when the sheet reaches absurdly far (a stray value at row 1,048,000)."""
+        row, column = self.farthest
+        refuse_extent(workbook, sheet, self.rows, self.columns, f"{column_letter(column)}{row}", self.merged)
 
 
 def is_encrypted(archive: zipfile.ZipFile) -> bool:
@@ -173,9 +185,16 @@ def _record(sheet: SheetLayout, cell, row: int, column: int, repeat: int, styles
         if style is None:
             style = next((s for last, s in column_styles if column <= last), None)
         code = styles.code(style)
+    merged = rows > 1 or columns > 1
+    if has_value or merged:
+        last_row, last_column = row + rows - 1, column + repeat - 1 + columns - 1
+        sheet.rows, sheet.columns = max(sheet.rows, last_row), max(sheet.columns, last_column)
+        if last_row * last_column > sheet.farthest[0] * sheet.farthest[1]:
+            sheet.farthest = (last_row, last_column)
     for offset in range(repeat):
         c = column + offset
-        if rows > 1 or columns > 1:
+        if merged:
             sheet.merges.append((row, c, row + rows - 1, min(c + columns - 1, MAX_SPAN)))
+            sheet.merged += rows * columns
         if code and code != "@":
             sheet.formats[(row, c)] = code

@@ -32,8 +32,10 @@ from pypdf.errors import DependencyError
 from pipeline.errors import ConversionError, InputError, describe
 from pipeline.findings import Finding, has_errors
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.read import read_inputs
 from pipeline.main import BuildResult, build
+from pipeline.office.pictures import UnusablePicture, read_picture
 from pipeline.outputs import atomic_write
 from pipeline.report.annexes import (
     IMAGE_EXTENSIONS,
@@ -129,9 +131,18 @@ def package(
     found = find_annex_files(form, records)
     export = ReportExport(built.output, ("pdf", "odt"), office)
     annex_files = [path for annex in each_annex(found.annexes) for path in found.files_of(annex)]
-    office_files = [path for path in annex_files if path.suffix.lower() in OFFICE_EXTENSIONS]
     folder = office.work / "annexes"
-    jobs = [Job(path, (("pdf", folder / f"{n}.pdf"),)) for n, path in enumerate(office_files)]
+    annex_pages: dict[Path, PdfReader | ConversionError] = {}
+    jobs, job_files = [], []
+    for path in annex_files:
+        try:
+            source = _annex_source(found, path)
+        except ConversionError as exc:  # no longer inside the annex folder
+            annex_pages[path] = exc
+            continue
+        if path.suffix.lower() in OFFICE_EXTENSIONS:
+            jobs.append(Job(source, (("pdf", folder / f"{len(jobs)}.pdf"),)))
+            job_files.append(path)
     writer = PdfWriter()
 
     def deliver(error: ConversionError | None) -> Exported:
@@ -143,7 +154,9 @@ def package(
     with _quiet_pypdf():
         # What can be done without LibreOffice is done while it is still starting.
         office.prepare([export.job, *jobs])
-        pages = {path: _pages(annex_pdf, path, folder) for path in annex_files if path not in office_files}
+        for path in annex_files:
+            if path not in annex_pages and path.suffix.lower() not in OFFICE_EXTENSIONS:
+                annex_pages[path] = _pages(lambda p: annex_pdf(_annex_source(found, p), folder), path)
         if jobs and office.warm():
             # The report first; it is checked and written while LibreOffice converts the annexes.
             (error,) = office.convert_all([export.job])
@@ -155,10 +168,10 @@ def package(
             error, *results = office.convert_all([export.job, *jobs])
             exported = deliver(error)
         office.finish()  # LibreOffice quits while the PDFs are bundled
-        for job, failed in zip(jobs, results, strict=True):
-            pages[job.source] = failed or _pages(_converted_pdf, job.source, job.outputs[0][1])
+        for path, job, failed in zip(job_files, jobs, results, strict=True):
+            annex_pages[path] = failed or _pages(_converted_pdf, job.source, job.outputs[0][1])
         report = exported.files["pdf"]
-        contents, failures = _append_annexes(writer, found, pages)
+        contents, failures = _append_annexes(writer, found, annex_pages)
     writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
     pages = len(writer.pages)
@@ -263,6 +276,10 @@ def _checked_pdf(data: bytes, name: str) -> PdfReader:
 def image_pdf(path: Path) -> bytes:
     """An image on one A4 page (landscape for a wide image), scaled to fit inside a margin."""
     try:
+        read_picture(path)  # the size limits of a report's pictures, before Pillow decodes it
+    except UnusablePicture as exc:
+        raise ConversionError(f"「{path.name}」不是可讀取的圖片：{exc}") from exc
+    try:
         with Image.open(path) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)  # phone photos carry their rotation
@@ -298,8 +315,21 @@ def _write_zip(path: Path, reports: tuple[Path, ...], found: AnnexFiles) -> Path
                 archive.write(report, report.name)
             for annex in each_annex(found.annexes):
                 for annex_file in found.files_of(annex):
-                    archive.write(annex_file, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")
+                    try:
+                        source = _annex_source(found, annex_file)
+                    except ConversionError:  # reported as left out of the PDF
+                        continue
+                    archive.write(source, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")
     return path
+
+
+def _annex_source(found: AnnexFiles, path: Path) -> Path:
+    """The file to read for an annex: checked again to be inside the annex folder (a link
+    could have been put in place since the checks ran)."""
+    try:
+        return inside(found.folder, path.name)
+    except OutsideFolder as exc:
+        raise ConversionError(str(exc)) from exc
 
 
 @contextmanager

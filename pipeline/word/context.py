@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.form.codec import Encoder, paras, show
 from pipeline.form.tablemap import Recipe, TableSpec
+from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
 from pipeline.report.compute import Report
 
@@ -210,7 +211,7 @@ class ContextBuilder:
                                  caption=f"{layout.sheet.split('.')[0]}.{count}"))  # fmt: skip
             elif kind == layout.image_kind:
                 name = paragraphs[0] if paragraphs else ""
-                out.append(Block("image", paragraphs, image=self.inputs.directory / name))
+                out.append(Block("image", paragraphs, image=contained(self.inputs.directory, name)))
             else:
                 out.append(Block("text", paragraphs, style=layout.styles.get(kind, "Normal")))
         return out

@@ -122,3 +122,18 @@ def test_an_ods_beside_its_xlsx_is_an_error_naming_both(ods_inputs, form, tmp_pa
     [both] = [f for f in findings if f.rule == "input.duplicate-workbook"]
     assert both.severity.value == "error"
     assert "07_性別預算.xlsx" in both.message and "07_性別預算.ods" in both.message
+
+
+def test_a_stray_value_far_away_is_refused_before_the_sheet_is_laid_out(tmp_path):
+    far = CONTENT.replace(
+        '<table:table-row><table:table-cell table:style-name="pct"',
+        '<table:table-row><table:table-cell table:number-columns-repeated="90"/>'
+        '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+        '<table:table-row><table:table-cell table:style-name="pct"',
+    )
+    started = time.monotonic()
+    with pytest.raises(InputError) as err:
+        open_book(ods_file(tmp_path / "03_性別意識培力.ods", far))
+    assert time.monotonic() - started < 5  # refused from the XML, not after laying out 94 million cells
+    message = str(err.value)
+    assert "03_性別意識培力.ods" in message and "工作表「表一」" in message and "CM1048003" in message
