@@ -161,7 +161,7 @@ def test_a_hundred_character_agency_name_builds_a_report(make_inputs, tmp_path, 
 def test_out_naming_an_existing_file_is_a_message_and_exit_2(tmp_path, monkeypatch, capsys, command):
     blocker = tmp_path / "out"
     blocker.write_text("not a folder")
-    monkeypatch.setattr("pipeline.submit.package.find_soffice", lambda: "soffice")  # not needed to get there
+    monkeypatch.setattr("pipeline.submit.libreoffice.find_soffice", lambda: "soffice")  # not needed to get there
     code = run_cli([command, "--inputs", str(SAMPLE_INPUTS), "--out", str(blocker)], monkeypatch)
     err = capsys.readouterr().err
     assert code == 2
