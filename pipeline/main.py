@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.findings import Finding, has_errors
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
+from pipeline.office.docprops import DocumentInfo
 from pipeline.office.provenance import file_hash
 from pipeline.outputs import (
     TEMP_PREFIX,
@@ -109,6 +110,8 @@ def build(
     # Render beside the report first: only a finished render may replace it, and only then
     # is a reviewer-edited report moved to history/.
     staging = out / f"{TEMP_PREFIX}staging-{output.name}"
+    now = datetime.now().astimezone()
+    info = DocumentInfo(title=report.title, author=report.agency, when=now, company=report.agency)
     try:
         render_report(
             report.form.template_path,
@@ -117,7 +120,8 @@ def build(
             staging,
             findings if comments else None,
             report.form.tables,
-            provenance(report, findings),
+            provenance(report, findings, now),
+            info,
         )
         kept = keep_if_edited(output)
         replace_file(staging, output)
@@ -134,12 +138,12 @@ def build(
     return BuildResult(output, findings, read, marked, unmarked, clock.timings, kept, report)
 
 
-def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:
+def provenance(report: Report, findings: list[Finding], when: datetime | None = None) -> dict[str, str]:
     """What the report is built from, for its custom document properties."""
     props = {
         "表單": report.form.id,
         "表單版本": report.form.edition,
-        "產生時間": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "產生時間": (when or datetime.now().astimezone()).isoformat(timespec="seconds"),
         "產生器版本": GENERATOR_VERSION,
         "檢核結果": f"錯誤{sum(f.severity.value == 'error' for f in findings)}項，"
         f"警告{sum(f.severity.value == 'warning' for f in findings)}項",

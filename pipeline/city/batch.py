@@ -303,6 +303,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from pipeline.office.xlsx import use_excel_font_order
     from pipeline.outputs import atomic_write
 
     fills = {
@@ -331,6 +332,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = ws.dimensions
     path.parent.mkdir(parents=True, exist_ok=True)
+    use_excel_font_order()
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs.read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
+from pipeline.office.xlsx import use_excel_font_order
 from pipeline.outputs import atomic_write
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -163,6 +164,7 @@ def write_workbook(wb_spec: WorkbookSpec, form: Form, path: Path, data: Mapping[
         if name not in names and isinstance(extra, Mapping):
             _write_free_table(book.create_sheet(name), extra)
     _write_instructions(book, wb_spec)
+    use_excel_font_order()
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path

@@ -29,6 +29,7 @@ from pipeline.findings import Finding, Severity
 from pipeline.inputs.read import column_letter
 from pipeline.inputs.values import strip_forbidden
 from pipeline.office.opc import rels_name, resolve
+from pipeline.office.xlsx import use_excel_font_order
 from pipeline.outputs import atomic_write
 
 FILL_RGB = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
@@ -129,6 +130,7 @@ def _mark_with_openpyxl(source: Path, items: list[Finding], target: Path) -> Non
         cell = book[sheet][ref]
         cell.fill = PatternFill("solid", fgColor=FILL_RGB[_worst(group)])
         cell.comment = Comment(_note_text(group), AUTHOR, width=NOTE_WIDTH, height=_note_height(len(group)))
+    use_excel_font_order()
     book.save(target)
 
 

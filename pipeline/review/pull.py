@@ -156,13 +156,16 @@ class Puller:
         return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
     def annex_lines(self, texts: list[str]) -> None:
-        """The sub-annex lines back into the 附件 sheet of the annex line above them."""
-        lines = {_squash(a.line.format(number=a.number, title=a.title)): a for a in self.form.annexes}
+        """The sub-annex lines back into the 附件 sheet of the annex line above them (and the
+        fields an annex's title shows back into their sheets)."""
+        lines = [(_annex_line(a), a) for a in self.form.annexes]
         current = None
         for text in texts:
-            annex = lines.get(_squash(text))
-            if annex is not None:
-                current = annex
+            found = next(((m, a) for pattern, a in lines if (m := pattern.fullmatch(_squash(text)))), None)
+            if found is not None:
+                m, current = found
+                for name, ref in current.fields.items():
+                    self.sink.put(ref, m.group(name))
                 continue
             m = wording_pattern(self.form.sub_annex_line, {}).fullmatch(text)
             if m and current is not None and current.subs:
@@ -283,7 +286,7 @@ class Puller:
 
     def annex_patterns(self) -> Iterator[re.Pattern[str]]:
         for annex in self.form.annexes:
-            yield re.compile(re.escape(_squash(annex.line.format(number=annex.number, title=annex.title))))
+            yield _annex_line(annex)
         yield wording_pattern(self.form.sub_annex_line, {})
 
     def run(self, staging: Path) -> None:
@@ -327,6 +330,17 @@ def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Re
         where = (recipe.row or 0, recipe.col) if with_row else recipe.col
         cells.setdefault(where, []).append(recipe)
     return sorted(cells.items(), key=lambda item: item[0])
+
+
+def _annex_line(annex: Any) -> re.Pattern[str]:
+    """A regex for an annex's line as the report prints it (spaces squashed), the fields
+    its title shows as named groups."""
+    marks = {name: f"\x00{i}\x00" for i, name in enumerate(annex.fields)}
+    line = _squash(annex.line.format(number=annex.number, title=annex.title.format(**marks) if marks else annex.title))
+    pattern = re.escape(line)
+    for name, mark in marks.items():
+        pattern = pattern.replace(re.escape(mark), f"(?P<{name}>.+?)")
+    return re.compile(pattern)
 
 
 def _squash(text: str) -> str:

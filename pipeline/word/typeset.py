@@ -1,0 +1,620 @@
+"""Typesetting the rendered report as a clerk would: column widths, alignment, rows kept
+on one page, headings and captions kept with their tables, landscape pages for wide
+tables, list indents.
+
+What to do comes from the form's data (``tables.<id>.layout`` and ``typeset`` in
+form.yaml, made into :class:`TablePlan` by word/context.py); how wide a token is comes
+from the text itself: a date, an amount, 「總計27人 男15人 女12人」, a short word or name,
+a tick box and its label's first word must each fit on one line of their column, so the
+column is made at least that wide (taking the width from the columns that wrap anyway).
+Everything here works on the rendered lxml tree, after docxtpl's own after-steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pipeline.errors import FormError
+from pipeline.office.opc import Element, element, qn
+from pipeline.office.wml import caption_of, child, grid_span, physical_cells, text_of
+
+TWIPS_PER_CM = 1440 / 2.54
+DEFAULT_CELL_MARGIN = 108  # twips, left and right: Word's default for Table Grid
+SLACK = 1.06  # renderers differ a little in their glyph widths: keep a margin
+ROW_SPLIT_SHARE = 0.8  # a row estimated taller than this share of the page may split anyway
+
+# pPr children in schema order (CT_PPrBase, then rPr, sectPr, pPrChange): a new one goes in
+# before the first that follows it.
+_PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl", "w:numPr",
+    "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+    "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+    "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+# tblPr children in schema order (CT_TblPrBase, then tblPrChange).
+_TBLPR_ORDER = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize", "w:tblStyleColBandSize",
+    "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+    "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange",
+)  # fmt: skip
+# tcPr children in schema order.
+_TCPR_ORDER = (
+    "w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd", "w:noWrap", "w:tcMar",
+    "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers", "w:cellIns", "w:cellDel",
+    "w:cellMerge", "w:tcPrChange",
+)  # fmt: skip
+_SECTPR_ORDER = (
+    "w:headerReference", "w:footerReference", "w:footnotePr", "w:endnotePr", "w:type", "w:pgSz", "w:pgMar",
+    "w:paperSrc", "w:pgBorders", "w:lnNumType", "w:pgNumType", "w:cols", "w:formProt", "w:vAlign", "w:noEndnote",
+    "w:titlePg", "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange",
+)  # fmt: skip
+
+
+def ordered_child(parent: Element, tag: str, order: tuple[str, ...]) -> Element:
+    """The ``tag`` child of ``parent``, added at its place in the schema's ``order`` if missing."""
+    found = parent.find(qn(tag))
+    if found is not None:
+        return found
+    new = element(tag)
+    later = {qn(t) for t in order[order.index(tag) + 1 :]}
+    for index, node in enumerate(parent):
+        if node.tag in later:
+            parent.insert(index, new)
+            return new
+    parent.append(new)
+    return new
+
+
+def paragraph_properties(p: Element) -> Element:
+    """A paragraph's ``w:pPr`` (its first child), added if missing."""
+    return child(p, "w:pPr", 0)
+
+
+def keep_with_next(p: Element) -> None:
+    """Keep ``p`` on the same page as what follows it (a table's first row, a picture)."""
+    ordered_child(paragraph_properties(p), "w:keepNext", _PPR_ORDER)
+
+
+def align_paragraph(p: Element, align: str) -> None:
+    """Set a paragraph's alignment (left, center, right, both)."""
+    ordered_child(paragraph_properties(p), "w:jc", _PPR_ORDER).set(qn("w:val"), align)
+
+
+def indent_paragraph(p: Element, left: int, hanging: int) -> None:
+    """Indent a paragraph by ``left`` twips, its first line ``hanging`` twips further out."""
+    ind = ordered_child(paragraph_properties(p), "w:ind", _PPR_ORDER)
+    for name in ("w:firstLine", "w:firstLineChars", "w:hangingChars", "w:leftChars", "w:startChars"):
+        ind.attrib.pop(qn(name), None)
+    ind.set(qn("w:left"), str(left))
+    ind.set(qn("w:hanging"), str(hanging))
+
+
+def _row_properties(tr: Element) -> Element:
+    tr_pr = tr.find(qn("w:trPr"))
+    if tr_pr is None:
+        tr_pr = element("w:trPr")
+        tr.insert(1 if len(tr) and tr[0].tag == qn("w:tblPrEx") else 0, tr_pr)
+    return tr_pr
+
+
+def keep_row_together(tr: Element) -> None:
+    """A row that never breaks across a page (``w:cantSplit``)."""
+    tr_pr = _row_properties(tr)
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        tr_pr.insert(0, element("w:cantSplit"))  # CT_TrPr is a choice: any order
+
+
+def is_header_row(tr: Element) -> bool:
+    """True for a row Word repeats at the top of each page (``w:tblHeader``)."""
+    tr_pr = tr.find(qn("w:trPr"))
+    header = None if tr_pr is None else tr_pr.find(qn("w:tblHeader"))
+    return header is not None and header.get(qn("w:val"), "true") not in ("0", "false", "off")
+
+
+# -- how wide a piece of text is ------------------------------------------------------------
+
+GLYPHS = "☑☐■□☒✓✔"
+_NARROW = set(" ,.:;!|'\"()[]{}-/\\`")
+
+
+def em_width(text: str) -> float:
+    """How wide ``text`` is in ems, reckoned for the widest renderer (CJK, full-width forms
+    and tick glyphs one em; Latin letters and digits as DejaVu Serif, LibreOffice's
+    stand-in for Times New Roman, draws them)."""
+    total = 0.0
+    for char in text:
+        if char in GLYPHS or unicodedata.east_asian_width(char) in ("W", "F"):
+            total += 1.0
+        elif char == " ":
+            total += 0.32
+        elif char in _NARROW:
+            total += 0.4
+        elif char.isupper():
+            total += 0.74
+        else:
+            total += 0.64
+    return total
+
+
+_LATIN_RUN = re.compile(r"[^\s\u2E80-\uFFEF]+")  # what never breaks inside: numbers, words, dates
+_GLYPH_START = re.compile(f"^[{GLYPHS}]\\s*([A-Za-z0-9]+|.)?")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What must stay on one line of a cell: the form's wordings with numbers in them
+    (「總計27人 男15人 女12人」, 「109年8月27日」, 「4項」), runs of Latin letters and
+    digits, a tick box with its label's first word, and a short cell line (a name, a
+    header word: up to ``short`` characters)."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+    short_body: int = 6
+    short_header: int = 7
+
+    def of(self, line: str, header: bool) -> Iterator[str]:
+        """The unbreakable pieces of one line of a cell."""
+        line = line.strip()
+        if not line:
+            return
+        if len(line) <= (self.short_header if header else self.short_body) and " " not in line:
+            yield line
+        for pattern in self.patterns:
+            yield from (m.group(0) for m in pattern.finditer(line))
+        yield from _LATIN_RUN.findall(line)
+        m = _GLYPH_START.match(line)
+        if m:
+            yield m.group(0)
+
+
+def cell_lines(tc: Element) -> Iterator[str]:
+    """The lines of a cell's text: one per paragraph and per line break."""
+    for p in tc.iter(qn("w:p")):
+        if p.getparent() is not tc:
+            continue  # a nested table's paragraph is measured with its own table
+        pieces: list[str] = []
+        for node in p.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
+            if node.tag == qn("w:br"):
+                yield "".join(pieces)
+                pieces = []
+            else:
+                pieces.append(node.text or "" if node.tag == qn("w:t") else " ")
+        yield "".join(pieces)
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """How to typeset one table (from the form's data): widths, alignments, row splitting."""
+
+    widths: tuple[float | str, ...] = ()  # weights, or "2.4cm"; empty: keep the table's own
+    align: dict[int, str] = field(default_factory=dict)  # body column → alignment
+    cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (body row, column) → alignment
+    header_rows: int = 1
+    split: bool = False
+    landscape: bool = False
+    padding_cm: float | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page of a section: its size and margins in twips."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+    @property
+    def text_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def text_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def turned(self) -> Page:
+        """The same page in the other orientation (margins turned with it)."""
+        return Page(self.height, self.width, self.top, self.bottom, self.right, self.left)
+
+
+def page_of(sect_pr: Element | None) -> Page:
+    """The page a ``w:sectPr`` describes (A4 with 2 cm margins when it says nothing)."""
+
+    def number(node: Element | None, name: str, default: int) -> int:
+        try:
+            return int(node.get(qn(name))) if node is not None and node.get(qn(name)) else default
+        except ValueError:
+            return default
+
+    size = None if sect_pr is None else sect_pr.find(qn("w:pgSz"))
+    margin = None if sect_pr is None else sect_pr.find(qn("w:pgMar"))
+    return Page(
+        number(size, "w:w", 11906),
+        number(size, "w:h", 16838),
+        number(margin, "w:left", 1134),
+        number(margin, "w:right", 1134),
+        number(margin, "w:top", 1134),
+        number(margin, "w:bottom", 1134),
+    )
+
+
+def grid_columns(tbl: Element) -> list[Element]:
+    return tbl.findall(qn("w:tblGrid") + "/" + qn("w:gridCol"))
+
+
+def cells_by_column(tr: Element) -> Iterator[tuple[int, int, Element]]:
+    """(first grid column, span, cell) of each cell of a row."""
+    start = 0
+    for tc in physical_cells(tr):
+        span = grid_span(tc)
+        yield start, span, tc
+        start += span
+
+
+def cell_margin(tbl: Element) -> int:
+    """The table's left + right cell margins in twips (Word's default when it sets none)."""
+    total = 0
+    for side in ("w:left", "w:right"):
+        node = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}/{qn(side)}")
+        try:
+            total += int(node.get(qn("w:w"))) if node is not None else DEFAULT_CELL_MARGIN
+        except (TypeError, ValueError):
+            total += DEFAULT_CELL_MARGIN
+    return total
+
+
+def minimum_widths(tbl: Element, columns: int, tokens: Tokens, font_pt: float) -> list[int]:
+    """For each grid column, the width (twips) its longest unbreakable token needs."""
+    padding = cell_margin(tbl)
+    widest = [0.0] * columns
+    for tr in tbl.findall(qn("w:tr")):
+        header = is_header_row(tr)
+        for start, span, tc in cells_by_column(tr):
+            if span != 1 or start >= columns:
+                continue  # a spanning cell shares its width: not one column's minimum
+            for line in cell_lines(tc):
+                for token in tokens.of(line, header):
+                    widest[start] = max(widest[start], em_width(token))
+    return [math.ceil(em * font_pt * 20 * SLACK) + padding if em else 0 for em in widest]
+
+
+def share_widths(total: int, wanted: list[float | None], weights: list[float], mins: list[int]) -> list[int]:
+    """Column widths (twips) adding up to ``total``: fixed ones as ``wanted``, the others
+    sharing what is left by their ``weights``; each at least its minimum, taken from the
+    columns that have room.  When even the minimums do not fit, all shrink alike."""
+    count = len(weights)
+    width: list[float | None] = [None] * count
+    for i in range(count):
+        if wanted[i] is not None:
+            width[i] = max(wanted[i], mins[i])
+    while True:
+        free = [i for i in range(count) if width[i] is None]
+        left = total - sum(w for w in width if w is not None)
+        weight = sum(weights[i] for i in free)
+        if not free:
+            break
+        pinned = [i for i in free if weight and left * weights[i] / weight < mins[i]]
+        if not pinned:
+            for i in free:
+                width[i] = left * weights[i] / weight if weight else left / len(free)
+            break
+        for i in pinned:
+            width[i] = mins[i]
+    result = [float(w or 0) for w in width]
+    fixed_over = sum(result) - total
+    if fixed_over > 0.5:  # fixed columns take more than the page: take it from the wide ones
+        room = [max(0.0, result[i] - mins[i]) for i in range(count)]
+        spare = sum(room)
+        if spare > 0:
+            cut = min(1.0, fixed_over / spare)
+            result = [result[i] - room[i] * cut for i in range(count)]
+        if sum(result) > total:  # not even the minimums fit: everything shrinks alike
+            scale = total / sum(result)
+            result = [w * scale for w in result]
+    widths = [int(w) for w in result]
+    widths[-1] += total - sum(widths)  # rounding goes to the last column
+    return widths
+
+
+def set_widths(tbl: Element, widths: list[int]) -> None:
+    """Fixed table layout with these grid column widths: Word keeps them as they are."""
+    tbl_pr = child(tbl, "w:tblPr", 0)
+    tbl_w = ordered_child(tbl_pr, "w:tblW", _TBLPR_ORDER)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(widths)))
+    ordered_child(tbl_pr, "w:tblLayout", _TBLPR_ORDER).set(qn("w:type"), "fixed")
+    for col, width in zip(grid_columns(tbl), widths, strict=False):
+        col.set(qn("w:w"), str(width))
+    for tr in tbl.findall(qn("w:tr")):
+        for start, span, tc in cells_by_column(tr):
+            tc_pr = child(tc, "w:tcPr", 0)
+            tc_w = ordered_child(tc_pr, "w:tcW", _TCPR_ORDER)
+            tc_w.set(qn("w:type"), "dxa")
+            tc_w.set(qn("w:w"), str(sum(widths[start : start + span])))
+
+
+def set_cell_margins(tbl: Element, twips: int) -> None:
+    """Left and right cell margins of a dense table."""
+    tbl_pr = child(tbl, "w:tblPr", 0)
+    margins = ordered_child(tbl_pr, "w:tblCellMar", _TBLPR_ORDER)
+    for side in ("w:left", "w:right"):
+        node = margins.find(qn(side))
+        if node is None:
+            node = element(side)
+            # CT_TblCellMar: top, left (start), bottom, right (end)
+            margins.insert(0 if side == "w:left" and margins.find(qn("w:top")) is None else len(margins), node)
+        node.set(qn("w:w"), str(twips))
+        node.set(qn("w:type"), "dxa")
+    _order_children(margins, ("w:top", "w:left", "w:start", "w:bottom", "w:right", "w:end"))
+
+
+def _order_children(parent: Element, order: tuple[str, ...]) -> None:
+    rank = {qn(t): i for i, t in enumerate(order)}
+    kids = sorted(parent, key=lambda node: rank.get(node.tag, len(order)))
+    for node in kids:
+        parent.append(node)
+
+
+def estimated_height(tr: Element, widths: list[int], padding: int, font_pt: float) -> int:
+    """A row's height in twips as a renderer would lay it out, roughly (lines × 1.3 em)."""
+    tallest = 0.0
+    line_twips = font_pt * 20 * 1.3
+    for start, span, tc in cells_by_column(tr):
+        avail_em = max(1.0, (sum(widths[start : start + span]) - padding) / (font_pt * 20))
+        lines = sum(max(1, math.ceil(em_width(line) / avail_em)) for line in cell_lines(tc))
+        nested = sum(len(t.findall(qn("w:tr"))) * 2 for t in tc.findall(qn("w:tbl")))
+        tallest = max(tallest, (lines + nested) * line_twips)
+    return int(tallest)
+
+
+def keep_rows(tbl: Element, split: bool, page: Page, padding: int, font_pt: float) -> None:
+    """``w:cantSplit`` on the header rows and, unless the table's rows may split, on every
+    body row that can fit on a page (a taller one must break, or Word would cut it off)."""
+    widths = [int(c.get(qn("w:w")) or 0) for c in grid_columns(tbl)]
+    for tr in tbl.findall(qn("w:tr")):
+        if is_header_row(tr):
+            keep_row_together(tr)
+        elif not split and estimated_height(tr, widths, padding, font_pt) < page.text_height * ROW_SPLIT_SHARE:
+            keep_row_together(tr)
+
+
+def align_cells(tbl: Element, plan: TablePlan) -> None:
+    """The body cells' alignment by column (and by cell for a table of single values)."""
+    rows = tbl.findall(qn("w:tr"))
+    for index, tr in enumerate(rows[plan.header_rows :]):
+        for start, _span, tc in cells_by_column(tr):
+            align = plan.cells.get((index, start)) or plan.align.get(start)
+            if align:
+                for p in tc.findall(qn("w:p")):
+                    align_paragraph(p, align)
+
+
+def keep_header_with_body(tbl: Element) -> None:
+    """The header rows stay on the page of the first body row (Word keeps a row whose
+    paragraphs are kept with the next with the row after it)."""
+    for tr in tbl.findall(qn("w:tr")):
+        if not is_header_row(tr):
+            break
+        for p in tr.iter(qn("w:p")):
+            keep_with_next(p)
+
+
+def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, font_pt: float) -> None:
+    """Widths, alignment and row keeping for one table."""
+    if plan.padding_cm is not None:
+        set_cell_margins(tbl, round(plan.padding_cm * TWIPS_PER_CM))
+    columns = grid_columns(tbl)
+    if plan.widths:
+        if len(plan.widths) != len(columns):
+            caption = caption_of(tbl) or "?"
+            raise FormError(
+                f"表單定義檔中表格「{caption}」的 layout.widths 列了 {len(plan.widths)} 欄，"
+                f"Word 範本的表格有 {len(columns)} 欄"
+            )
+        wanted = [_cm(w) for w in plan.widths]
+        weights = [0.0 if isinstance(w, str) else float(w) for w in plan.widths]
+    else:
+        wanted = [None] * len(columns)
+        weights = [float(c.get(qn("w:w")) or 1) for c in columns]
+    mins = minimum_widths(tbl, len(columns), tokens, font_pt)
+    set_widths(tbl, share_widths(page.text_width, wanted, weights, mins))
+    align_cells(tbl, plan)
+    keep_rows(tbl, plan.split, page, cell_margin(tbl), font_pt)
+    keep_header_with_body(tbl)
+
+
+def _cm(width: float | str) -> float | None:
+    if isinstance(width, str):
+        return float(width.strip()[:-2]) * TWIPS_PER_CM
+    return None
+
+
+# -- around tables ---------------------------------------------------------------------------
+
+
+def style_of(p: Element) -> str | None:
+    node = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return None if node is None else node.get(qn("w:val"))
+
+
+def lead_in(tbl: Element, headings: set[str], limit: int = 4) -> list[Element]:
+    """The paragraphs that introduce a table: back to its heading (at most ``limit``)."""
+    found: list[Element] = []
+    node = tbl.getprevious()
+    while node is not None and node.tag == qn("w:p") and len(found) < limit:
+        if node.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+            break
+        if text_of(node).strip() or node.find(".//" + qn("w:drawing")) is not None:
+            found.append(node)
+        if style_of(node) in headings:
+            break
+        node = node.getprevious()
+    return found
+
+
+def keep_captions_with_tables(body: Element, headings: set[str]) -> None:
+    """A table's heading, instructions and caption stay on the page of its first rows."""
+    for tbl in body.findall(qn("w:tbl")):
+        for p in lead_in(tbl, headings):
+            keep_with_next(p)
+
+
+# -- sections --------------------------------------------------------------------------------
+
+
+def body_section(body: Element) -> Element:
+    """The document's last (body-level) ``w:sectPr``, added if missing."""
+    sect_pr = body.find(qn("w:sectPr"))
+    if sect_pr is None:
+        sect_pr = element("w:sectPr")
+        body.append(sect_pr)
+    return sect_pr
+
+
+def _section_like(template: Element, landscape: bool) -> Element:
+    sect_pr = copy.deepcopy(template)
+    for attr in list(sect_pr.attrib):
+        del sect_pr.attrib[attr]  # revision ids belong to the original
+    page = page_of(template)
+    turned = page.turned() if landscape != (page.width > page.height) else page
+    size = ordered_child(sect_pr, "w:pgSz", _SECTPR_ORDER)
+    size.set(qn("w:w"), str(turned.width))
+    size.set(qn("w:h"), str(turned.height))
+    if turned.width > turned.height:
+        size.set(qn("w:orient"), "landscape")
+    else:
+        size.attrib.pop(qn("w:orient"), None)
+    margins = ordered_child(sect_pr, "w:pgMar", _SECTPR_ORDER)
+    for name, value in (("w:left", turned.left), ("w:right", turned.right), ("w:top", turned.top),
+                        ("w:bottom", turned.bottom)):  # fmt: skip
+        margins.set(qn(name), str(value))
+    kind = sect_pr.find(qn("w:type"))
+    if kind is not None:
+        sect_pr.remove(kind)  # a new page: the default
+    return sect_pr
+
+
+def end_section(p: Element, sect_pr: Element) -> None:
+    """Make paragraph ``p`` the last of a section laid out as ``sect_pr``."""
+    ppr = paragraph_properties(p)
+    old = ppr.find(qn("w:sectPr"))
+    if old is not None:
+        ppr.remove(old)
+    ordered_child(ppr, "w:sectPr", _PPR_ORDER)
+    ppr.replace(ppr.find(qn("w:sectPr")), sect_pr)
+
+
+@dataclass
+class Region:
+    """A run of body elements on landscape pages: from ``first`` to ``last`` (paragraphs)."""
+
+    first: Element
+    last: Element
+    tables: list[Element]
+
+
+def _heading_level(p: Element, levels: dict[str, int]) -> int | None:
+    return levels.get(style_of(p) or "")
+
+
+def landscape_regions(body: Element, landscape: set[int], levels: dict[str, int]) -> list[Region]:
+    """The runs of body elements that go on landscape pages: each landscape table with its
+    lead-in (back to its heading), its notes after it (up to the next heading of the same or
+    a higher level, or the next table); landscape tables next to each other share a run."""
+    kids = list(body)
+    regions: list[Region] = []
+    for tbl in (k for k in kids if k.tag == qn("w:tbl") and id(k) in landscape):
+        lead = lead_in(tbl, set(levels))
+        first = lead[-1] if lead else tbl
+        level = next((lv for p in lead if (lv := _heading_level(p, levels)) is not None), 99)
+        at = kids.index(tbl)
+        last = tbl
+        for node in kids[at + 1 :]:
+            if node.tag != qn("w:p"):
+                break
+            lv = _heading_level(node, levels)
+            if lv is not None and lv <= level:
+                break
+            if node.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+                break
+            last = node
+        if regions and _only_paragraphs_between(kids, regions[-1].last, first):
+            regions[-1].last = last
+            regions[-1].tables.append(tbl)
+        else:
+            regions.append(Region(first, last, [tbl]))
+    return regions
+
+
+def _only_paragraphs_between(kids: list[Element], a: Element, b: Element) -> bool:
+    i, j = kids.index(a), kids.index(b)
+    return i < j and all(k.tag == qn("w:p") for k in kids[i + 1 : j])
+
+
+def make_landscape(body: Element, regions: list[Region]) -> None:
+    """Put each region on landscape pages: a section break before it and after it.  The
+    sections share the document's footer (page numbers run on)."""
+    final = body_section(body)
+    for region in regions:
+        if region.last.tag != qn("w:p"):
+            paragraph = element("w:p")
+            region.last.addnext(paragraph)
+            region.last = paragraph
+        before = region.first.getprevious()
+        if before is None or before.tag != qn("w:p"):
+            before = element("w:p")
+            region.first.addprevious(before)
+        end_section(before, _section_like(final, landscape=False))
+        end_section(region.last, _section_like(final, landscape=True))
+
+
+# -- free layout -----------------------------------------------------------------------------
+
+
+def numbering_pattern(numbering: str) -> re.Pattern[str]:
+    """A regex for a list numbering such as 「({zh})」 or 「{n}、」 at the start of a text."""
+    parts = []
+    for piece in re.split(r"(\{zh\}|\{n\})", numbering):
+        if piece == "{zh}":
+            parts.append("[一二三四五六七八九十百]+")
+        elif piece == "{n}":
+            parts.append("[0-9０-９]+")
+        elif piece:
+            parts.append(re.escape(piece))
+    return re.compile("^\\s*" + "".join(parts) + "[ \u3000]?")
+
+
+@dataclass(frozen=True)
+class ListStyle:
+    """How the free layout's list items are indented: the numbering of each level."""
+
+    levels: tuple[tuple[re.Pattern[str], ...], ...]
+    indent_em: float
+    font_pt: float
+
+    @classmethod
+    def of(cls, levels: Iterable[Iterable[str]], indent_em: float, font_pt: float) -> ListStyle:
+        return cls(tuple(tuple(numbering_pattern(n) for n in level) for level in levels), indent_em, font_pt)
+
+    def indent(self, text: str) -> tuple[int, int]:
+        """(left, hanging) twips for a list item: its level sets where it starts, its
+        numbering how far its continuation lines are indented."""
+        em = self.font_pt * 20
+        for level, patterns in enumerate(self.levels):
+            for pattern in patterns:
+                m = pattern.match(text)
+                if m:
+                    hanging = math.ceil(em_width(m.group(0).lstrip()) * em * 0.96)
+                    return int(level * self.indent_em * em) + hanging, hanging
+        return int(2 * em), 0  # an item without a numbering: indented as a block
