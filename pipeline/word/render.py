@@ -353,7 +353,7 @@ class Document:
         pages (pipeline/word/typeset.py), from the form's layout data."""
         headings = {self.style_id(f"Heading {n}"): n for n in range(1, 10)}
         levels = {sid: n for sid, n in headings.items() if sid}
-        lead = set(levels) | {sid for sid in (self.style_id("Instruction"),) if sid}
+        notes = {sid for sid in (self.style_id("Instruction"),) if sid}
         font_pt = self._font_pt("Table Text")
         tables = self.tables_by_caption()
         plans = {id(tbl): layout.tables.get(caption) for caption, tbl in tables.items()}
@@ -363,7 +363,7 @@ class Document:
         turned = {id(tbl) for region in regions for tbl in region.tables}
         typeset.make_landscape(self.body, regions)
         for tbl in self.body.iter(W_TBL):  # outer tables first: a nested one fits its cell
-            plan = plans.get(id(tbl)) or typeset.TablePlan(header_rows=0)
+            plan = plans.get(id(tbl)) or typeset.TablePlan(header_rows=0, numbers=True)
             page = portrait.turned() if id(tbl) in turned else portrait
             holder = tbl.getparent()
             if holder.tag == W_TC:  # the width of its cell, inside the cell's margins
@@ -371,7 +371,7 @@ class Document:
                 inner = (_tc_twips(holder) or page.text_width) - typeset.cell_margin(outer)
                 page = typeset.Page(inner, page.height, 0, 0, page.top, page.bottom)
             typeset.lay_out_table(tbl, plan, page, layout.tokens, font_pt)
-        typeset.keep_captions_with_tables(self.body, lead)
+        typeset.keep_captions_with_tables(self.body, set(levels), notes)
 
     def _font_pt(self, style: str) -> float:
         """The font size of a style of the template (points; 10 when it says none)."""
@@ -471,6 +471,8 @@ class Document:
                     caption = self._paragraph(text, block.style)
                     if block.listed:
                         typeset.indent_paragraph(caption, *lists.indent(text))
+                    if typeset.introduces(text):
+                        typeset.keep_with_next(caption)
                     anchor.addprevious(caption)
 
     def _place_table(self, anchor: Element, free: FreeTable, header_rows: int, caption: str) -> None:

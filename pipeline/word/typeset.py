@@ -27,6 +27,7 @@ TWIPS_PER_CM = 1440 / 2.54
 DEFAULT_CELL_MARGIN = 108  # twips, left and right: Word's default for Table Grid
 SLACK = 1.06  # renderers differ a little in their glyph widths: keep a margin
 ROW_SPLIT_SHARE = 0.8  # a row estimated taller than this share of the page may split anyway
+SHORT_TABLE_SHARE = 0.3  # a table shorter than this share of the page is kept on one page
 
 # pPr children in schema order (CT_PPrBase, then rPr, sectPr, pPrChange): a new one goes in
 # before the first that follows it.
@@ -121,16 +122,20 @@ def is_header_row(tr: Element) -> bool:
 # -- how wide a piece of text is ------------------------------------------------------------
 
 GLYPHS = "☑☐■□☒✓✔"
+AUTOSPACE = 0.25  # em between Chinese and Latin text (Word's autoSpaceDE/DN, LibreOffice alike)
 _NARROW = set(" ,.:;!|'\"()[]{}-/\\`")
 
 
 def em_width(text: str) -> float:
     """How wide ``text`` is in ems, reckoned for the widest renderer (CJK, full-width forms
     and tick glyphs one em; Latin letters and digits as DejaVu Serif, LibreOffice's
-    stand-in for Times New Roman, draws them)."""
+    stand-in for Times New Roman, draws them; and the quarter em Word and LibreOffice put
+    between Chinese and Latin letters or digits: 「總計27人」 is four such gaps wider)."""
     total = 0.0
+    wide_before: bool | None = None
     for char in text:
-        if char in GLYPHS or unicodedata.east_asian_width(char) in ("W", "F"):
+        wide = char in GLYPHS or unicodedata.east_asian_width(char) in ("W", "F")
+        if wide:
             total += 1.0
         elif char == " ":
             total += 0.32
@@ -140,6 +145,12 @@ def em_width(text: str) -> float:
             total += 0.74
         else:
             total += 0.64
+        if char in GLYPHS or not (char.isalnum() or wide):
+            wide_before = None  # a box or a space: no gap added next to it
+        else:
+            if wide_before is not None and wide_before != wide:
+                total += AUTOSPACE
+            wide_before = wide
     return total
 
 
@@ -156,7 +167,7 @@ class Tokens:
 
     patterns: tuple[re.Pattern[str], ...] = ()
     short_body: int = 6
-    short_header: int = 7
+    short_header: int = 5
 
     def of(self, line: str, header: bool) -> Iterator[str]:
         """The unbreakable pieces of one line of a cell."""
@@ -202,6 +213,7 @@ class TablePlan:
     split: bool = False
     landscape: bool = False
     padding_cm: float | None = None
+    numbers: bool = False  # a table without a map (free layout): cells of a number aligned by their look
 
 
 @dataclass(frozen=True)
@@ -400,6 +412,24 @@ def align_cells(tbl: Element, plan: TablePlan) -> None:
                     align_paragraph(p, align)
 
 
+_NUMBER = re.compile(r"^[-+]?[\d,，]*\.?\d+%?$")
+
+
+def align_numbers(tbl: Element) -> None:
+    """In a table the form does not describe, a cell holding only a number: centred (a
+    score, a count, an item number), or right when it is an amount (thousands separators,
+    five digits or more)."""
+    for tr in tbl.findall(qn("w:tr")):
+        if is_header_row(tr):
+            continue
+        for tc in physical_cells(tr):
+            text = "".join(cell_lines(tc)).strip()
+            if _NUMBER.match(text):
+                amount = "," in text or "，" in text or len(text.replace(".", "")) >= 5
+                for p in tc.findall(qn("w:p")):
+                    align_paragraph(p, "right" if amount else "center")
+
+
 def keep_header_with_body(tbl: Element) -> None:
     """The header rows stay on the page of the first body row (Word keeps a row whose
     paragraphs are kept with the next with the row after it)."""
@@ -430,8 +460,16 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
     mins = minimum_widths(tbl, len(columns), tokens, font_pt)
     set_widths(tbl, share_widths(page.text_width, wanted, weights, mins))
     align_cells(tbl, plan)
+    if plan.numbers:
+        align_numbers(tbl)
     keep_rows(tbl, plan.split, page, cell_margin(tbl), font_pt)
     keep_header_with_body(tbl)
+    widths = [int(c.get(qn("w:w")) or 0) for c in grid_columns(tbl)]
+    height = sum(estimated_height(tr, widths, cell_margin(tbl), font_pt) for tr in tbl.findall(qn("w:tr")))
+    if height < page.text_height * SHORT_TABLE_SHARE:
+        keep_table_together(tbl)
+    else:
+        keep_merged_rows(tbl, widths, cell_margin(tbl), font_pt, page)
 
 
 def _cm(width: float | str) -> float | None:
@@ -448,25 +486,79 @@ def style_of(p: Element) -> str | None:
     return None if node is None else node.get(qn("w:val"))
 
 
-def lead_in(tbl: Element, headings: set[str], limit: int = 4) -> list[Element]:
-    """The paragraphs that introduce a table: back to its heading (at most ``limit``)."""
+LEAD_IN_LIMIT = 8  # paragraphs
+LEAD_IN_LONG = 80  # characters: a longer plain paragraph is text of its own, not a caption
+
+
+def lead_in(tbl: Element, headings: set[str], notes: set[str] = frozenset()) -> list[Element]:
+    """The paragraphs that introduce a table, nearest first: its caption, instructions
+    (``notes`` styles) and short lines back to its heading, and the headings right above
+    that one (「六、…」 then 「(一) …」)."""
     found: list[Element] = []
     node = tbl.getprevious()
-    while node is not None and node.tag == qn("w:p") and len(found) < limit:
+    heading_seen = False
+    while node is not None and node.tag == qn("w:p") and len(found) < LEAD_IN_LIMIT:
         if node.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
             break
-        if text_of(node).strip() or node.find(".//" + qn("w:drawing")) is not None:
-            found.append(node)
-        if style_of(node) in headings:
+        style = style_of(node)
+        text = text_of(node).strip()
+        if heading_seen and style not in headings:
             break
+        if not heading_seen and style not in headings and style not in notes and len(text) > LEAD_IN_LONG:
+            break
+        if text or node.find(".//" + qn("w:drawing")) is not None:
+            found.append(node)
+        heading_seen = heading_seen or style in headings
         node = node.getprevious()
     return found
 
 
-def keep_captions_with_tables(body: Element, headings: set[str]) -> None:
+def keep_captions_with_tables(body: Element, headings: set[str], notes: set[str] = frozenset()) -> None:
     """A table's heading, instructions and caption stay on the page of its first rows."""
     for tbl in body.findall(qn("w:tbl")):
-        for p in lead_in(tbl, headings):
+        for p in lead_in(tbl, headings, notes):
+            keep_with_next(p)
+
+
+def merge_groups(tbl: Element) -> list[tuple[int, int]]:
+    """(first, last) row indexes of each vertical merge (a cell over several rows)."""
+    rows = tbl.findall(qn("w:tr"))
+    groups, open_at = [], {}
+    for index, tr in enumerate(rows):
+        seen = set()
+        for start, _span, tc in cells_by_column(tr):
+            vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+            seen.add(start)
+            if vmerge is not None and vmerge.get(qn("w:val")) == "restart":
+                if start in open_at:
+                    groups.append((open_at.pop(start), index - 1))
+                open_at[start] = index
+            elif vmerge is None and start in open_at:
+                groups.append((open_at.pop(start), index - 1))
+        for start in [s for s in open_at if s not in seen]:
+            groups.append((open_at.pop(start), index - 1))
+    groups += [(first, len(rows) - 1) for first in open_at.values()]
+    return [(a, b) for a, b in groups if b > a]
+
+
+def keep_merged_rows(tbl: Element, widths: list[int], padding: int, font_pt: float, page: Page) -> None:
+    """The rows under one merged cell stay on one page (when they fit on one): a merged
+    cell's text would otherwise be cut in two, its end shown under the next page's header."""
+    rows = tbl.findall(qn("w:tr"))
+    for first, last in merge_groups(tbl):
+        height = sum(estimated_height(rows[i], widths, padding, font_pt) for i in range(first, last + 1))
+        if height < page.text_height * ROW_SPLIT_SHARE:
+            for tr in rows[first:last]:
+                for p in tr.iter(qn("w:p")):
+                    keep_with_next(p)
+
+
+def keep_table_together(tbl: Element) -> None:
+    """A short table on one page: every row kept with the next (Word's way to keep a table
+    whole; LibreOffice reads it as the table's 「不可分割」)."""
+    rows = tbl.findall(qn("w:tr"))
+    for tr in rows[:-1]:
+        for p in tr.iter(qn("w:p")):
             keep_with_next(p)
 
 
@@ -537,7 +629,7 @@ def landscape_regions(body: Element, landscape: set[int], levels: dict[str, int]
     for tbl in (k for k in kids if k.tag == qn("w:tbl") and id(k) in landscape):
         lead = lead_in(tbl, set(levels))
         first = lead[-1] if lead else tbl
-        level = next((lv for p in lead if (lv := _heading_level(p, levels)) is not None), 99)
+        level = min((lv for p in lead if (lv := _heading_level(p, levels)) is not None), default=99)
         at = kids.index(tbl)
         last = tbl
         for node in kids[at + 1 :]:
@@ -550,7 +642,8 @@ def landscape_regions(body: Element, landscape: set[int], levels: dict[str, int]
                 break
             last = node
         if regions and _only_paragraphs_between(kids, regions[-1].last, first):
-            regions[-1].last = last
+            if kids.index(last) > kids.index(regions[-1].last):
+                regions[-1].last = last
             regions[-1].tables.append(tbl)
         else:
             regions.append(Region(first, last, [tbl]))
@@ -558,8 +651,9 @@ def landscape_regions(body: Element, landscape: set[int], levels: dict[str, int]
 
 
 def _only_paragraphs_between(kids: list[Element], a: Element, b: Element) -> bool:
+    """``b`` comes at or before ``a`` (the runs overlap), or only paragraphs lie between."""
     i, j = kids.index(a), kids.index(b)
-    return i < j and all(k.tag == qn("w:p") for k in kids[i + 1 : j])
+    return j <= i or all(k.tag == qn("w:p") for k in kids[i + 1 : j])
 
 
 def make_landscape(body: Element, regions: list[Region]) -> None:
@@ -580,6 +674,11 @@ def make_landscape(body: Element, regions: list[Region]) -> None:
 
 
 # -- free layout -----------------------------------------------------------------------------
+
+
+def introduces(text: str) -> bool:
+    """A paragraph that ends in a colon (「備註：」, 「…如下：」) belongs with what follows."""
+    return text.rstrip().endswith(("：", ":"))
 
 
 def numbering_pattern(numbering: str) -> re.Pattern[str]:
