@@ -20,6 +20,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash tools/ensure-libreoffice
+	bash tools/ensure-ooxml-validator $(VENV)/ooxml-validator
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 

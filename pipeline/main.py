@@ -16,6 +16,7 @@ from pipeline.outputs import (
     TEMP_PREFIX,
     check_not_open,
     clear_marked,
+    file_mode,
     keep_if_edited,
     remove_stale_temporaries,
     replace_file,
@@ -123,8 +124,9 @@ def build(
             provenance(report, findings, now),
             info,
         )
+        mode = file_mode(output)  # the report it replaces keeps its permissions, also when kept in history/
         kept = keep_if_edited(output)
-        replace_file(staging, output)
+        replace_file(staging, output, mode)
     finally:
         staging.unlink(missing_ok=True)
     clock.lap("render")

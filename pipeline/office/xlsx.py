@@ -23,3 +23,18 @@ def use_excel_font_order() -> None:
         if set(Font.__elements__) != set(EXCEL_FONT_ORDER):  # a new openpyxl: look again
             raise RuntimeError(f"openpyxl's Font elements changed: {Font.__elements__}")
         Font.__elements__ = EXCEL_FONT_ORDER
+
+
+def order_fonts(styles) -> None:
+    """Put each ``<font>``'s children of a styles part (an lxml root) in the schema's order:
+    a workbook another program wrote in openpyxl's order comes out valid."""
+    rank = {name: i for i, name in enumerate(EXCEL_FONT_ORDER)}
+    fonts = styles.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}fonts")
+    for font in [] if fonts is None else list(fonts):
+        children = sorted(font, key=lambda node: rank.get(_local(node.tag), len(rank)))
+        for node in children:
+            font.append(node)
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

@@ -29,7 +29,7 @@ from pipeline.findings import Finding, Severity
 from pipeline.inputs.read import column_letter
 from pipeline.inputs.values import strip_forbidden
 from pipeline.office.opc import rels_name, resolve
-from pipeline.office.xlsx import use_excel_font_order
+from pipeline.office.xlsx import order_fonts, use_excel_font_order
 from pipeline.outputs import atomic_write
 
 FILL_RGB = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
@@ -315,7 +315,9 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
             return ref
 
         notes = _group(items, list(sheets), top_left)
-        cell_style = _CellStyles(package.xml(styles, edit=True))
+        styles_root = package.xml(styles, edit=True)
+        order_fonts(styles_root)  # a workbook saved in openpyxl's font order comes out valid
+        cell_style = _CellStyles(styles_root)
         by_sheet: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
         for (sheet, ref), group in notes.items():
             by_sheet[sheet][ref] = group

@@ -14,6 +14,7 @@ or a rate), that is listed as a notice with the numbers it comes from.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ from pipeline.errors import InputError, OutputError
 from pipeline.form.codec import Decoder, Encoder, wording_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec
+from pipeline.outputs import umask
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
 from pipeline.review.report_file import ReportFile, open_report
 from pipeline.word.template import check_against_form, load_template
@@ -457,6 +459,7 @@ def pull_report(report_path: Path, out_dir: Path, form: Form, attachments: Path 
         notices = figure_notices(puller.sink, form, staging)
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it 0700: a folder like any other
         shutil.move(str(staging), str(out_dir))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -142,3 +142,9 @@ def test_blank_workbooks_open_in_libreoffice(blank, tmp_path, form):
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(files)
+
+
+def test_blank_workbooks_show_the_defaults_for_the_clerk_to_change(blank):
+    info = {row[0].value: row[1].value for row in load_workbook(blank / "00_基本資料.xlsx")["基本資料"].iter_rows()}
+    years = {row[0].value: row[1].value for row in load_workbook(blank / "07_性別預算.xlsx")["年度及總計"].iter_rows()}
+    assert info["機關自稱"] == "本處" and years["預算類別"] == "附屬單位預算"
