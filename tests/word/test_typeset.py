@@ -246,11 +246,11 @@ def test_list_items_hang_and_the_picture_is_centred_with_alt_text(body):
     assert int(ind.get(qn("w:hanging"))) >= 300 and int(ind.get(qn("w:left"))) > int(ind.get(qn("w:hanging")))
     picture = next(p for p in paragraphs if p.find(".//" + qn("w:drawing")) is not None)
     assert picture.find(f"{qn('w:pPr')}/{qn('w:jc')}").get(qn("w:val")) == "center"
-    doc_pr = picture.find(".//{%s}docPr" % NS["wp"])
+    doc_pr = picture.find(".//" + qn("wp:docPr"))
     assert doc_pr.get("descr") == "公開揭示海報"
     caption = picture.getprevious()
     assert text_of(caption) == "公開揭示海報" and keeps_next(caption)
-    extent = picture.find(".//{%s}extent" % NS["wp"])
+    extent = picture.find(".//" + qn("wp:extent"))
     assert int(extent.get("cy")) <= 12 * 360000  # typeset.picture_height_cm
 
 
