@@ -2,7 +2,9 @@
 
 Exit status: 0 when there are no error findings, 1 when there are (``build``
 still writes the draft, with the findings as Word comments, unless
-``--strict``), 2 when the input or the form cannot be used at all.
+``--strict``), 2 when the input or the form cannot be used at all, 130 when
+interrupted (Ctrl-C).  Everything it shows is in Chinese, click's own texts too
+(:mod:`pipeline.cli_zh`); rule titles stand for rule ids, which stay in ``--json``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from pathlib import Path
 
 import click
 
+from pipeline import cli_zh
 from pipeline.errors import PipelineError
 from pipeline.findings import Finding, Severity
+
+cli_zh.install()  # before the options below are made: click names their types as they are built
+_, Group = cli_zh.command_classes()
+INTERRUPTED = 130  # the shell's status for Ctrl-C (128 + SIGINT)
+FOLDER = "資料夾"
 
 INPUTS = click.option(
     "--inputs",
@@ -24,23 +32,33 @@ INPUTS = click.option(
     type=click.Path(path_type=Path),
     default=Path("inputs"),
     show_default=True,
+    metavar=FOLDER,
     help="各章節活頁簿所在資料夾",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """臺北市政府各機關推動性別平等工作成果報告產生器。"""
+
+
+_width = cli_zh.display_width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
 
 
 def _summary(findings: list[Finding]) -> None:
     counts = Counter(f.severity for f in findings)
     if findings:
-        by_rule = Counter((f.severity.label, f.rule) for f in findings)
+        order = list(Severity)
+        by_rule = Counter((f.severity, f.heading) for f in findings)
+        width = max(_width(heading) for _, heading in by_rule) + 2
         click.echo("檢核摘要：")
-        click.echo(f"  {'嚴重度':<4} {'規則':<32} 件數")
-        for (label, rule), n in sorted(by_rule.items()):
-            click.echo(f"  {label:<6} {rule:<32} {n}")
+        click.echo(f"  {_pad('嚴重度', 8)}{_pad('規則', width)}件數")
+        for (severity, heading), n in sorted(by_rule.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
+            click.echo(f"  {_pad(severity.label, 8)}{_pad(heading, width)}{n}")
         for finding in findings:
             click.echo(str(finding), err=finding.severity is Severity.ERROR)
     click.echo(f"錯誤 {counts[Severity.ERROR]} 項，警告 {counts[Severity.WARNING]} 項，提示 {counts[Severity.INFO]} 項")
@@ -61,7 +79,12 @@ def _as_json(findings: list[Finding]) -> str:
 @cli.command()
 @INPUTS
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="報告輸出資料夾"
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="報告輸出資料夾",
 )
 @click.option("--clean", is_flag=True, help="不在 Word 檔中加入檢核註解（乾淨版本）")
 @click.option("--strict", is_flag=True, help="有錯誤時不寫出任何檔案")
@@ -116,64 +139,113 @@ def check(inputs: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("old", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.argument("new", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--redline", type=click.Path(path_type=Path, dir_okay=False), help="另存一份以追蹤修訂標示差異的 Word 檔")
+@click.argument("old", metavar="舊報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("new", metavar="新報告.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--redline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="檔案.docx",
+    help="另存一份以追蹤修訂標示差異的 Word 檔",
+)
 def diff(old: Path, new: Path, redline: Path | None) -> None:
-    """比較兩份報告，依章節、表格、列與欄位列出差異。
+    """比較兩份報告（.docx 或 .odt），依章節、表格、列與欄位列出差異。
+
+    結束狀態：0 兩份報告相同；1 有差異；2 檔案無法讀取。
+    新報告為 .odt 時，追蹤修訂版由 LibreOffice 先轉成 .docx 再標示（須先安裝 LibreOffice）。
 
     例：report diff outputs/history/舊版.docx outputs/新版.docx --redline outputs/修訂對照.docx
     """
     from pipeline.form.spec import load_form
-    from pipeline.review.diff import diff_reports, write_redline
 
     form = load_form()
-    changes = write_redline(old, new, redline, form) if redline else diff_reports(old, new, form)
+    if redline:
+        from pipeline.review.redline import write_redline
+
+        changes = write_redline(old, new, redline, form)
+    else:
+        from pipeline.review.diff import diff_reports
+
+        changes = diff_reports(old, new, form)
     for change in changes:
         click.echo(str(change))
     click.echo(f"共 {len(changes)} 處差異")
     if redline:
         click.echo(f"寫入追蹤修訂版：{redline}")
+    sys.exit(1 if changes else 0)
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT.docx", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("report_file", metavar="報告.docx|.odt", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="新的資料夾（不可已有檔案）"
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    metavar=FOLDER,
+    help="新的資料夾（不可已有檔案）",
 )
-def pull(report_file: Path, out: Path) -> None:
-    """將報告（審查後編修的版本或去年的報告）的表格讀回成各章節活頁簿。
+@click.option(
+    "--inputs",
+    "inputs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("inputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="報告所依據的輸入資料夾：其中 attachments/ 的附件檔一併複製到新資料夾",
+)
+def pull(report_file: Path, out: Path, inputs: Path) -> None:
+    """將報告（審查後編修的版本或去年的報告，Word 或 LibreOffice 存的 .docx、.odt）讀回成各章節活頁簿。
 
-    寫入新的資料夾，不會動到 inputs/。
+    寫入新的資料夾，不會動到 inputs/；附件檔由 --inputs 資料夾複製過去，新資料夾可直接產生報告。
+    報告中與計算結果不同的數字（例如審查者改了比率或總計）會列出提醒。
 
     例：report pull outputs/臺北自來水事業處109年推動性別平等工作成果報告.docx --out inputs-110
     """
     from pipeline.form.spec import load_form
     from pipeline.review.pull import pull_report
 
-    result = pull_report(report_file, out, load_form())
+    attachments = inputs if (inputs / "attachments").is_dir() else None
+    result = pull_report(report_file, out, load_form(), attachments=attachments)
     for path in result.files:
         click.echo(f"寫入：{path}")
+    if attachments is None:
+        click.echo(f"注意：{inputs}/attachments 不存在，未複製附件檔；請自行將附件檔放入 {out}/attachments/", err=True)
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
+    for notice in result.notices:
+        click.echo(f"提醒：{notice}", err=True)
+
+
+def _at_least_one(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} 小於 1")
+    return value
 
 
 @cli.command("build-all")
-@click.argument("root", metavar="DIR", type=click.Path(path_type=Path))
+@click.argument("root", metavar=FOLDER, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("outputs"),
     show_default=True,
-    help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖",
+    metavar=FOLDER,
+    help="輸出資料夾：各機關報告（每機關一個子資料夾）及全市彙整表、圖、網頁",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="同時建置的工作程序數（預設：CPU 核心數）")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    callback=lambda ctx, param, value: _at_least_one(value),
+    metavar="個數",
+    help="同時建置的工作程序數，至少 1（預設：CPU 核心數）",
+)
 def build_all_command(root: Path, out: Path, workers: int | None) -> None:
-    """建置全市各機關的報告（DIR 中每個子資料夾為一個機關的輸入），並輸出全市彙整表及圖。
+    """建置全市各機關的報告（資料夾中每個子資料夾為一個機關的輸入），並輸出全市彙整表、圖及網頁。
 
-    各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。
+    各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。審查者編修過的報告先移到
+    該機關的 history/ 再寫新版，並逐一列出。
 
-    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 DIR 無法使用。
+    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 資料夾無法使用；130 中斷（Ctrl-C）。
 
     例：report build-all 各機關輸入 --out 全市輸出 --workers 2
     """
@@ -192,26 +264,36 @@ def build_all_command(root: Path, out: Path, workers: int | None) -> None:
     )
     for row in with_errors:
         click.echo(f"  有錯誤：{row.folder}（錯誤 {row.errors} 項，警告 {row.warnings} 項）")
+    if result.kept_edits:
+        click.echo(f"審查者編修過的報告 {len(result.kept_edits)} 份，已先移到 history/ 保存：")
+        for row in result.kept_edits:
+            click.echo(f"  {row.folder}：{row.kept_edit}")
     if result.failed:
         click.echo("建置失敗的機關：", err=True)
         for row in result.failed:
             click.echo(f"  {row.folder}：{row.message}", err=True)
     click.echo(f"彙整表：{result.summary}")
     click.echo(f"彙整圖：{result.chart}")
+    click.echo(f"彙整網頁：{result.page}")
     sys.exit(0 if result.ok else 1)
 
 
 @cli.command()
-@click.option("--agency", required=True, help="機關名稱")
-@click.option("--year", type=int, required=True, help="報告年度（民國）")
-@click.option("--group", required=True, help="組別，例：C群、C2組")
+@click.option("--agency", required=True, metavar="名稱", help="機關名稱")
+@click.option("--year", type=int, required=True, metavar="民國年", help="報告年度（民國年，例：110）")
+@click.option("--group", required=True, metavar="組別", help="組別，例：C群、C2組")
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="新資料夾（預設 inputs-<年度>）"
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar=FOLDER,
+    help="新資料夾（預設 inputs-<年度>）",
 )
 @click.option(
     "--from",
     "previous",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar=FOLDER,
     help="去年的輸入資料夾：沿用機關資料、聯絡人、委員人數、措施名稱",
 )
 def init(agency: str, year: int, group: str, out: Path | None, previous: Path | None) -> None:
@@ -230,7 +312,12 @@ def init(agency: str, year: int, group: str, out: Path | None, previous: Path | 
 @cli.command("package")
 @INPUTS
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True, help="送件檔案輸出資料夾"
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    metavar=FOLDER,
+    help="送件檔案輸出資料夾",
 )
 def package_command(inputs: Path, out: Path) -> None:
     """產生送件檔案：報告 PDF 與所有附件合併成一個有書籤的 PDF，及報告 .docx 與附件原檔的 zip。
@@ -266,15 +353,27 @@ def package_command(inputs: Path, out: Path) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: run the CLI, turning PipelineError into exit 2."""
+    """Console-script entry point: run the CLI, turning PipelineError into exit 2 and
+    Ctrl-C into 130."""
     try:
-        cli(standalone_mode=False)
+        # The usage line says `report` also under `python -m pipeline` (the same program).
+        status = cli(prog_name="report", standalone_mode=False)
     except PipelineError as exc:
         click.echo(f"錯誤：{exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except KeyboardInterrupt:
+        _interrupted()
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            _interrupted()
         click.echo("已中止", err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)  # --help, and commands that end normally
+
+
+def _interrupted() -> None:
+    click.echo("\n已中斷（Ctrl-C）：未完成的檔案沒有寫入，之前的報告保持原樣。", err=True)
+    sys.exit(INTERRUPTED)

@@ -48,13 +48,21 @@ class Target:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem or note: rule id, severity, message and where it comes from and lands."""
+    """One problem or note: rule id (for machines), severity, message, where it comes from
+    and lands, and the rule's title (what a person reads instead of the id)."""
 
     rule: str
     severity: Severity
     message: str
     source: Source | None = None
     target: Target = field(default_factory=Target)
+    title: str = ""
+
+    @property
+    def heading(self) -> str:
+        """What a person reads as the finding's kind: the rule's title (its id only when a
+        finding was made without one)."""
+        return self.title or self.rule
 
     def __str__(self) -> str:
         where = f"{self.source}：" if self.source else ""

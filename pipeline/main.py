@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.findings import Finding, has_errors
+from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
 from pipeline.office.docprops import DocumentInfo
@@ -21,7 +22,7 @@ from pipeline.outputs import (
     remove_stale_temporaries,
     replace_file,
 )
-from pipeline.report.check import load_rules, run_checks
+from pipeline.report.check import run_checks
 from pipeline.report.compute import Report, compute_report
 from pipeline.word.context import build_context
 from pipeline.word.render import render_report
@@ -63,7 +64,7 @@ class _Clock:
 
 def _checked(inputs: Path | str, form_dir: Path | str, clock: _Clock) -> tuple[Report, list[Finding]]:
     form = load_form(form_dir)
-    rules = load_rules(form.directory)
+    rules = load_rules(form)
     clock.lap("form")
     records, findings = read_inputs(Path(inputs), form)
     clock.lap("read")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe
 from pipeline.office.provenance import was_edited
 
 TEMP_PREFIX = ".~build-"
@@ -54,7 +54,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"無法在 {path.parent} 寫入檔案：{exc}") from exc
+        raise OutputError(f"無法在 {path.parent} 寫入檔案：{describe(exc)}") from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -62,7 +62,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
         os.chmod(tmp, file_mode(path))  # mkstemp makes it 0600: private to the builder
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"無法寫入 {path}：{exc}") from exc
+        raise OutputError(f"無法寫入 {path}：{describe(exc)}") from exc
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -75,7 +75,7 @@ def replace_file(source: Path, target: Path, mode: int | None = None) -> None:
         os.chmod(source, file_mode(target) if mode is None else mode)
         os.replace(source, target)
     except OSError as exc:
-        raise OutputError(f"無法寫入 {target}：{exc}") from exc
+        raise OutputError(f"無法寫入 {target}：{describe(exc)}") from exc
 
 
 def remove_stale_temporaries(folder: Path) -> None:
@@ -108,12 +108,20 @@ def lock_file(path: Path) -> Path | None:
     return None
 
 
+def lock_owner(lock: Path) -> str:
+    """The program a lock file belongs to: LibreOffice's ``.~lock.…#``, else Office's ``~$…``
+    (Word for a .docx, Excel otherwise)."""
+    if lock.name.startswith(".~lock."):
+        return "LibreOffice"
+    return "Word" if lock.name.lower().endswith((".docx", ".doc")) else "Excel"
+
+
 def check_not_open(path: Path) -> None:
     """Stop (write nothing) when the output is open in Word or LibreOffice."""
     lock = lock_file(path)
     if lock is not None:
         raise OutputError(
-            f"{path.name} 目前在 Word 或 LibreOffice 中開啟（有鎖定檔 {lock.name}）。"
+            f"{path.name} 目前在 {lock_owner(lock)} 中開啟（有鎖定檔 {lock.name}）。"
             "請先關閉該檔案再重新產生；本次未寫入任何檔案。"
         )
 
@@ -136,5 +144,5 @@ def keep_if_edited(path: Path) -> Path | None:
     try:
         os.replace(path, kept)
     except OSError as exc:
-        raise OutputError(f"無法保存已編輯的 {path.name}：{exc}") from exc
+        raise OutputError(f"無法保存已編輯的 {path.name}：{describe(exc)}") from exc
     return kept

@@ -95,6 +95,14 @@ needs_soffice = pytest.mark.skipif(
 )
 
 
+# A real browser opens the city page; tests that need it are skipped without it, except in CI.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="Chromium not installed (tools/ensure-chromium installs it)",
+)
+
+
 def pdf_bytes(pages: int = 1) -> bytes:
     """A small valid PDF of blank A4 pages."""
     writer = PdfWriter()

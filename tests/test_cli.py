@@ -56,3 +56,24 @@ def test_build_pdf_writes_the_report_as_pdf_too(tmp_path, monkeypatch, capsys):
     assert code == 0
     [pdf] = tmp_path.glob("*.pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.name in capsys.readouterr().out
+
+
+def test_ctrl_c_during_a_build_exits_130(tmp_path, monkeypatch, capsys):
+    import pipeline.main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.main, "build", interrupted)
+    code = run_cli(["build", "--inputs", str(SAMPLE_INPUTS), "--out", str(tmp_path)], monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 130 and "已中斷" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*.docx"))
+
+
+def test_every_command_is_named_in_the_readme():
+    from pipeline.cli import cli
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"report {name}" not in readme] == []

@@ -56,11 +56,14 @@ def test_broken_figure_is_named_commented_and_highlighted(broken, tmp_path):
     cells = commented_cells(result.output)
     # s2.members: header row 0, body row 1; 總數 is column 1.
     assert ("s2.members", 1, 1) in cells
-    assert "20" in cells[("s2.members", 1, 1)] and "committee.total" in cells[("s2.members", 1, 1)]
+    comment = cells[("s2.members", 1, 1)]
+    assert "20" in comment and "委員人數合計" in comment  # the rule's title, not its code
+    assert "committee.total" not in comment and "規則" not in comment
 
     marked = tmp_path / "out" / "檢核標示" / S2
     ws = load_workbook(marked)["成員"]
-    assert ws["B2"].comment is not None and "committee.total" in ws["B2"].comment.text
+    assert ws["B2"].comment is not None and "委員人數合計" in ws["B2"].comment.text
+    assert "committee.total" not in ws["B2"].comment.text
     assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["B3"].comment is None
     assert digest(inputs) == before  # inputs are never modified
@@ -115,3 +118,15 @@ def test_comment_ids_do_not_reuse_other_annotation_ids(broken, tmp_path):
     listed = {e.get(qn("w:id")) for e in comments.iter(qn("w:comment"))}
     assert bookmarks and anchored and anchored == listed
     assert not anchored & bookmarks
+
+
+def test_committee_below_a_third_with_a_reason_is_a_warning_at_the_share_cell(sample_inputs, tmp_path):
+    set_cell(sample_inputs / S2, "成員", "男性委員數", 26)
+    set_cell(sample_inputs / S2, "成員", "女性委員數", 10)  # 10/36 < 1/3
+    set_cell(sample_inputs / S2, "成員", "未達單一性別三分之一之原因", "委員改選中，下屆補足")
+    result = build(sample_inputs, tmp_path / "out")
+    [share] = [f for f in result.findings if f.rule.startswith("committee.share")]
+    assert (share.rule, share.severity.value) == ("committee.share-explained", "warning")
+    assert share.target.column == "share" and share.source.cell == "B5"  # the reason's cell
+    comment = commented_cells(result.output)[("s2.members", 1, 4)]  # 單一性別比例 is column 4
+    assert "委員單一性別比例未達門檻的說明" in comment and "27.77%" in comment and "委員改選中" in comment

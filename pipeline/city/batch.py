@@ -13,7 +13,9 @@ summary workbook and a chart of the main figures.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +25,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.city.chart import write_chart
+from pipeline.city.page import PAGE_NAME, write_page
 from pipeline.errors import InputError, PipelineError
 from pipeline.findings import Severity
 from pipeline.form.fmt import Formatter
@@ -69,6 +73,7 @@ class AgencyRow:
     warnings: int = 0
     output: Path | None = None
     seconds: float = 0.0
+    kept_edit: Path | None = None  # a reviewer-edited report moved to history/ before this build
 
     @property
     def failed(self) -> bool:
@@ -93,6 +98,7 @@ class BatchResult:
     seconds: float
     workers: int
     timings: dict[str, float] = field(default_factory=dict)
+    page: Path | None = None  # the city summary as a web page
 
     @property
     def built(self) -> list[AgencyRow]:
@@ -103,6 +109,11 @@ class BatchResult:
     def failed(self) -> list[AgencyRow]:
         """Agencies whose inputs could not be used."""
         return [row for row in self.rows if row.failed]
+
+    @property
+    def kept_edits(self) -> list[AgencyRow]:
+        """Agencies whose previous report a reviewer had edited: moved to history/ first."""
+        return [row for row in self.rows if row.kept_edit is not None]
 
     @property
     def ok(self) -> bool:
@@ -144,7 +155,8 @@ def build_all(
     folders = find_agencies(root, out)
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
     rows: dict[str, AgencyRow] = {}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
+    try:
         futures = {pool.submit(build_agency, folder, out / folder.name): folder for folder in folders}
         for future in as_completed(futures):
             folder = futures[future]
@@ -155,19 +167,38 @@ def build_all(
             rows[folder.name] = row
             if progress is not None:
                 progress(row, len(rows), len(folders))
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
     built = time.perf_counter()
     ordered = [rows[folder.name] for folder in folders]
     form = load_form(DEFAULT_FORM_DIR)
     threshold = committee_threshold(form)
     summary = write_summary(ordered, out / SUMMARY_NAME, form, threshold)
-    chart = write_chart(ordered, out / CHART_NAME, threshold)
+    chart = write_chart(ordered, out / CHART_NAME, threshold, Formatter(form.formats).percent)
+    page = write_city_page(ordered, chart, out / PAGE_NAME, form, threshold)
     end = time.perf_counter()
-    return BatchResult(ordered, summary, chart, end - start, workers, {"build": built - start, "summary": end - built})
+    timings = {"build": built - start, "summary": end - built}
+    return BatchResult(ordered, summary, chart, end - start, workers, timings, page)
 
 
 def _warm_up() -> None:
-    """Import the pipeline once per worker, before its first agency."""
+    """Import the pipeline once per worker, before its first agency.  Workers ignore Ctrl-C
+    (the terminal sends it to them too): the parent stops them, so that they print nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from pipeline import main  # noqa: F401
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: drop the agencies not started and end the workers at once.  Each report is
+    written to a temporary file and renamed, so a build cut short leaves the previous
+    report as it was (its temporary file is cleared by the next build)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in multiprocessing.active_children():
+        process.terminate()
+    for process in multiprocessing.active_children():
+        process.join(timeout=5)
 
 
 def build_agency(folder: Path, out: Path) -> AgencyRow:
@@ -213,15 +244,29 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
         warnings=warnings_,
         output=result.output,
         seconds=seconds,
+        kept_edit=result.kept_edit,
     )
 
 
 def committee_threshold(form: Form) -> Fraction:
     """The committee's single-gender threshold: that of the rule form.yaml `city` names (else 1/3)."""
-    from pipeline.report.check import fraction, load_rules
+    from pipeline.form.rules import MinShare, load_rules
 
-    rule = next((r for r in load_rules(form.directory) if r.id == form.city.committee_rule), None)
-    return fraction(rule.param("threshold")) if rule is not None else Fraction(1, 3)
+    rule = next((r for r in load_rules(form) if r.id == form.city.committee_rule), None)
+    return rule.params.threshold if rule is not None and isinstance(rule.params, MinShare) else Fraction(1, 3)
+
+
+def write_city_page(rows: list[AgencyRow], chart: Path, path: Path, form: Form, threshold: Fraction) -> Path:
+    """The summary table (one row per agency, the city line last) and the chart as one web page."""
+    css = {Status.BUILT: "built", Status.ERRORS: "errors", Status.FAILED: "failed"}
+    return write_page(
+        [header.format(threshold=threshold) for header, _, _ in COLUMNS],
+        [number_format for _, _, number_format in COLUMNS],
+        [(css[row.status], summary_values(row, form, threshold)) for row in rows],
+        city_totals(rows, form, threshold),
+        chart,
+        path,
+    )
 
 
 # -- the summary workbook ---------------------------------------------------------------
@@ -250,7 +295,11 @@ COLUMNS = (
     ("警告", 6, "0"),
     ("狀態", 12, None),
     ("說明", 60, None),
+    ("審查者編修版（已移到 history/）", 50, None),
 )
+
+
+STATUS_COLUMN = [header for header, _, _ in COLUMNS].index("狀態") + 1  # 1-based
 
 
 def _percent_value(ratio: Fraction | None, form: Form | None) -> Decimal | None:
@@ -294,6 +343,66 @@ def summary_values(row: AgencyRow, form: Form | None = None, threshold: Fraction
         None if row.failed else row.warnings,
         row.status,
         note,
+        f"{row.folder}/{row.kept_edit.parent.name}/{row.kept_edit.name}" if row.kept_edit else "",
+    ]
+
+
+TOTALS_LABEL = "全市合計／平均"
+TOTALS_NOTE = "委員數、預算、錯誤、警告為各機關合計；比例、完成率、參訓率為各機關平均"
+
+
+def _mean(values: list[Fraction | None]) -> Fraction | None:
+    known = [v for v in values if v is not None]
+    return sum(known, Fraction(0)) / len(known) if known else None
+
+
+def _sum(values: list[int | Decimal | None]) -> int | Decimal | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _yes_no_count(values: list[bool | None]) -> str:
+    return f"是 {values.count(True)}／否 {values.count(False)}"
+
+
+def city_totals(rows: list[AgencyRow], form: Form | None = None, threshold: Fraction = Fraction(1, 3)) -> list[object]:
+    """The city line under the agencies (order of COLUMNS): counts and amounts added up,
+    shares and rates averaged over the agencies that have them."""
+    built = [row for row in rows if not row.failed]
+    years = {row.year for row in built if row.year is not None}
+    statuses = {
+        status: sum(row.status == status for row in rows) for status in (Status.BUILT, Status.ERRORS, Status.FAILED)
+    }
+    return [
+        TOTALS_LABEL,
+        f"{len(built)} 個機關產生報告（共 {len(rows)} 個）",
+        years.pop() if len(years) == 1 else None,
+        "",
+        _sum([row.committee_total for row in built]),
+        _percent_value(_mean([row.committee_share for row in built]), form),
+        _yes_no_count([None if r.committee_share is None else r.committee_share >= threshold for r in built]),
+        _percent_value(_mean([row.general_rate for row in built]), form),
+        _percent_value(_mean([row.managers_rate for row in built]), form),
+        _percent_value(_mean([row.physical_rate for row in built]), form),
+        _sum([row.budget_current for row in built]),
+        _sum([row.budget_next for row in built]),
+        _sum(
+            [
+                r.budget_next - r.budget_current
+                for r in built
+                if r.budget_next is not None and r.budget_current is not None
+            ]
+        ),
+        None,
+        None,
+        None,
+        None,
+        _yes_no_count([row.meets_minimum for row in built]),
+        sum(row.errors for row in built),
+        sum(row.warnings for row in built),
+        "、".join(f"{status} {n}" for status, n in statuses.items()),
+        TOTALS_NOTE,
+        f"{sum(row.kept_edit is not None for row in rows)} 份",
     ]
 
 
@@ -321,8 +430,12 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(summary_values(row, form, threshold))
-        status_cell = ws.cell(row=ws.max_row, column=len(COLUMNS) - 1)
+        status_cell = ws.cell(row=ws.max_row, column=STATUS_COLUMN)
         status_cell.fill = fills[row.status]
+    ws.append(city_totals(rows, form, threshold))
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
     for col, (_, width, number_format) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width
@@ -330,108 +443,9 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.number_format = number_format
     ws.freeze_panes = "C2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{ws.max_row - 1}"  # the agencies, not the city line
     path.parent.mkdir(parents=True, exist_ok=True)
     use_excel_font_order()
     with atomic_write(path) as tmp:
         book.save(tmp)
-    return path
-
-
-# -- the chart --------------------------------------------------------------------------
-# Drawn with Pillow (already needed for annex images): a plotting library would bring
-# numpy into every build, because openpyxl imports numpy whenever it is installed.
-
-FONT_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-    "C:/Windows/Fonts/msjh.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-)
-BLUE, RED, GREEN, PURPLE, ORANGE, GREY = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#7f7f7f")
-
-
-def _font(size: int):
-    """A font that can show Chinese when one is installed; Pillow's default otherwise."""
-    from PIL import ImageFont
-
-    for candidate in FONT_FILES:
-        if Path(candidate).is_file():
-            try:
-                return ImageFont.truetype(candidate, size)
-            except OSError:
-                continue
-    return ImageFont.load_default(size)
-
-
-def write_chart(rows: list[AgencyRow], path: Path, threshold: Fraction = Fraction(1, 3)) -> Path:
-    """A PNG of the main figures per agency: committee share against the threshold,
-    completion rates, section 八 items against the group minimum, and the build results."""
-    from PIL import Image, ImageDraw
-
-    from pipeline.outputs import atomic_write
-
-    built = [row for row in rows if not row.failed]
-    named = len(built) <= 60
-    bar, gap, label_w, panel_w, margin = (14, 6, 230, 330, 24) if named else (3, 1, 0, 330, 24)
-    body_h = max(len(built), 1) * (bar + gap)
-    width = margin * 2 + label_w + panel_w * 3 + 40 * 2
-    height = 90 + body_h + 150
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    title, text, small = _font(22), _font(13), _font(11)
-    draw.text((margin, 12), "臺北市政府各機關推動性別平等工作成果 全市彙整", font=title, fill="black")
-
-    def pct(value: Fraction | None) -> float:
-        return float(value) if value is not None else 0.0
-
-    panels = [
-        (
-            "單一性別比例(較低者)",
-            lambda r: pct(r.committee_share) / 0.5,
-            float(threshold) / 0.5,
-            lambda r: RED if r.committee_share is None or r.committee_share < threshold else BLUE,
-            "0%",
-            "50%",
-        ),
-        ("一般公務員完成率", lambda r: pct(r.general_rate), None, lambda r: GREEN, "0%", "100%"),
-        (
-            "八 辦理項目／最低項目",
-            lambda r: min((r.items_done or 0) / max(r.items_required or 1, 1) / 2, 1),
-            0.5,
-            lambda r: BLUE if r.meets_minimum else RED,
-            "0",
-            "2×最低",
-        ),
-    ]
-    top = 60
-    for p, (name, value, mark, colour, low, high) in enumerate(panels):
-        x0 = margin + label_w + p * (panel_w + 40)
-        draw.text((x0, top - 20), name, font=text, fill="black")
-        draw.rectangle([x0, top, x0 + panel_w, top + body_h], outline=GREY)
-        for i, row in enumerate(built):
-            y = top + i * (bar + gap) + gap // 2
-            length = max(0.0, min(value(row), 1.0)) * panel_w
-            draw.rectangle([x0, y, x0 + length, y + bar], fill=colour(row))
-        if mark is not None:
-            xm = x0 + mark * panel_w
-            draw.line([xm, top, xm, top + body_h], fill="black", width=2)
-        draw.text((x0, top + body_h + 4), low, font=small, fill=GREY)
-        draw.text((x0 + panel_w - 40, top + body_h + 4), high, font=small, fill=GREY)
-    if named:
-        for i, row in enumerate(built):
-            y = top + i * (bar + gap) + gap // 2
-            draw.text((margin, y), (row.agency or row.folder)[:16], font=small, fill="black")
-    counts = [(Status.BUILT, GREEN), (Status.ERRORS, ORANGE), (Status.FAILED, RED)]
-    y = top + body_h + 40
-    draw.text((margin, y), f"建置結果（共 {len(rows)} 個機關）", font=text, fill="black")
-    for k, (status, fill) in enumerate(counts):
-        n = sum(row.status == status for row in rows)
-        x = margin + k * 220
-        draw.rectangle([x, y + 30, x + 24, y + 54], fill=fill)
-        draw.text((x + 32, y + 32), f"{status}：{n}", font=text, fill="black")
-    draw.text((margin, y + 70), f"粗線：單一性別比例門檻 {threshold}；各組別最低辦理項目數", font=small, fill=GREY)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as tmp:
-        image.save(tmp, format="PNG")
     return path

@@ -8,9 +8,11 @@ the file a problem is (``workbooks[2].sheets[0].columns[1].type``).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from functools import cache
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -21,24 +23,32 @@ class SchemaError(ValueError):
     """Data that does not fit its dataclass; the message names the place."""
 
 
+def did_you_mean(word: object, options: Iterable[str]) -> str:
+    """「；是否為「x」？」 for the option closest to a misspelt ``word`` (pypa/build's
+    ``_find_typo``), or "" when none is close."""
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"；是否為「{close[0]}」？" if close else ""
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def build(cls: type[T], data: Any, where: str = "") -> T:
+def build(cls: type[T], data: Any, where: str = "", joiner: str = ".") -> T:
     """An instance of dataclass ``cls`` from a mapping: unknown or missing keys and values of
-    the wrong type are SchemaErrors naming the place."""
+    the wrong type are SchemaErrors naming the place (``where``, ``joiner``, the key)."""
     if not isinstance(data, Mapping):
         raise SchemaError(f"{where or '檔案'}：應為「名稱: 值」的對應表，而不是 {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(data) - set(fields))
+    unknown = sorted(set(data) - set(fields), key=str)
     if unknown:
-        raise SchemaError(f"{where or '檔案'}：不認得的欄位 {', '.join(map(str, unknown))}")
+        hint = did_you_mean(unknown[0], fields) if len(unknown) == 1 else ""
+        raise SchemaError(f"{where or '檔案'}：不認得的欄位 {', '.join(map(str, unknown))}{hint}")
     values = {}
     for name, field in fields.items():
         if name in data:
-            values[name] = convert(_hints(cls)[name], data[name], f"{where}.{name}" if where else name)
+            values[name] = convert(_hints(cls)[name], data[name], f"{where}{joiner}{name}" if where else name)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise SchemaError(f"{where or '檔案'}：缺少欄位 {name}")
     try:
@@ -48,13 +58,14 @@ def build(cls: type[T], data: Any, where: str = "") -> T:
 
 
 def convert(tp: Any, value: Any, where: str) -> Any:
-    """``value`` as type ``tp`` (str, int, bool, Literal, unions, tuples, dicts, dataclasses)."""
+    """``value`` as type ``tp`` (str, int, bool, Fraction, Literal, unions, tuples, dicts, dataclasses)."""
     origin, args = get_origin(tp), get_args(tp)
     if tp is Any:
         return value
     if origin is Literal:
         if value not in args:
-            raise SchemaError(f"{where}：「{value}」不是可用的值（{', '.join(map(str, args))}）")
+            hint = did_you_mean(value, map(str, args))
+            raise SchemaError(f"{where}：「{value}」不是可用的值（{', '.join(map(str, args))}）{hint}")
         return value
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
@@ -97,4 +108,11 @@ def convert(tp: Any, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise SchemaError(f"{where}：應為文字（請加引號）")
         return value
+    if tp is Fraction:  # a threshold: 18, "1/3", "0.5" (exact, never a float)
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise SchemaError(f'{where}：應為整數或加引號的分數，例如 18 或 "1/3"')
+        try:
+            return Fraction(str(value).strip())
+        except (ValueError, ZeroDivisionError) as exc:
+            raise SchemaError(f'{where}：「{value}」不是數字或分數（例如 "1/3"）') from exc
     raise SchemaError(f"{where}：無法檢查的型別 {tp!r}")

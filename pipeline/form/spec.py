@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline import cache
-from pipeline.errors import FormError
+from pipeline.errors import FormError, describe
 from pipeline.form import schema
 from pipeline.form.schema import SchemaError, build
 from pipeline.form.tablemap import (
@@ -250,7 +250,7 @@ def read_form_file(path: Path, what: str) -> bytes:
     except FileNotFoundError as exc:
         raise FormError(f"找不到{what}：{path}") from exc
     except OSError as exc:
-        raise FormError(f"無法讀取{what}：{path}\n{exc}") from exc
+        raise FormError(f"無法讀取{what}：{path}\n{describe(exc)}") from exc
 
 
 def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:

@@ -221,6 +221,9 @@ class TableSpec:
                 out.setdefault(key, recipe.col if recipe.row is None else (recipe.row, recipe.col))
         for key, col in self.places.items():
             out.setdefault(key, col)
+        for name, recipe in self.cells.items():  # a cell by its own name (a rule's shown_at: share)
+            if recipe.col is not None:
+                out.setdefault(name, recipe.col if recipe.row is None else (recipe.row, recipe.col))
         return out
 
     def cell_of(self, key: str | None, row: int | None) -> tuple[int | None, int]:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from pipeline.office.sml import cell_ref, column_index
+
 _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(([^()]*)\)", re.IGNORECASE)
@@ -23,14 +25,6 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
 }
-
-
-def column_index_from_string(letters: str) -> int:
-    """A → 1, AA → 27."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index
 
 
 class FormulaError(ValueError):
@@ -46,7 +40,10 @@ def evaluate(formula: str, value_at: Callable[[int, int], Any]) -> Decimal:
         if value is None or value == "":
             return Decimal(0)
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise FormulaError(f"參照的儲存格不是數字：{value!r}")
+            ref = cell_ref(row, col)
+            if isinstance(value, str):
+                raise FormulaError(f"參照的儲存格 {ref} 不是數字（「{value}」）")
+            raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（其公式也無法計算）")
         return Decimal(str(value))
 
     def total(match: re.Match) -> str:
@@ -56,9 +53,9 @@ def evaluate(formula: str, value_at: Callable[[int, int], Any]) -> Decimal:
             rng = _RANGE.fullmatch(arg)
             if rng:
                 c1, r1, c2, r2 = (
-                    column_index_from_string(rng.group(1)),
+                    column_index(rng.group(1)),
                     int(rng.group(2)),
-                    column_index_from_string(rng.group(3)),
+                    column_index(rng.group(3)),
                     int(rng.group(4)),
                 )
                 parts.append(sum((number(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)), Decimal(0)))
@@ -67,7 +64,7 @@ def evaluate(formula: str, value_at: Callable[[int, int], Any]) -> Decimal:
         return "(" + "+".join(f"({p})" for p in parts) + ")"
 
     text = _SUM.sub(total, text)
-    text = _CELL.sub(lambda m: str(number(int(m.group(2)), column_index_from_string(m.group(1)))), text)
+    text = _CELL.sub(lambda m: str(number(int(m.group(2)), column_index(m.group(1)))), text)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:

@@ -12,7 +12,7 @@ from pipeline.form.fmt import Formatter
 from pipeline.form.spec import Form
 from pipeline.inputs.read import read_inputs
 from pipeline.inputs.records import Inputs, Record
-from pipeline.inputs.values import BadValue, parse_groups
+from pipeline.inputs.values import ROC_OFFSET, BadValue, parse_groups
 from pipeline.inputs.workbooks import write_workbook
 
 
@@ -56,8 +56,21 @@ def _put(data: dict[str, dict[str, Any]], form: Form, ref: str, value: Any) -> N
     data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})[form.field_spec(sheet_id, key).header] = value
 
 
+MAX_ROC_YEAR = 200  # 民國200年 is 2111: a larger year is a Western year
+
+
+def check_roc_year(year: int) -> None:
+    """Refuse a year that is not a 民國 year (2021 for 110), with the year it probably means."""
+    if 1 <= year <= MAX_ROC_YEAR:
+        return
+    if year > ROC_OFFSET:
+        raise InputError(f"年度 {year} 是西元年：請填民國年，例如 {year - ROC_OFFSET}（西元 {year} 年）")
+    raise InputError(f"年度 {year} 不是民國年：請填民國年，例如 110")
+
+
 def init_inputs(out: Path, agency: str, year: int, group: str, form: Form, previous: Path | None = None) -> list[Path]:
     """Write blank section workbooks for ``agency``'s report of ``year`` into a new folder."""
+    check_roc_year(year)
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise OutputError(f"資料夾 {out} 已有檔案；請指定新的資料夾（不會覆寫既有資料）")

@@ -14,23 +14,28 @@ from pipeline.inputs import values as V
 from pipeline.inputs.filecheck import check_workbook_file
 from pipeline.inputs.records import FreeTable, Inputs, Record, SheetRecords, Value
 from pipeline.inputs.sheets import Book, Grid, Uncomputed, fold_header, open_book
-from pipeline.outputs import lock_file
+from pipeline.office.sml import column_letter
+from pipeline.outputs import lock_file, lock_owner
 
-__all__ = ["read_inputs", "fold_header", "column_letter"]
+__all__ = ["read_inputs", "fold_header"]
+
+# The reader's findings by id, with the title a person reads (codes stay for machines).
+TITLES = {
+    "input.missing-workbook": "缺少活頁簿",
+    "input.missing-sheet": "缺少工作表",
+    "input.missing-field": "缺少欄位",
+    "input.missing-column": "缺少欄位標題",
+    "input.unlabelled-column": "有資料但沒有欄位標題",
+    "input.required": "必填欄位未填",
+    "input.formula": "公式沒有計算結果",
+    "input.forbidden-characters": "含有無法儲存的字元",
+    "input.bad-value": "無法解讀的值",
+}
 
 INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
 HEADER_SEARCH_ROWS = 5
-
-
-def column_letter(col: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
@@ -52,7 +57,9 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
             continue
         lock = lock_file(path)
         if lock is not None:
-            raise InputError(f"{wb_spec.file} 目前在 Excel 中開啟（有鎖定檔 {lock.name}）：請先存檔並關閉，再重新產生")
+            raise InputError(
+                f"{wb_spec.file} 目前在 {lock_owner(lock)} 中開啟（有鎖定檔 {lock.name}）：請先存檔並關閉，再重新產生"
+            )
         files[wb_spec.id] = path
         book = open_book(path)
         for sh in wb_spec.sheets:
@@ -63,6 +70,11 @@ def read_inputs(directory: Path, form: Form) -> tuple[Inputs, list[Finding]]:
     return Inputs(directory, sheets, free_tables, files), findings
 
 
+def _finding(rule: str, severity: Severity, message: str, source: Source) -> Finding:
+    """A finding of the reader, with its title."""
+    return Finding(rule, severity, message, source, title=TITLES[rule])
+
+
 def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]) -> None:
     old = path.with_suffix(".xls")
     if old.is_file():
@@ -71,7 +83,7 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
         raise InputError(f"找不到必要的活頁簿：{path}（{wb_spec.title}）")
     if wb_spec.required:
         findings.append(
-            Finding(
+            _finding(
                 "input.missing-workbook",
                 Severity.ERROR,
                 f"找不到活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
@@ -80,7 +92,7 @@ def _missing_workbook(wb_spec: WorkbookSpec, path: Path, findings: list[Finding]
         )
     else:
         findings.append(
-            Finding(
+            _finding(
                 "input.missing-workbook",
                 Severity.INFO,
                 f"未提供活頁簿「{wb_spec.file}」（{wb_spec.title}），該章節以「無」呈現",
@@ -96,7 +108,7 @@ def _read_sheet(
     sheet_source = Source(wb_spec.file, sh.name)
     if ws is None:
         severity = Severity.ERROR if sh.required else Severity.INFO
-        findings.append(Finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
+        findings.append(_finding("input.missing-sheet", severity, f"找不到工作表「{sh.name}」", Source(wb_spec.file)))
         return SheetRecords(sid, sheet_source, present=False)
     cell_value = ws.value
     if sh.kind == "fields":
@@ -135,7 +147,7 @@ def _read_fields(
         if row is None and spec.default is not None:
             # A field added to the form after the workbook was made: its default, said so.
             findings.append(
-                Finding(
+                _finding(
                     "input.missing-field",
                     Severity.INFO,
                     f"找不到欄位「{spec.header}」，以預設值「{spec.default}」填入報告"
@@ -147,7 +159,7 @@ def _read_fields(
             continue
         if row is None:
             findings.append(
-                Finding(
+                _finding(
                     "input.missing-field",
                     Severity.ERROR if spec.required else Severity.WARNING,
                     f"找不到欄位「{spec.header}」（「{FIELDS_LABEL_HEADER}」欄應有此標題，"
@@ -157,7 +169,8 @@ def _read_fields(
             )
             continue
         source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{row}")
-        values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings)
+        shown = ws.formats.get((row, value_col))
+        values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings, shown)
     return Record(values, Source(wb_spec.file, sh.name))
 
 
@@ -185,10 +198,13 @@ def _read_table(
     findings: list[Finding],
 ) -> tuple[Record, ...]:
     header_row, mapping = _header_row(ws, sh, cell_value)
+    unlabelled = _unlabelled_columns(ws, cell_value, header_row, mapping) if mapping else []
+    for col in unlabelled:
+        findings.append(_unlabelled_finding(wb_spec, sh, mapping, header_row, col))
     for spec in sh.columns:
-        if spec.key not in mapping:
+        if spec.key not in mapping and not unlabelled:  # else named by the unlabelled column's finding
             findings.append(
-                Finding(
+                _finding(
                     "input.missing-column",
                     Severity.ERROR if spec.required else Severity.WARNING,
                     f"找不到欄位標題「{spec.header}」（應在第 {header_row} 列）",
@@ -206,19 +222,68 @@ def _read_table(
             if col is None:
                 continue
             source = Source(wb_spec.file, sh.name, f"{column_letter(col)}{row}")
-            values[spec.key] = _parse(raws[spec.key], spec, source, form, findings)
+            values[spec.key] = _parse(raws[spec.key], spec, source, form, findings, ws.formats.get((row, col)))
         records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))
     return tuple(records)
 
 
-def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding]) -> Value:
+def _unlabelled_columns(ws: Grid, cell_value, header_row: int, mapping: dict[str, int]) -> list[int]:
+    """Columns whose header cell is blank while cells below it hold data."""
+    mapped = set(mapping.values())
+    return [
+        col
+        for col in range(1, ws.max_column + 1)
+        if col not in mapped
+        and V.is_blank(cell_value(header_row, col))
+        and any(not V.is_blank(cell_value(row, col)) for row in range(header_row + 1, ws.max_row + 1))
+    ]
+
+
+def _unlabelled_finding(
+    wb_spec: WorkbookSpec, sh: SheetSpec, mapping: dict[str, int], header_row: int, col: int
+) -> Finding:
+    """Data under a blank header: an error naming the header the form expects there (a column
+    the sheet lacks, told by its neighbours in the form's order when they are in place), or,
+    when no column is missing, a warning that the data is not read."""
+    letter = column_letter(col)
+    source = Source(wb_spec.file, sh.name, f"{letter}{header_row}")
+    columns = sh.columns
+    missing = [(i, spec) for i, spec in enumerate(columns) if spec.key not in mapping]
+    if not missing:
+        return _finding(
+            "input.unlabelled-column",
+            Severity.WARNING,
+            f"{letter} 欄有資料，但第 {header_row} 列的欄位標題是空白的：此欄不會讀入報告（備註欄請加上標題）",
+            source,
+        )
+    beside = [
+        spec
+        for i, spec in missing
+        if (i > 0 and mapping.get(columns[i - 1].key) == col - 1)
+        or (i + 1 < len(columns) and mapping.get(columns[i + 1].key) == col + 1)
+    ]
+    expected = beside if len(beside) == 1 else [spec for _, spec in missing]
+    names = "、".join(f"「{spec.header}」" for spec in expected)
+    which = f"應為{names}" if len(expected) == 1 else f"應為下列其中之一：{names}"
+    return _finding(
+        "input.unlabelled-column",
+        Severity.ERROR,
+        f"{letter} 欄有資料，但第 {header_row} 列的欄位標題是空白的，此欄的資料無法讀入報告；"
+        f"缺少的欄位標題{which}，請在 {letter}{header_row} 填回標題",
+        source,
+    )
+
+
+def _parse(
+    raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding], number_format: str | None = None
+) -> Value:
     if V.is_blank(raw):
         if spec.required:
-            findings.append(Finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
+            findings.append(_finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
         return Value(spec.default, source)
     if isinstance(raw, Uncomputed):
         findings.append(
-            Finding(
+            _finding(
                 "input.formula",
                 Severity.ERROR,
                 f"「{spec.header}」的公式「{raw.formula}」沒有計算結果（{raw.reason}）；"
@@ -231,7 +296,7 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
         raw = V.unescape_ooxml(raw)
     if isinstance(raw, str) and V.has_forbidden(raw):
         findings.append(
-            Finding(
+            _finding(
                 "input.forbidden-characters",
                 Severity.WARNING,
                 f"「{spec.header}」含有 Word 無法儲存的控制字元，已移除",
@@ -241,9 +306,9 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
     try:
         return Value(_PARSERS[spec.type](raw, spec, form), source)
     except V.BadValue as exc:
-        shown = V.parse_text(raw)
+        shown = as_typed(raw, number_format, form)
         findings.append(
-            Finding(
+            _finding(
                 "input.bad-value",
                 Severity.ERROR,
                 f"「{spec.header}」的值「{shown}」無法解讀：{exc}",
@@ -251,6 +316,15 @@ def _parse(raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list
             )
         )
         return Value(None, source, shown)
+
+
+def as_typed(raw: Any, number_format: str | None, form: Form) -> str:
+    """A cell's value as the clerk sees it in Excel: a number through its number format
+    (21.5% typed in a count cell is the number 0.215 shown with 0.0%), a date as a 民國
+    date, text as it is."""
+    if isinstance(raw, str) or V.is_blank(raw):
+        return V.parse_text(raw or "")
+    return excel_display(raw, number_format, Formatter(form.formats))
 
 
 _PARSERS: dict[str, Callable[[Any, FieldSpec, Form], Any]] = {

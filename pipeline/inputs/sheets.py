@@ -8,20 +8,21 @@ to be computed or reported.  Neither library's objects leave this module.
 
 from __future__ import annotations
 
-import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from html import unescape  # XML character references, as in attribute values
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, describe
 from pipeline.inputs.filecheck import check_workbook_file
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
+from pipeline.office.opc import refuse_doctype
+from pipeline.office.sml import number_formats
 
 fold_header = fold  # a header, sheet name or label, as compared (「（」 = 「(」, no spaces)
 
@@ -35,6 +36,8 @@ class Uncomputed:
     def __str__(self) -> str:
         return self.formula
 
+    __repr__ = __str__  # never 「<…Uncomputed object at 0x…>」 in a message
+
 
 @dataclass
 class Grid:
@@ -45,7 +48,7 @@ class Grid:
     max_column: int
     merges: list[tuple[int, int, int, int]]  # 1-based min_row, min_col, max_row, max_col
     cell: Callable[[int, int], Any]  # the raw value of one (unmerged) cell; None when empty
-    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
+    formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  # Excel number formats
     _anchors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -83,8 +86,7 @@ def scan_parts(path: Path) -> bool:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
             data = archive.read(member)
-            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-                raise InputError(f"{path.name} 含有 XML 實體宣告（Excel 不會產生，疑似 XML 炸彈），已拒絕讀取")
+            refuse_doctype(data, path.name)
             if member.filename.startswith("xl/worksheets/") and (b"<f>" in data or b"<f " in data):
                 formulas = True
     return formulas
@@ -100,16 +102,16 @@ def open_book(path: Path) -> Book:
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{exc}）") from exc
+        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{describe(exc)}）") from exc
     except Exception as exc:  # both libraries raise many kinds on malformed files
-        raise InputError(f"無法讀取活頁簿 {path.name}：{type(exc).__name__}：{exc}") from exc
+        raise InputError(f"無法讀取活頁簿 {path.name}：{describe(exc)}") from exc
 
 
 def _calamine_book(path: Path) -> Book:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
-    formats = number_formats(path)
+    formats = cache(lambda: number_formats(path))  # read once, and only if a sheet's are asked for
     grids = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
@@ -127,8 +129,32 @@ def _calamine_book(path: Path) -> Book:
                 return int(value)
             return value
 
-        grids.append(Grid(name, len(data), width, merges, cell, formats.get(name, {})))
+        shown = _LazyFormats(lambda name=name: formats().get(name, {}))
+        grids.append(Grid(name, len(data), width, merges, cell, shown))
     return Book(grids)
+
+
+class _LazyFormats(Mapping[tuple[int, int], str]):
+    """A sheet's number formats, read from the workbook's XML the first time one is asked
+    for: only the free-layout tables show numbers in their Excel format."""
+
+    def __init__(self, load: Callable[[], dict[tuple[int, int], str]]):
+        self._load = load
+        self._formats: dict[tuple[int, int], str] | None = None
+
+    def _all(self) -> dict[tuple[int, int], str]:
+        if self._formats is None:
+            self._formats = self._load()
+        return self._formats
+
+    def __getitem__(self, key: tuple[int, int]) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _openpyxl_book(path: Path) -> Book:
@@ -180,69 +206,3 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
             depth[0] -= 1
 
     return cell
-
-
-# Built-in Excel number formats (those a clerk picks from the toolbar).
-BUILTIN_FORMATS = {
-    1: "0",
-    2: "0.00",
-    3: "#,##0",
-    4: "#,##0.00",
-    9: "0%",
-    10: "0.00%",
-    11: "0.00E+00",
-    14: "yyyy/m/d",
-    15: "d-mmm-yy",
-    16: "d-mmm",
-    17: "mmm-yy",
-    22: "yyyy/m/d h:mm",
-    37: "#,##0",
-    38: "#,##0",
-    39: "#,##0.00",
-    40: "#,##0.00",
-}
-_SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"[^>]*\br:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*\bId="([^"]*)"[^>]*\bTarget="([^"]*)"')
-_REL_REVERSED = re.compile(rb'<Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="([^"]*)"')
-_NUMFMT = re.compile(rb'<numFmt\b[^>]*\bnumFmtId="(\d+)"[^>]*\bformatCode="([^"]*)"')
-_XFS = re.compile(rb"<cellXfs\b.*?</cellXfs>", re.DOTALL)
-_XF = re.compile(rb"<xf\b[^>]*>")
-_XF_FMT = re.compile(rb'numFmtId="(\d+)"')
-_CELL_STYLE = re.compile(rb'<c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*\bs="(\d+)"')
-
-
-def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Each sheet's non-General number formats by (row, col), read from the workbook's XML
-    (calamine gives values without their formats)."""
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-
-        def read(name: str) -> bytes:
-            return archive.read(name) if name in names else b""
-
-        styles = read("xl/styles.xml")
-        custom = {int(i): unescape(code.decode("utf-8")) for i, code in _NUMFMT.findall(styles)}
-        xfs_block = _XFS.search(styles)
-        xf_codes: list[str | None] = []
-        for xf in _XF.findall(xfs_block.group(0) if xfs_block else b""):
-            found = _XF_FMT.search(xf)
-            fmt_id = int(found.group(1)) if found else 0
-            xf_codes.append(custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id))
-        rels = read("xl/_rels/workbook.xml.rels")
-        targets = {rid: target for rid, target in _REL.findall(rels)}
-        targets.update({rid: target for target, rid in _REL_REVERSED.findall(rels)})
-        result: dict[str, dict[tuple[int, int], str]] = {}
-        for name, rid in _SHEET.findall(read("xl/workbook.xml")):
-            target = targets.get(rid, b"").decode("utf-8").lstrip("/")
-            member = target if target.startswith("xl/") else f"xl/{target}"
-            shown = {}
-            for letters, row, style in _CELL_STYLE.findall(read(member)):
-                index = int(style)
-                code = xf_codes[index] if index < len(xf_codes) else None
-                if code:
-                    col = 0
-                    for ch in letters.decode():
-                        col = col * 26 + ord(ch) - 64
-                    shown[(int(row), col)] = code
-            result[unescape(name.decode("utf-8"))] = shown
-    return result

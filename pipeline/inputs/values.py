@@ -14,8 +14,13 @@ from decimal import Decimal, InvalidOperation
 
 ROC_OFFSET = 1911
 
-TICKED = {"v", "✓", "✔", "☑", "☒", "■", "是", "1", "true", "yes", "勾選"}
-UNTICKED = {"☐", "□", "否", "0", "false", "no"}
+# How clerks tick a box, as they would pick it from a list (the dropdowns of the blank
+# workbooks offer these), and every spelling the reader understands (compared width-folded,
+# lower case: Ｖ and v are V).
+TICK_FORMS = ("V", "✓", "✔", "☑", "☒", "■", "是", "勾選", "1")
+UNTICK_FORMS = ("否", "☐", "□", "0")
+TICKED = {form.lower() for form in TICK_FORMS} | {"true", "yes"}
+UNTICKED = set(UNTICK_FORMS) | {"false", "no"}
 
 
 class BadValue(ValueError):

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs.read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
+from pipeline.inputs.values import TICK_FORMS, UNTICK_FORMS
 from pipeline.office.xlsx import use_excel_font_order
 from pipeline.outputs import atomic_write
 
@@ -24,11 +25,15 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_VALIDATED_ROW = 500
-TICK_CHOICES = ("V",)
+TICK_CHOICES = (*TICK_FORMS, *UNTICK_FORMS)  # every form the reader takes, ticks first
 
 
 def _validation(spec: FieldSpec, form: Form) -> DataValidation | None:
-    """A dropdown for choice and checkbox fields."""
+    """A dropdown for choice and checkbox fields.
+
+    A choice must be one of the form's (Excel stops anything else); a tick may be typed
+    in any way the reader understands, so its list offers them all and a value not in it
+    (Ｖ, TRUE) only warns; group codes may be several, so they are not checked at all."""
     if spec.type == "choice":
         options = spec.choices
     elif spec.type == "checkbox":
@@ -37,7 +42,17 @@ def _validation(spec: FieldSpec, form: Form) -> DataValidation | None:
         options = form.group_codes
     else:
         return None
-    dv = DataValidation(
+    if spec.type == "checkbox":
+        return DataValidation(
+            type="list",
+            formula1='"' + ",".join(options) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="勾選欄位",
+            error="勾選請填 V、✓ 或「是」，未勾選留空或填「否」。其他寫法若要保留請按「是」，產生報告時會檢查。",
+        )
+    return DataValidation(
         type="list",
         formula1='"' + ",".join(options) + '"',
         allow_blank=True,
@@ -45,7 +60,6 @@ def _validation(spec: FieldSpec, form: Form) -> DataValidation | None:
         errorTitle="輸入值不正確",
         error="請由下拉選單選擇：" + "、".join(options),
     )
-    return dv
 
 
 def _number_format(spec: FieldSpec) -> str | None:
@@ -60,14 +74,14 @@ TYPE_HELP = {
     "money": "金額（元）",
     "decimal": "數字",
     "date": "日期（民國，例 109-07-10 或 109年7月10日）",
-    "checkbox": "勾選：填 V（未勾選留空）",
+    "checkbox": "勾選：填 V、✓ 或「是」（未勾選留空或填「否」；可由下拉選單選）",
     "choice": "下拉選單",
     "groups": "組別（可多個，以「、」分隔）",
 }
 GENERAL_HELP = (
     "每個工作表的第一列是欄位標題，請勿修改標題文字；欄位順序可調整，也可在右側加欄備註。",
     "表格工作表一列一筆資料，可增刪列；空白列會略過。「欄位｜內容」工作表請在 B 欄填值。",
-    "數字可含千分位或「元」；日期用民國年；勾選欄位填 V、✓ 或「是」，未勾選留空。",
+    "數字可含千分位或「元」；日期用民國年；勾選欄位填 V、✓ 或「是」，未勾選留空或填「否」。",
     "比率、合計、增減等由程式計算並核對，不必自行計算。",
 )
 

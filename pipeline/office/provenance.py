@@ -17,7 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.office.opc import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package, parse, serialize
+from pipeline.errors import InputError
+from pipeline.office.opc import CT_CUSTOM_PROPERTIES, RT_CUSTOM_PROPERTIES, Package, check_members, parse, serialize
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -26,6 +27,7 @@ FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 FINGERPRINT = "報告產生器:內容指紋"
 PREFIX = "報告產生器:"
 CONTENT_PARTS = ("word/document.xml", "word/comments.xml")
+WHAT = "Word 文件（.docx）"
 # What reading a damaged .docx raises: a bad zip, a cut-short or scrambled member.
 DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 
@@ -53,8 +55,9 @@ def package_fingerprint(package: Package) -> str:
 
 
 def file_fingerprint(path: Path) -> str:
-    """The fingerprint of a saved .docx."""
+    """The fingerprint of a saved .docx (InputError for a zip bomb)."""
     with zipfile.ZipFile(path) as z:
+        check_members(z, Path(path).name, WHAT)
         names = set(z.namelist())
         return _fingerprint(z.read(n) if n in names else b"" for n in CONTENT_PARTS)
 
@@ -79,8 +82,9 @@ def read_properties(path: Path) -> dict[str, str]:
     """The generator's custom properties of a .docx (empty when it has none)."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_members(z, Path(path).name, WHAT)
             root = parse(z.read(CUSTOM_PART))
-    except (KeyError, *DAMAGED, etree.XMLSyntaxError):
+    except (KeyError, InputError, *DAMAGED, etree.XMLSyntaxError):
         return {}
     found = {}
     for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
@@ -96,5 +100,5 @@ def was_edited(path: Path) -> bool:
     recorded = read_properties(path).get(FINGERPRINT[len(PREFIX) :])
     try:
         return recorded is None or recorded != file_fingerprint(path)
-    except DAMAGED:
+    except (InputError, *DAMAGED):
         return True

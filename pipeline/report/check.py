@@ -1,9 +1,11 @@
 """Reconciliation: every form rule checked against the report model, as findings.
 
-The rules are data (``templates/<form>/rules.yaml``): each names a *kind* of
-check defined here and gives its parameters.  Checks never raise on bad data;
-they return findings, each naming the workbook cell it comes from and the
-report table cell it lands in.
+The rules are data (``templates/<form>/rules.yaml``, loaded and checked against
+the form by :mod:`pipeline.form.rules`): each names a *kind* of check defined
+here, with its typed parameters.  Checks never raise on bad data; they return
+findings, each naming the workbook cell it comes from and the report table cell
+it lands in.  A record whose value a rule reads could not be read is left to the
+reader's finding (one finding per cell and cause).
 """
 
 from __future__ import annotations
@@ -11,81 +13,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pipeline import cache
-from pipeline import findings as findings_module
-from pipeline.errors import FormError
-from pipeline.findings import Finding, Severity, Source, Target
+from pipeline.findings import Finding, Source, Target
+from pipeline.form import rules as kinds
 from pipeline.form.fmt import Formatter
-from pipeline.form.spec import load_yaml, read_form_file, yaml_error
+from pipeline.form.rules import Params, Rule
 from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
 from pipeline.office.pictures import picture_readable
 from pipeline.report import annexes as annex_list
 from pipeline.report.compute import Report, column_sum
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule instance: id, kind, severity and the kind's parameters."""
-
-    id: str
-    kind: str
-    severity: Severity
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def param(self, name: str, default: Any = None) -> Any:
-        """A parameter of the rule (``default`` when absent)."""
-        return self.params.get(name, default)
-
-    @property
-    def sheets(self) -> list[str]:
-        """The sheet(s) the rule applies to."""
-        many = self.param("sheets")
-        return list(many) if many else [self.param("sheet")]
-
-
-def _rule(item: Any, index: int) -> Rule:
-    if not isinstance(item, dict):
-        raise ValueError(f"rules[{index}]：應為「名稱: 值」的對應表")
-    params = dict(item)
-    missing = [key for key in ("id", "kind", "severity") if key not in params]
-    if missing:
-        raise ValueError(f"rules[{index}]：缺少欄位 {', '.join(missing)}")
-    rule_id, kind, severity = params.pop("id"), params.pop("kind"), params.pop("severity")
-    if kind not in KINDS:
-        raise ValueError(f"rules[{index}] {rule_id}：unknown rule kind {kind!r}; known: {', '.join(sorted(KINDS))}")
-    try:
-        return Rule(str(rule_id), kind, Severity(severity), params)
-    except ValueError as exc:
-        raise ValueError(f"rules[{index}] {rule_id}：severity 應為 error、warning 或 info") from exc
-
-
-def load_rules(form_dir: Path) -> list[Rule]:
-    """Load and validate ``rules.yaml`` next to the form (cached: see pipeline.cache)."""
-    path = Path(form_dir) / "rules.yaml"
-    blob = read_form_file(path, "規則檔")
-    entry = cache.key(blob, cache.code_of(__file__, findings_module.__file__))
-    return cache.remember("rules", entry, list, lambda: _read_rules(path, blob))
-
-
-def _read_rules(path: Path, blob: bytes) -> list[Rule]:
-    try:
-        data = load_yaml(blob.decode("utf-8")) or {}
-        return [_rule(item, i) for i, item in enumerate(data.get("rules", []))]
-    except (yaml_error(), UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
-        raise FormError(f"規則檔內容不正確：{path}\n{exc}") from exc
-
-
-def fraction(value: Any) -> Fraction:
-    """A threshold as an exact fraction: 18, "1/3", "0.5"."""
-    return Fraction(str(value))
 
 
 @dataclass
@@ -131,11 +73,24 @@ class Checker:
         return Source(wb_spec.file, spec.name)
 
     def finding(
-        self, rule: Rule, message: str, sheet_id: str, record: Record | None = None, key: str | None = None
+        self,
+        rule: Rule,
+        message: str,
+        sheet_id: str,
+        record: Record | None = None,
+        key: str | None = None,
+        *,
+        shown_at: str | None = None,
     ) -> Finding:
-        """A finding of ``rule`` about field ``key`` of ``record``."""
+        """A finding of ``rule`` about field ``key`` of ``record`` (shown at report column
+        ``shown_at`` when that is another column than the field's own)."""
         return Finding(
-            rule.id, rule.severity, message, self.source(sheet_id, record, key), self.target(sheet_id, record, key)
+            rule.id,
+            rule.severity,
+            message,
+            self.source(sheet_id, record, key),
+            self.target(sheet_id, record, shown_at or key),
+            rule.title,
         )
 
     def num(self, value: Any) -> str:
@@ -143,142 +98,158 @@ class Checker:
         return self.fmt.number(value) if isinstance(value, (int, Decimal)) else str(value)
 
 
-Check = Callable[[Checker, Rule], Iterable[Finding]]
-KINDS: dict[str, Check] = {}
+P = TypeVar("P", bound=Params)
+Check = Callable[[Checker, Rule, Any], Iterable[Finding]]
+KINDS: dict[type[Params], Check] = {}
 
 
-def kind(name: str) -> Callable[[Check], Check]:
-    """Register a kind of check under the name rules.yaml uses."""
+def kind(params: type[P]) -> Callable[[Callable[[Checker, Rule, P], Iterable[Finding]]], Check]:
+    """Register the check of a kind, by the class of its parameters (pipeline.form.rules)."""
 
-    def register(func: Check) -> Check:
-        KINDS[name] = func
+    def register(func: Callable[[Checker, Rule, P], Iterable[Finding]]) -> Check:
+        KINDS[params] = func
         return func
 
     return register
 
 
 def _each(c: Checker, rule: Rule) -> Iterator[tuple[str, Record]]:
-    for sheet_id in rule.sheets:
+    """The records of the rule's sheets, but those where a value the rule reads could not
+    be read: the reader has reported that cell, and a rule seeing it blank would only
+    add a second, contradictory finding (「有」 in a tick column: 無法解讀, not 未勾選)."""
+    reads = kinds.fields_read(rule.params)
+    for sheet_id in rule.params.scope:
         for record in c.records(sheet_id):
-            yield sheet_id, record
+            if not any(record.at(key).raw is not None for key in reads):
+                yield sheet_id, record
 
 
-@kind("sum_equals")
-def sum_equals(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.SumEquals)
+def sum_equals(c: Checker, rule: Rule, p: kinds.SumEquals) -> Iterator[Finding]:
     """A stated total equals the sum of its parts (skipped when the total is blank)."""
-    total_key, parts = rule.param("total"), rule.param("parts")
     for sheet_id, record in _each(c, rule):
-        total = record.get(total_key)
-        values = [record.get(p) for p in parts]
+        total = record.get(p.total)
+        values = [record.get(part) for part in p.parts]
         if total is None or any(v is None for v in values):
             continue
         if sum(values) != total:
-            shown = " + ".join(f"{c.header(sheet_id, p)} {c.num(v)}" for p, v in zip(parts, values, strict=True))
+            shown = " + ".join(f"{c.header(sheet_id, k)} {c.num(v)}" for k, v in zip(p.parts, values, strict=True))
             yield c.finding(
                 rule,
-                f"{shown} = {c.num(sum(values))}，與填寫的「{c.header(sheet_id, total_key)}」{c.num(total)} 不符",
+                f"{shown} = {c.num(sum(values))}，與填寫的「{c.header(sheet_id, p.total)}」{c.num(total)} 不符",
                 sheet_id,
                 record,
-                total_key,
+                p.total,
             )
 
 
-@kind("min_share")
-def min_share(c: Checker, rule: Rule) -> Iterator[Finding]:
-    """The lower single-gender share is at least the threshold, or an explanation is given."""
-    threshold = fraction(rule.param("threshold"))
+@kind(kinds.MinShare)
+def min_share(c: Checker, rule: Rule, p: kinds.MinShare) -> Iterator[Finding]:
+    """The lower single-gender share is at least the threshold, or an explanation is given;
+    with ``explained``, a share below it that has an explanation, for the reviewer to judge."""
     for sheet_id, record in _each(c, rule):
-        total = record.get(rule.param("total"))
-        parts = [record.get(p) for p in rule.param("parts")]
-        if not total or any(p is None for p in parts):
+        total = record.get(p.total)
+        parts = [record.get(k) for k in p.parts]
+        if not total or any(v is None for v in parts):
             continue
         share = Fraction(min(parts), total)
-        if share >= threshold or record.get(rule.param("explanation")):
+        if share >= p.threshold:
             continue
-        yield c.finding(
-            rule,
-            f"單一性別比例(較低者) {min(parts)}/{total} = {c.fmt.percent(share)}，未達 "
-            f"{threshold}，且未填寫「{c.header(sheet_id, rule.param('explanation'))}」",
-            sheet_id,
-            record,
-            rule.param("explanation"),
-        )
+        explanation = record.get(p.explanation)
+        said = f"單一性別比例(較低者) {min(parts)}/{total} = {c.fmt.percent(share)}，未達 {p.threshold}"
+        if p.explained and explanation:
+            yield c.finding(
+                rule,
+                f"{said}；已填寫「{c.header(sheet_id, p.explanation)}」：{_joined(explanation)}（請審查說明是否充分）",
+                sheet_id,
+                record,
+                p.explanation,
+                shown_at=p.shown_at,
+            )
+        elif not p.explained and not explanation:
+            yield c.finding(
+                rule,
+                f"{said}，且未填寫「{c.header(sheet_id, p.explanation)}」",
+                sheet_id,
+                record,
+                p.explanation,
+                shown_at=p.shown_at,
+            )
 
 
-@kind("exactly_one")
-def exactly_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, tuple) else str(value)
+
+
+@kind(kinds.ExactlyOne)
+def exactly_one(c: Checker, rule: Rule, p: kinds.ExactlyOne) -> Iterator[Finding]:
     """Exactly one box of a group is ticked."""
-    fields = rule.param("fields")
     for sheet_id, record in _each(c, rule):
-        ticked = [f for f in fields if record.get(f)]
+        ticked = [f for f in p.fields if record.get(f)]
         if len(ticked) != 1:
-            names = "、".join(c.header(sheet_id, f) for f in fields)
+            names = "、".join(c.header(sheet_id, f) for f in p.fields)
             yield c.finding(
                 rule,
-                f"「{rule.param('label')}」應勾選一項（{names}），目前勾選 {len(ticked)} 項",
+                f"「{p.label}」應勾選一項（{names}），目前勾選 {len(ticked)} 項",
                 sheet_id,
                 record,
-                (ticked or fields)[0],
+                (ticked or p.fields)[0],
             )
 
 
-@kind("at_least_one")
-def at_least_one(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.AtLeastOne)
+def at_least_one(c: Checker, rule: Rule, p: kinds.AtLeastOne) -> Iterator[Finding]:
     """At least one box of a group is ticked."""
-    fields = rule.param("fields")
     for sheet_id, record in _each(c, rule):
-        if not any(record.get(f) for f in fields):
-            yield c.finding(rule, f"「{rule.param('label')}」未勾選任何一項", sheet_id, record, fields[0])
+        if not any(record.get(f) for f in p.fields):
+            yield c.finding(rule, f"「{p.label}」未勾選任何一項", sheet_id, record, p.fields[0])
 
 
-@kind("required_if")
-def required_if(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.RequiredIf)
+def required_if(c: Checker, rule: Rule, p: kinds.RequiredIf) -> Iterator[Finding]:
     """A field must be filled when a box is ticked (e.g. 主席「其他」needs a title)."""
-    when, field = rule.param("when"), rule.param("field")
     for sheet_id, record in _each(c, rule):
-        if record.get(when) and not record.get(field):
+        if record.get(p.when) and not record.get(p.field):
             yield c.finding(
                 rule,
-                f"已勾選「{c.header(sheet_id, when)}」，須填寫「{c.header(sheet_id, field)}」",
+                f"已勾選「{c.header(sheet_id, p.when)}」，須填寫「{c.header(sheet_id, p.field)}」",
                 sheet_id,
                 record,
-                field,
+                p.field,
             )
 
 
-@kind("ticked")
-def ticked(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.Ticked)
+def ticked(c: Checker, rule: Rule, p: kinds.Ticked) -> Iterator[Finding]:
     """A box the form expects ticked is ticked."""
-    field = rule.param("field")
     for sheet_id, record in _each(c, rule):
-        if not record.get(field):
-            yield c.finding(rule, f"未勾選「{c.header(sheet_id, field)}」", sheet_id, record, field)
+        if not record.get(p.field):
+            yield c.finding(rule, f"未勾選「{c.header(sheet_id, p.field)}」", sheet_id, record, p.field)
 
 
-@kind("date_in_year")
-def date_in_year(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.DateInYear)
+def date_in_year(c: Checker, rule: Rule, p: kinds.DateInYear) -> Iterator[Finding]:
     """A date lies inside the report year."""
     year = c.report.year
     if year is None:
         return
-    field = rule.param("field")
     for sheet_id, record in _each(c, rule):
-        value = record.get(field)
+        value = record.get(p.field)
         if isinstance(value, date) and value.year - ROC_OFFSET != year:
             yield c.finding(
                 rule,
-                f"「{c.header(sheet_id, field)}」{c.fmt.date_long(value)} 不在報告年度 {year} 年內",
+                f"「{c.header(sheet_id, p.field)}」{c.fmt.date_long(value)} 不在報告年度 {year} 年內",
                 sheet_id,
                 record,
-                field,
+                p.field,
             )
 
 
-@kind("not_greater")
-def not_greater(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.NotGreater)
+def not_greater(c: Checker, rule: Rule, p: kinds.NotGreater) -> Iterator[Finding]:
     """For each pair [a, b]: a ≤ b (e.g. completed ≤ headcount, adopted ≤ given)."""
     for sheet_id, record in _each(c, rule):
-        for small, large in rule.param("pairs"):
+        for small, large in p.pairs:
             a, b = record.get(small), record.get(large)
             if a is not None and b is not None and a > b:
                 yield c.finding(
@@ -290,95 +261,111 @@ def not_greater(c: Checker, rule: Rule) -> Iterator[Finding]:
                 )
 
 
-@kind("min_value")
-def min_value(c: Checker, rule: Rule) -> Iterator[Finding]:
-    """A figure is at least a minimum (e.g. 18 hours a year)."""
-    field, minimum = rule.param("field"), fraction(rule.param("minimum"))
+@kind(kinds.LessThan)
+def less_than(c: Checker, rule: Rule, p: kinds.LessThan) -> Iterator[Finding]:
+    """For each pair [a, b]: a < b is pointed out (e.g. fewer opinions adopted than given)."""
     for sheet_id, record in _each(c, rule):
-        value = record.get(field)
-        if value is not None and Fraction(value) < minimum:
-            who = record.get("name")
+        for small, large in p.pairs:
+            a, b = record.get(small), record.get(large)
+            if a is not None and b is not None and a < b:
+                yield c.finding(
+                    rule,
+                    f"「{c.header(sheet_id, small)}」{c.num(a)} 少於「{c.header(sheet_id, large)}」{c.num(b)}",
+                    sheet_id,
+                    record,
+                    small,
+                )
+
+
+@kind(kinds.MinValue)
+def min_value(c: Checker, rule: Rule, p: kinds.MinValue) -> Iterator[Finding]:
+    """A figure is at least a minimum (e.g. 18 hours a year)."""
+    for sheet_id, record in _each(c, rule):
+        value = record.get(p.field)
+        if value is not None and Fraction(value) < p.minimum:
+            who = record.get(p.who) if p.who else None
             prefix = f"{who}：" if who else ""
             yield c.finding(
-                rule, f"{prefix}「{c.header(sheet_id, field)}」{c.num(value)}，未達 {minimum}", sheet_id, record, field
+                rule,
+                f"{prefix}「{c.header(sheet_id, p.field)}」{c.num(value)}，未達 {p.minimum}",
+                sheet_id,
+                record,
+                p.field,
             )
 
 
-@kind("max_rows")
-def max_rows(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.MaxRows)
+def max_rows(c: Checker, rule: Rule, p: kinds.MaxRows) -> Iterator[Finding]:
     """A table has at most N rows (e.g. 至多書寫3項)."""
-    maximum = int(rule.param("maximum"))
-    for sheet_id in rule.sheets:
+    for sheet_id in p.scope:
         rows = c.records(sheet_id)
-        if len(rows) > maximum:
-            yield c.finding(rule, f"填寫了 {len(rows)} 項，表單規定至多 {maximum} 項", sheet_id, rows[maximum], None)
+        if len(rows) > p.maximum:
+            yield c.finding(
+                rule, f"填寫了 {len(rows)} 項，表單規定至多 {p.maximum} 項", sheet_id, rows[p.maximum], None
+            )
 
 
-@kind("equals_field")
-def equals_field(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.EqualsField)
+def equals_field(c: Checker, rule: Rule, p: kinds.EqualsField) -> Iterator[Finding]:
     """A field equals another (plus an offset), e.g. next year = this year + 1."""
-    other_sheet, other_key = rule.param("other_sheet"), rule.param("other_field")
-    offset = rule.param("offset", 0)
-    other = c.inputs.fields(other_sheet).get(other_key)
+    other = c.inputs.fields(p.other_sheet).get(p.other_field)
     for sheet_id, record in _each(c, rule):
-        value = record.get(rule.param("field"))
-        if value is None or other is None or value == other + offset:
+        value = record.get(p.field)
+        if value is None or other is None or value == other + p.offset:
             continue
-        expected = other + offset
         yield c.finding(
             rule,
-            f"「{c.header(sheet_id, rule.param('field'))}」為 {c.num(value)}，"
-            f"應為 {c.num(expected)}（「{c.header(other_sheet, other_key)}」"
-            f"{c.num(other)}{f' + {offset}' if offset else ''}）",
+            f"「{c.header(sheet_id, p.field)}」為 {c.num(value)}，"
+            f"應為 {c.num(other + p.offset)}（「{c.header(p.other_sheet, p.other_field)}」"
+            f"{c.num(other)}{f' + {p.offset}' if p.offset else ''}）",
             sheet_id,
             record,
-            rule.param("field"),
+            p.field,
         )
 
 
-@kind("stated_sum")
-def stated_sum(c: Checker, rule: Rule) -> Iterator[Finding]:
-    """A stated total (optional) equals the sum of a table's column."""
+@kind(kinds.StatedSum)
+def stated_sum(c: Checker, rule: Rule, p: kinds.StatedSum) -> Iterator[Finding]:
+    """A stated total (optional) equals the sum of a table's column (blanks count as 0)."""
     for sheet_id, record in _each(c, rule):
-        stated = record.get(rule.param("field"))
+        stated = record.get(p.field)
         if stated is None:
             continue
-        computed = column_sum(c.inputs.rows(rule.param("rows")), rule.param("column"))
+        computed = column_sum(c.inputs.rows(p.rows), p.column)
         if stated != computed:
             yield c.finding(
                 rule,
-                f"填寫的「{c.header(sheet_id, rule.param('field'))}」{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
+                f"填寫的「{c.header(sheet_id, p.field)}」{c.num(stated)} 與各項合計 {c.num(computed)} 不符",
                 sheet_id,
                 record,
-                rule.param("field"),
+                p.field,
             )
 
 
-@kind("listed_count")
-def listed_count(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.ListedCount)
+def listed_count(c: Checker, rule: Rule, p: kinds.ListedCount) -> Iterator[Finding]:
     """Where opinions are listed (甲、乙、丙…), their number equals the count given."""
-    markers = rule.param("markers")
-    pattern = re.compile(f"^[{markers}][、.．]")
+    pattern = re.compile(f"^[{re.escape(p.markers)}][、.．]")
     for sheet_id, record in _each(c, rule):
-        value = record.get(rule.param("field")) or ()
+        value = record.get(p.field) or ()
         listed = sum(1 for line in value if pattern.match(line))
-        count = record.get(rule.param("count"))
+        count = record.get(p.count)
         if listed and count is not None and listed != count:
             yield c.finding(
                 rule,
-                f"摘要列出 {listed} 項意見（{markers[0]}、{markers[1]}…），"
-                f"「{c.header(sheet_id, rule.param('count'))}」填寫 {count} 項",
+                f"摘要列出 {listed} 項意見（{p.markers[:1]}、{p.markers[1:2]}…），"
+                f"「{c.header(sheet_id, p.count)}」填寫 {count} 項",
                 sheet_id,
                 record,
-                rule.param("count"),
+                p.count,
             )
 
 
-@kind("group_minimum")
-def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.GroupMinimum)
+def group_minimum(c: Checker, rule: Rule, p: kinds.GroupMinimum) -> Iterator[Finding]:
     """Section 八: categories and items done meet every listed group's minimum."""
     done = c.report.strategies
-    sheet_id = rule.sheets[0]
+    sheet_id = p.scope[0]
     checked = []
     for code in c.report.groups:
         group = c.form.group_rule(code)
@@ -392,12 +379,13 @@ def group_minimum(c: Checker, rule: Rule) -> Iterator[Finding]:
                 rule.severity,
                 f"{code}每年至少辦理 {group.categories} 類、{group.items} 項；目前辦理 {cats} 類、{items} 項",
                 c.source(sheet_id, None, None),
-                Target(c.form.table_of_sheet.get(sheet_id), None, None, c.form.section_of(sheet_id)),
+                Target(p.table, None, None, c.target(sheet_id, None, None).section),
+                rule.title,
             )
 
 
-@kind("strategy_item")
-def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.StrategyItem)
+def strategy_item(c: Checker, rule: Rule, p: kinds.StrategyItem) -> Iterator[Finding]:
     """Section 八: each measure names an item the form has."""
     m = c.form.measures
     for sheet_id, record in _each(c, rule):
@@ -410,8 +398,8 @@ def strategy_item(c: Checker, rule: Rule) -> Iterator[Finding]:
             )  # fmt: skip
 
 
-@kind("free_table")
-def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.FreeTable)
+def free_table(c: Checker, rule: Rule, p: kinds.FreeTable) -> Iterator[Finding]:
     """A 表格 block of the free-layout part names an existing sheet."""
     layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
@@ -434,8 +422,8 @@ def free_table(c: Checker, rule: Rule) -> Iterator[Finding]:
             yield c.finding(rule, message, sheet_id, record, layout.header_rows)
 
 
-@kind("image_file")
-def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.ImageFile)
+def image_file(c: Checker, rule: Rule, p: kinds.ImageFile) -> Iterator[Finding]:
     """A 圖片 block names an image file that exists under inputs/."""
     layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
@@ -450,22 +438,22 @@ def image_file(c: Checker, rule: Rule) -> Iterator[Finding]:
             yield c.finding(rule, message, sheet_id, record, layout.text)
 
 
-@kind("names_match")
-def names_match(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.NamesMatch)
+def names_match(c: Checker, rule: Rule, p: kinds.NamesMatch) -> Iterator[Finding]:
     """Each name in one table appears in another (e.g. contacts in the training table)."""
-    others = {r.get(rule.param("other_field")) for r in c.records(rule.param("other_sheet"))}
+    others = {r.get(p.other_field) for r in c.records(p.other_sheet)}
     others.discard(None)
     for sheet_id, record in _each(c, rule):
-        name = record.get(rule.param("field"))
+        name = record.get(p.field)
         if name and name not in others:
             close = [o for o in others if _one_apart(name, o)]
             hint = f"（是否為「{close[0]}」？）" if close else ""
             yield c.finding(
                 rule,
-                f"「{name}」未出現在{c.form.sheets[rule.param('other_sheet')][1].name}表中{hint}",
+                f"「{name}」未出現在{c.form.sheets[p.other_sheet][1].name}表中{hint}",
                 sheet_id,
                 record,
-                rule.param("field"),
+                p.field,
             )
 
 
@@ -473,8 +461,8 @@ def _one_apart(a: str, b: str) -> bool:
     return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
-@kind("near_duplicates")
-def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.NearDuplicates)
+def near_duplicates(c: Checker, rule: Rule, p: kinds.NearDuplicates) -> Iterator[Finding]:
     """Two values across tables that differ in one character: a name spelled two ways.
 
     Long values (a title and a name, ``min_length`` characters or more) are always compared.
@@ -483,10 +471,9 @@ def near_duplicates(c: Checker, rule: Rule) -> Iterator[Finding]:
     a third is a slip; two different people with similar names are not flagged.
     """
     seen: list[tuple[str, str, Record, str]] = []
-    min_length = int(rule.param("min_length", 6))
-    short_length = int(rule.param("short_length", min_length))
-    repeats = int(rule.param("repeats", 2))
-    for qualified in rule.param("fields"):
+    min_length, repeats = p.min_length, p.repeats
+    short_length = p.short_length if p.short_length is not None else min_length
+    for qualified in p.fields:
         sheet_id, key = qualified.rsplit(".", 1)
         for record in c.records(sheet_id):
             value = record.get(key)
@@ -533,20 +520,20 @@ def _one_apart_pairs(texts: dict[str, int]) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: (texts[pair[0]], texts[pair[1]]))
 
 
-def run_checks(report: Report, rules: list[Rule]) -> list[Finding]:
+def run_checks(report: Report, rules: Iterable[Rule]) -> list[Finding]:
     """Check every rule against ``report``; findings in rule order."""
     checker = Checker(report)
     findings: list[Finding] = []
     for rule in rules:
-        findings.extend(KINDS[rule.kind](checker, rule))
+        findings.extend(KINDS[type(rule.params)](checker, rule, rule.params))
     return findings
 
 
 # -- annexes (附件): the files in inputs/attachments/ against the annex list ------------
 
 
-@kind("annex_file_present")
-def annex_file_present(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.AnnexFilePresent)
+def annex_file_present(c: Checker, rule: Rule, p: kinds.AnnexFilePresent) -> Iterator[Finding]:
     """Every expected annex and sub-annex has a file in the attachments folder."""
     found = annex_list.find_annex_files(c.form, c.inputs)
     folder = annex_list.ANNEX_FOLDER
@@ -559,19 +546,22 @@ def annex_file_present(c: Checker, rule: Rule) -> Iterator[Finding]:
             f"檔名以「附件{annex.number}」開頭，例如「附件{annex.number} 名稱.pdf」{note}",
             annex.source,
             Target(section=annex.section),
+            rule.title,
         )
 
 
-@kind("annex_file_listed")
-def annex_file_listed(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.AnnexFileListed)
+def annex_file_listed(c: Checker, rule: Rule, p: kinds.AnnexFileListed) -> Iterator[Finding]:
     """Every file named 附件… in the attachments folder belongs to a listed annex."""
     found = annex_list.find_annex_files(c.form, c.inputs)
     for path, why in found.unexpected:
-        yield Finding(rule.id, rule.severity, f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}")
+        yield Finding(
+            rule.id, rule.severity, f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}", title=rule.title
+        )
 
 
-@kind("annex_sub_number")
-def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.AnnexSubNumber)
+def annex_sub_number(c: Checker, rule: Rule, p: kinds.AnnexSubNumber) -> Iterator[Finding]:
     """A 附件 sheet lists sub-annexes of its own annex only (3-1, 3-2 … in section 三's)."""
     for spec in c.form.annexes:
         if not spec.subs:
@@ -598,8 +588,8 @@ def annex_sub_number(c: Checker, rule: Rule) -> Iterator[Finding]:
 _CITED = re.compile(r"附件\s*([0-9０-９]+(?:\s*[-－─—]\s*[0-9０-９]+)?)")
 
 
-@kind("annex_references")
-def annex_references(c: Checker, rule: Rule) -> Iterator[Finding]:
+@kind(kinds.AnnexReferences)
+def annex_references(c: Checker, rule: Rule, p: kinds.AnnexReferences) -> Iterator[Finding]:
     """A text that cites 附件N (「如附件7」) cites an annex of the list."""
     known = {a.number for a in annex_list.each_annex(annex_list.expected_annexes(c.form, c.inputs))}
     skip = {spec.subs for spec in c.form.annexes if spec.subs}  # the 附件 sheets list, not cite

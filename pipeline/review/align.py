@@ -185,6 +185,7 @@ class Alignment:
     tables: dict[str, Block]
     gaps: list[tuple[Item, list[Block]]]  # each loop / positional paragraph with its blocks
     missing: list[Para | Table]  # anchors the report does not have
+    extra: list[Block] = field(default_factory=list)  # blocks no part of the template made
 
 
 def _norm(text: str) -> str:
@@ -199,15 +200,16 @@ def _matches(para: Para, block: Block) -> bool:
     return para.pattern().fullmatch(block.text) is not None
 
 
-Claim = Callable[[Item, Block], bool]
+Claim = Callable[[Item, Block], bool | None]
 
 
 def align(items: list[Item], blocks: list[Block], claims: Claim) -> Alignment:
     """Match the template's ``items`` with a report's ``blocks``.
 
-    ``claims(item, block)`` says that ``block`` surely belongs to the loop ``item`` (e.g. it
-    starts with the loop's numbering): between two anchors, a block goes to the loop that
-    claims it, else to the loop before."""
+    ``claims(item, block)`` is True when ``block`` surely belongs to ``item`` (a loop's
+    numbering, a date where a date is placed), False when it surely does not, None when it
+    cannot tell.  Between two anchors, a block goes to the item that claims it, else to the
+    item before; a block that the positional paragraph there refuses is ``extra``."""
     blocks = [b for b in blocks if not b.blank]
     result = Alignment([], {}, [], [])
     pending: list[Item] = []
@@ -223,14 +225,14 @@ def align(items: list[Item], blocks: list[Block], claims: Claim) -> Alignment:
         if found is None:
             result.missing.append(item)
             continue
-        result.gaps.extend(_share(pending, blocks[cursor:found], claims))
+        result.gaps.extend(_share(pending, blocks[cursor:found], claims, result.extra))
         pending = []
         if isinstance(item, Table):
             result.tables[item.caption] = blocks[found]
         else:
             result.anchors.append((item, blocks[found]))
         cursor = found + 1
-    result.gaps.extend(_share(pending, blocks[cursor:], claims))
+    result.gaps.extend(_share(pending, blocks[cursor:], claims, result.extra))
     return result
 
 
@@ -240,9 +242,12 @@ def _hit(item: Item, block: Block) -> bool:
     return _matches(item, block)
 
 
-def _share(consumers: list[Item], blocks: list[Block], claims: Claim) -> list[tuple[Item, list[Block]]]:
+def _share(
+    consumers: list[Item], blocks: list[Block], claims: Claim, extra: list[Block]
+) -> list[tuple[Item, list[Block]]]:
     """Blocks between two anchors, shared out among the items the template has there."""
     if not consumers:
+        extra.extend(blocks)
         return []
     shares: list[list[Block]] = [[] for _ in consumers]
     current = 0
@@ -250,8 +255,12 @@ def _share(consumers: list[Item], blocks: list[Block], claims: Claim) -> list[tu
         later = next((k for k in range(current + 1, len(consumers)) if claims(consumers[k], block)), None)
         if later is not None:
             current = later
-        elif _positional(consumers[current]) and shares[current] and current + 1 < len(consumers):
+        while _positional(consumers[current]) and shares[current] and current + 1 < len(consumers):
             current += 1  # a positional paragraph takes one block
+        item = consumers[current]
+        if _positional(item) and (shares[current] or claims(item, block) is False):
+            extra.append(block)  # not what the template has here: a paragraph someone added
+            continue
         shares[current].append(block)
     return list(zip(consumers, shares, strict=True))
 

@@ -14,28 +14,31 @@ it always did).
 from __future__ import annotations
 
 import copy
-import posixpath
-import re
-import time
 import warnings
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
+from pipeline.errors import describe
 from pipeline.findings import Finding, Severity
-from pipeline.inputs.read import column_letter
 from pipeline.inputs.values import strip_forbidden
-from pipeline.office.opc import rels_name, resolve
+from pipeline.office.opc import Package, serialize
+from pipeline.office.sml import (
+    MAX_COLUMN,
+    MAX_ROW,
+    cell_ref,
+    insert_worksheet_child,
+    parse_cell,
+    parse_range,
+    range_ref,
+)
 from pipeline.office.xlsx import order_fonts, use_excel_font_order
 from pipeline.outputs import atomic_write
 
 FILL_RGB = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 AUTHOR = "檢核程式"
-CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
-MAX_ROW, MAX_COLUMN = 1048576, 16384
 NOTE_WIDTH = 320  # pixels, as the comment box is drawn
 
 
@@ -68,7 +71,7 @@ def mark_workbooks(inputs_dir: Path, findings: list[Finding], out_dir: Path) -> 
                 except Exception:  # anything the direct path does not expect: openpyxl's way
                     _mark_with_openpyxl(source, items, tmp)
         except Exception as exc:  # neither could: the report stands, the copy is left out
-            problems.append(f"無法寫出 {name} 的檢核標示副本：{exc}")
+            problems.append(f"無法寫出 {name} 的檢核標示副本：{describe(exc)}")
             continue
         written.append(path)
     return written, problems
@@ -81,7 +84,7 @@ def _group(
     notes: dict[Cell, list[Finding]] = defaultdict(list)
     for finding in items:
         sheet = finding.source.sheet if finding.source.sheet in sheetnames else sheetnames[0]
-        cell = finding.source.cell if _parse_ref(finding.source.cell) else "A1"
+        cell = finding.source.cell if parse_cell(finding.source.cell) else "A1"
         notes[(sheet, top_left(sheet, cell))].append(finding)
     return notes
 
@@ -91,19 +94,7 @@ def _worst(group: list[Finding]) -> Severity:
 
 
 def _note_text(group: list[Finding]) -> str:
-    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.message}〔{f.rule}〕" for f in group))
-
-
-def _parse_ref(ref: str | None) -> tuple[int, int] | None:
-    """(row, column), 1-based, of a cell reference such as ``B12``; None when it is not one."""
-    found = CELL_REF.match(ref or "")
-    if not found:
-        return None
-    column = 0
-    for letter in found.group(1):
-        column = column * 26 + ord(letter) - 64
-    row = int(found.group(2))
-    return (row, column) if 1 <= row <= MAX_ROW and column <= MAX_COLUMN else None
+    return strip_forbidden("\n".join(f"[{f.severity.label}] {f.heading}：{f.message}" for f in group))
 
 
 # --- the fallback: openpyxl ------------------------------------------------------------------
@@ -138,52 +129,13 @@ def _mark_with_openpyxl(source: Path, items: list[Finding], target: Path) -> Non
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 RT = REL_NS + "/"
 RT_WORKSHEET, RT_STYLES = RT + "worksheet", RT + "styles"
 RT_COMMENTS, RT_VML = RT + "comments", RT + "vmlDrawing"
-RT_OFFICE_DOCUMENT = RT + "officeDocument"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-
-# Worksheet children that come before <legacyDrawing> (CT_Worksheet's sequence).
-_BEFORE_LEGACY_DRAWING = {
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-}
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class _Unhandled(Exception):
@@ -194,154 +146,70 @@ def _q(tag: str, ns: str = MAIN) -> str:
     return f"{{{ns}}}{tag}"
 
 
-class _Package:
-    """An .xlsx package: parts parsed only when needed; on save the edited and new parts are
-    written and every other part copied as it was."""
-
-    def __init__(self, archive: zipfile.ZipFile):
-        self.archive = archive
-        self.names = {info.filename for info in archive.infolist()}
-        if any(name.lower().endswith(".vml") for name in self.names):
-            # VML shape ids are numbered across the workbook; another VML part (comments,
-            # header images, form controls) would have to be read and renumbered.
-            raise _Unhandled("the workbook already has VML drawings")
-        self.trees: dict[str, etree._Element] = {}
-        self.edited: set[str] = set()
-        self.new: dict[str, bytes] = {}
-
-    def xml(self, name: str, edit: bool = False) -> etree._Element:
-        """A part parsed (once); with ``edit`` it is written back with its changes on save."""
-        if edit:
-            self.edited.add(name)
-        if name not in self.trees:
-            root = etree.fromstring(self.archive.read(name), _PARSER)
-            if root.getroottree().docinfo.doctype:
-                raise _Unhandled(f"{name} has a document type declaration")
-            self.trees[name] = root
-        return self.trees[name]
-
-    def rels(self, part: str, edit: bool = False) -> etree._Element:
-        """The relationships of ``part`` (an empty set when it has none yet)."""
-        name = rels_name(part)
-        if name in self.names:
-            return self.xml(name, edit)
-        if edit:
-            self.edited.add(name)
-        if name not in self.trees:
-            self.trees[name] = etree.Element(_q("Relationships", PKG_REL), nsmap={None: PKG_REL})
-        return self.trees[name]
-
-    def targets(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id → (type, part name) of ``part``'s internal relationships."""
-        found = {}
-        for rel in self.rels(part).iter(_q("Relationship", PKG_REL)):
-            if rel.get("TargetMode") != "External":
-                found[rel.get("Id")] = (rel.get("Type"), resolve(part, rel.get("Target", "")))
-        return found
-
-    def add_rel(self, part: str, rel_type: str, target: str) -> str:
-        """Relate ``part`` to the part ``target``; the new relationship's id."""
-        rels = self.rels(part, edit=True)
-        used = {rel.get("Id") for rel in rels.iter(_q("Relationship", PKG_REL))}
-        number = 1
-        while f"rId{number}" in used:
-            number += 1
-        rid = f"rId{number}"
-        etree.SubElement(
-            rels,
-            _q("Relationship", PKG_REL),
-            Id=rid,
-            Type=rel_type,
-            Target=posixpath.relpath(target, posixpath.dirname(part) or "."),
-        )
-        return rid
-
-    def free_name(self, pattern: str, start: int = 1) -> int:
-        """The smallest number ≥ start for which ``pattern`` names no part."""
-        number = start
-        while pattern.format(number) in self.names or pattern.format(number) in self.new:
-            number += 1
-        return number
-
-    def save(self, target: Path) -> None:
-        """Write the package: unchanged parts as they were, in their order, then the new ones."""
-        edited = {name: _serialize(self.trees[name]) for name in sorted(self.edited)}
-        stamp = time.localtime()[:6]
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-            for info in self.archive.infolist():
-                copy_info = zipfile.ZipInfo(info.filename, info.date_time)
-                copy_info.compress_type = info.compress_type
-                copy_info.external_attr = info.external_attr
-                data = edited.pop(info.filename, None)
-                out.writestr(copy_info, data if data is not None else self.archive.read(info))
-            for name, data in [*edited.items(), *self.new.items()]:
-                info = zipfile.ZipInfo(name, stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                out.writestr(info, data)
-
-
-def _serialize(root: etree._Element) -> bytes:
-    """A part's bytes, with the declaration exactly as Excel writes it."""
-    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+def _targets(package: Package, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, part name) of ``part``'s internal relationships."""
+    return {rid: (rel_type, target) for rid, rel_type, target in package.relationships(part)}
 
 
 def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
     """Write the marked copy of ``source`` to ``target`` by editing its XML parts directly."""
-    with zipfile.ZipFile(source) as archive:
-        package = _Package(archive)
-        workbook = next(
-            (part for rel_type, part in package.targets("").values() if rel_type == RT_OFFICE_DOCUMENT), None
-        )
-        if workbook is None:
-            raise _Unhandled("no workbook part")
-        related = package.targets(workbook)
-        sheets: dict[str, str] = {}
-        for sheet in package.xml(workbook).iter(_q("sheet")):
-            rel_type, part = related[sheet.get(_q("id", REL_NS))]
-            sheets[sheet.get("name")] = part if rel_type == RT_WORKSHEET else ""
-        styles = next((part for rel_type, part in related.values() if rel_type == RT_STYLES), None)
-        if not sheets or styles is None:
-            raise _Unhandled("no sheets or no styles")
+    package = Package.read(source, what="Excel 活頁簿")
+    if any(name.lower().endswith(".vml") for name in package.parts):
+        # VML shape ids are numbered across the workbook; another VML part (comments,
+        # header images, form controls) would have to be read and renumbered.
+        raise _Unhandled("the workbook already has VML drawings")
+    workbook = package.main_part()
+    if workbook is None:
+        raise _Unhandled("no workbook part")
+    related = _targets(package, workbook)
+    sheets: dict[str, str] = {}
+    for sheet in package.xml(workbook).iter(_q("sheet")):
+        rel_type, part = related[sheet.get(_q("id", REL_NS))]
+        sheets[sheet.get("name")] = part if rel_type == RT_WORKSHEET else ""
+    styles = next((part for rel_type, part in related.values() if rel_type == RT_STYLES), None)
+    if not sheets or styles is None:
+        raise _Unhandled("no sheets or no styles")
 
-        def top_left(sheet: str, ref: str) -> str:
-            if not sheets[sheet]:
-                raise _Unhandled(f"{sheet} is not a worksheet")
-            row, column = _parse_ref(ref)
-            for merge in package.xml(sheets[sheet]).iter(_q("mergeCell")):
-                first, _, last = merge.get("ref", "").partition(":")
-                start, end = _parse_ref(first), _parse_ref(last or first)
-                if start and end and start[0] <= row <= end[0] and start[1] <= column <= end[1]:
-                    return first
-            return ref
+    def top_left(sheet: str, ref: str) -> str:
+        if not sheets[sheet]:
+            raise _Unhandled(f"{sheet} is not a worksheet")
+        row, column = parse_cell(ref)
+        for merge in package.xml(sheets[sheet]).iter(_q("mergeCell")):
+            area = parse_range(merge.get("ref"))
+            if area and area[0] <= row <= area[2] and area[1] <= column <= area[3]:
+                return cell_ref(area[0], area[1])
+        return ref
 
-        notes = _group(items, list(sheets), top_left)
-        styles_root = package.xml(styles, edit=True)
-        order_fonts(styles_root)  # a workbook saved in openpyxl's font order comes out valid
-        cell_style = _CellStyles(styles_root)
-        by_sheet: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
-        for (sheet, ref), group in notes.items():
-            by_sheet[sheet][ref] = group
-        data_id = 1
-        for sheet, cells in by_sheet.items():
-            part = sheets[sheet]
-            _check_no_comments(package, part)
-            grid = _SheetGrid(package.xml(part, edit=True))
-            placed = []
-            for ref, group in cells.items():
-                row, column = _parse_ref(ref)
-                cell = grid.cell(row, column)
-                cell.set("s", str(cell_style.with_fill(grid.style_of(cell, row, column), _worst(group))))
-                placed.append((row, column, group))
-            placed.sort(key=lambda p: (p[0], p[1]))
-            data_id = _add_comments(package, part, grid, placed, data_id)
-        _add_content_types(package)
-        package.save(target)
+    notes = _group(items, list(sheets), top_left)
+    styles_root = package.xml(styles, edit=True)
+    order_fonts(styles_root)  # a workbook saved in openpyxl's font order comes out valid
+    cell_style = _CellStyles(styles_root)
+    by_sheet: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
+    for (sheet, ref), group in notes.items():
+        by_sheet[sheet][ref] = group
+    data_id = 1
+    for sheet, cells in by_sheet.items():
+        part = sheets[sheet]
+        _check_no_comments(package, part)
+        grid = _SheetGrid(package.xml(part, edit=True))
+        placed = []
+        for ref, group in cells.items():
+            row, column = parse_cell(ref)
+            cell = grid.cell(row, column)
+            cell.set("s", str(cell_style.with_fill(grid.style_of(cell, row, column), _worst(group))))
+            placed.append((row, column, group))
+        placed.sort(key=lambda p: (p[0], p[1]))
+        data_id = _add_comments(package, part, grid, placed, data_id)
+    types = package.xml("[Content_Types].xml")
+    if not any(d.get("Extension", "").lower() == "rels" for d in types.iter(_q("Default", CT_NS))):
+        raise _Unhandled("relationship parts are not declared by extension")
+    package.save(target)
 
 
-def _check_no_comments(package: _Package, part: str) -> None:
+def _check_no_comments(package: Package, part: str) -> None:
     if package.xml(part).find(_q("legacyDrawing")) is not None:
         raise _Unhandled(f"{part} already has a legacy drawing")
-    if any(rel_type in (RT_COMMENTS, RT_VML) for rel_type, _ in package.targets(part).values()):
+    if any(rel_type in (RT_COMMENTS, RT_VML) for rel_type, _ in _targets(package, part).values()):
         raise _Unhandled(f"{part} already has comments")
 
 
@@ -405,7 +273,7 @@ class _SheetGrid:
 
     def cell(self, row: int, column: int) -> etree._Element:
         """The ``<c>`` at (row, column), created (with its row) in order when absent."""
-        ref = column_letter(column) + str(row)
+        ref = cell_ref(row, column)
         row_el = self.rows.get(row)
         if row_el is None:
             row_el = etree.Element(_q("row"), r=str(row))
@@ -416,7 +284,7 @@ class _SheetGrid:
                 self.data.append(row_el)
             self.rows[row] = row_el
         for cell in row_el.findall(_q("c")):
-            found = _parse_ref(cell.get("r"))
+            found = parse_cell(cell.get("r"))
             if found is None or found[0] != row:
                 raise _Unhandled(f"a cell without a proper reference in row {row}")
             if found[1] == column:
@@ -441,12 +309,11 @@ class _SheetGrid:
                 row_el.set("spans", f"{min(int(first), column)}:{max(int(last), column)}")
         dimension = self.root.find(_q("dimension"))
         if dimension is not None:
-            first, _, last = dimension.get("ref", "").partition(":")
-            start, end = _parse_ref(first), _parse_ref(last or first)
-            if start and end:
-                top, left = min(start[0], end[0], row), min(start[1], end[1], column)
-                bottom, right = max(start[0], end[0], row), max(start[1], end[1], column)
-                dimension.set("ref", f"{column_letter(left)}{top}:{column_letter(right)}{bottom}")
+            area = parse_range(dimension.get("ref"))
+            if area:
+                top, left = min(area[0], row), min(area[1], column)
+                bottom, right = max(area[2], row), max(area[3], column)
+                dimension.set("ref", range_ref(top, left, bottom, right))
 
     def style_of(self, cell: etree._Element, row: int, column: int) -> int:
         """The cell format shown at a cell: its own, else its row's, else its column's."""
@@ -519,7 +386,7 @@ o:insetmode="auto">
 
 
 def _add_comments(
-    package: _Package, part: str, grid: _SheetGrid, placed: list[tuple[int, int, list[Finding]]], data_id: int
+    package: Package, part: str, grid: _SheetGrid, placed: list[tuple[int, int, list[Finding]]], data_id: int
 ) -> int:
     """Give the sheet a comments part and its VML drawing; the next free VML id block."""
     comments = etree.Element(_q("comments"), nsmap={None: MAIN})
@@ -528,7 +395,7 @@ def _add_comments(
     blocks = len(placed) // 1024 + 1  # each idmap number names 1024 shape ids
     vml = [_VML_HEAD.format(data=",".join(str(n) for n in range(data_id, data_id + blocks)))]
     for index, (row, column, group) in enumerate(placed, start=1):
-        ref = column_letter(column) + str(row)
+        ref = cell_ref(row, column)
         note = etree.SubElement(listed, _q("comment"), ref=ref, authorId="0", shapeId="0")
         text = etree.SubElement(etree.SubElement(note, _q("text")), _q("t"))
         text.text = _note_text(group)
@@ -544,41 +411,14 @@ def _add_comments(
             _VML_SHAPE.format(id=1024 * data_id + index, style=style, anchor=anchor, row=row - 1, column=column - 1)
         )
     vml.append("</xml>")
-    number = package.free_name("xl/comments{}.xml")
-    while f"xl/drawings/vmlDrawing{number}.vml" in package.names | set(package.new):
-        number = package.free_name("xl/comments{}.xml", number + 1)
+    number = package.unused_number("xl/comments%d.xml", "xl/drawings/vmlDrawing%d.vml")
     comments_part, vml_part = f"xl/comments{number}.xml", f"xl/drawings/vmlDrawing{number}.vml"
-    package.new[comments_part] = _serialize(comments)
-    package.new[vml_part] = "".join(vml).encode("utf-8")
-    package.add_rel(part, RT_COMMENTS, comments_part)
-    rid = package.add_rel(part, RT_VML, vml_part)
+    package.add_part(comments_part, serialize(comments), CT_COMMENTS)
+    package.add_media(vml_part, "".join(vml).encode("utf-8"), CT_VML)
+    package.relate(part, RT_COMMENTS, comments_part)
+    rid = package.relate(part, RT_VML, vml_part)
     sheet = grid.root
     drawing = etree.Element(_q("legacyDrawing"), nsmap={"r": REL_NS})
     drawing.set(_q("id", REL_NS), rid)
-    earlier = [
-        child
-        for child in sheet
-        if isinstance(child.tag, str)
-        and etree.QName(child).namespace == MAIN
-        and etree.QName(child).localname in _BEFORE_LEGACY_DRAWING
-    ]
-    if earlier:
-        earlier[-1].addnext(drawing)
-    else:
-        sheet.insert(0, drawing)
+    insert_worksheet_child(sheet, drawing)
     return data_id + blocks
-
-
-def _add_content_types(package: _Package) -> None:
-    """Declare the new comment parts and the .vml extension."""
-    types = package.xml("[Content_Types].xml", edit=True)
-    defaults = types.findall(_q("Default", CT_NS))
-    extensions = {d.get("Extension", "").lower() for d in defaults}
-    if "rels" not in extensions:
-        raise _Unhandled("relationship parts are not declared by extension")
-    if "vml" not in extensions:
-        vml = etree.Element(_q("Default", CT_NS), Extension="vml", ContentType=CT_VML)
-        defaults[-1].addnext(vml)
-    for name in package.new:
-        if name.endswith(".xml"):  # the comments; the VML drawings are declared by extension
-            etree.SubElement(types, _q("Override", CT_NS), PartName="/" + name, ContentType=CT_COMMENTS)

@@ -1,39 +1,37 @@
-"""Comparing two reports in the form's own terms, and writing a redline with tracked changes.
+"""Comparing two reports in the form's own terms.
 
-Tables are matched by the id they carry (Alt Text title), rows by content
-(difflib), cells by column; paragraphs outside tables by content.  A change
-names the section, the table, the row and the column header.  The redline is
-the newer report with each change as a Word tracked change (w:ins / w:del),
-so a reviewer can accept or reject it.
+Either report may be .docx or .odt, saved by any editor: both are read into the
+neutral model of :mod:`pipeline.review.document`.  Official tables are matched
+by their form id, the free-layout tables and the paragraphs outside tables by
+content (difflib), rows by content, cells by column.  A change names the
+section, the table, the row and the column header, and shows the changed words
+(difflib over characters) in their context.  :mod:`pipeline.review.redline`
+writes the same changes as Word tracked changes.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
-from docx import Document
-from docx.document import Document as DocxDocument
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-
-from pipeline.errors import InputError
 from pipeline.form.spec import Form
-from pipeline.office.wml import caption_of
-from pipeline.outputs import atomic_write
-from pipeline.review.extract import W_P, W_TBL, W_TC, W_TR, cell_text, paragraph_text
+from pipeline.review.document import Cell, Document, Paragraph, Row, Table, read_document
 
-REDLINE_AUTHOR = "報告比對"
-W_R, W_T = qn("w:r"), qn("w:t")
+CONTEXT = 12  # characters of unchanged text shown on each side of a change
+SHORT = 30  # texts up to this long are shown whole, old → new
 
 
 @dataclass(frozen=True)
 class Change:
-    """One difference between two reports."""
+    """One difference between two reports.
+
+    ``before`` / ``after`` are the paragraph, cell, row or table it concerns in the old and
+    the new report, and ``anchor`` the new report's row or paragraph a removed one followed
+    (for the redline; not compared)."""
 
     kind: str  # "changed", "added" or "removed"
     section: str
@@ -42,12 +40,15 @@ class Change:
     row: int | None  # 0-based body row (in the new report; in the old one when removed)
     row_label: str
     column: str | None  # column header
-    col: int | None
+    col: int | None  # grid column
     old: str
     new: str
+    before: Any = field(default=None, compare=False, repr=False)
+    after: Any = field(default=None, compare=False, repr=False)
+    anchor: Any = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        where = [self.section]
+        where = [self.section] if self.section else []
         if self.table:
             where.append(f"表「{self.table}」")
         if self.row is not None:
@@ -55,329 +56,317 @@ class Change:
         if self.column:
             where.append(f"欄「{self.column}」")
         verb = {"changed": "修改", "added": "新增", "removed": "刪除"}[self.kind]
-        return f"{verb}：{' '.join(where)}：「{_short(self.old)}」→「{_short(self.new)}」"
+        if self.kind == "changed":
+            what = changed_words(self.old, self.new)
+        else:
+            what = f"「{_flat(self.new if self.kind == 'added' else self.old)}」"
+        return f"{verb}：{' '.join(where)}：{what}" if where else f"{verb}：{what}"
 
 
-def _short(text: str, limit: int = 60) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def changed_words(old: str, new: str) -> str:
+    """What changed from ``old`` to ``new``, for a person: short texts whole (「39」→「40」);
+    longer ones as the changed characters in brackets (［舊→新］, ［+新］, ［-舊］) with a
+    little unchanged text around each, never cut at a fixed length."""
+    old, new = _flat(old), _flat(new)
+    if len(old) <= SHORT and len(new) <= SHORT:
+        return f"「{old}」→「{new}」"
+    hunks = _hunks(old, new)
+    out = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(hunks):
+        if tag == "equal":
+            text = old[i1:i2]
+            first, last = index == 0, index == len(hunks) - 1
+            if first and len(text) > CONTEXT:
+                text = "…" + text[-CONTEXT:]
+            elif last and len(text) > CONTEXT:
+                text = text[:CONTEXT] + "…"
+            elif not first and not last and len(text) > 2 * CONTEXT:
+                text = text[:CONTEXT] + "…" + text[-CONTEXT:]
+            out.append(text)
+        elif tag == "insert":
+            out.append(f"［+{new[j1:j2]}］")
+        elif tag == "delete":
+            out.append(f"［-{old[i1:i2]}］")
+        else:
+            out.append(f"［{old[i1:i2]}→{new[j1:j2]}］")
+    return "「" + "".join(out) + "」"
+
+
+def _hunks(old: str, new: str) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes over characters; two changes with only one or two unchanged
+    characters between them are one change (「黃煥榮、吳嘉麗」 reads better than a change
+    per character)."""
+    merged: list[tuple[str, int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal" and len(merged) >= 2 and merged[-1][0] == "equal" and merged[-2][0] != "equal":
+            gap, previous = merged[-1], merged[-2]
+            if gap[2] - gap[1] <= 2:
+                merged[-2:] = [("replace", previous[1], i2, previous[3], j2)]
+                continue
+        merged.append((tag, i1, i2, j1, j2))
+    return [(tag if tag == "equal" else _kind(*span), *span) for tag, *span in merged]
+
+
+def _kind(i1: int, i2: int, j1: int, j2: int) -> str:
+    return "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
+
+
+# -- the two reports, outlined ---------------------------------------------------------------
+
+
 @dataclass
-class _Table:
-    element: object
-    caption: str
+class _Placed:
+    """A table with the section it stands in."""
+
+    table: Table
     section: str
-    header_rows: int
 
 
 @dataclass
 class _Outline:
-    """A report's identified tables and its body paragraphs (with their sections)."""
+    """A report's official tables, its other tables and its body paragraphs, with sections."""
 
-    doc: DocxDocument
-    tables: dict[str, _Table]
-    paragraphs: list[tuple[object, str, str]]  # (w:p, section, text)
-
-
-def _open(path: Path) -> DocxDocument:
-    try:
-        return Document(str(path))
-    except Exception as exc:  # python-docx raises several kinds for a broken file
-        raise InputError(f"無法開啟報告 {path}：{exc}") from exc
+    document: Document
+    tables: dict[str, _Placed]
+    free: list[_Placed]
+    paragraphs: list[tuple[Paragraph, str]]
 
 
-def _outline(doc: DocxDocument, form: Form) -> _Outline:
+def _section_of(paragraph: Paragraph) -> str:
+    return re.split(r"[：(（]", paragraph.text)[0].strip()
+
+
+def outline(document: Document) -> _Outline:
+    """The report's tables and paragraphs, each with the section (Heading 1) it is in."""
     section = ""
-    tables: dict[str, _Table] = {}
+    tables: dict[str, _Placed] = {}
+    free: list[_Placed] = []
     paragraphs = []
-    for child in doc.element.body.iterchildren():
-        if child.tag == W_P:
-            text = paragraph_text(child)
-            style = child.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-            if style is not None and style.get(qn("w:val")) == "Heading1":
-                section = re.split(r"[：(（]", text)[0].strip()
-            paragraphs.append((child, section, text))
-        elif child.tag == W_TBL:
-            for tbl in child.iter(W_TBL):
-                caption = caption_of(tbl)
-                if caption:
-                    spec = form.tables.get(caption)
-                    tables[caption] = _Table(tbl, caption, section, spec.header_rows if spec else 1)
-    return _Outline(doc, tables, paragraphs)
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            if block.level == 1:
+                section = _section_of(block)
+            paragraphs.append((block, section))
+            continue
+        for table in block.tables():
+            if table.id is not None:
+                tables[table.id] = _Placed(table, section)
+            else:
+                free.append(_Placed(table, section))
+    return _Outline(document, tables, free, paragraphs)
 
 
-def _rows(tbl) -> list:
-    return tbl.findall(W_TR)
+def _pairs(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """Old and new items (texts) aligned in order: equal ones and, in a changed stretch, the
+    most alike pairs (as difflib's ndiff does); the others alone (removed or added)."""
+    out: list[tuple[int | None, int | None]] = []
+    matcher = SequenceMatcher(a=[_norm(t) for t in old], b=[_norm(t) for t in new], autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend((a1 + k, b1 + k) for k in range(a2 - a1))
+        else:
+            out.extend(_best_pairs(old, new, a1, a2, b1, b2))
+    return out
 
 
-def _cells(tr) -> list:
-    return tr.findall(W_TC)
+def _best_pairs(
+    old: Sequence[str], new: Sequence[str], a1: int, a2: int, b1: int, b2: int
+) -> list[tuple[int | None, int | None]]:
+    if a1 == a2 or b1 == b2:
+        return [(a, None) for a in range(a1, a2)] + [(None, b) for b in range(b1, b2)]
+    if a2 - a1 == 1 and b2 - b1 == 1:  # one text in place of one: it was edited
+        return [(a1, b1)]
+    if (a2 - a1) * (b2 - b1) > 400:  # a large stretch: side by side, as it comes
+        paired = min(a2 - a1, b2 - b1)
+        return (
+            [(a1 + k, b1 + k) for k in range(paired)]
+            + [(a, None) for a in range(a1 + paired, a2)]
+            + [(None, b) for b in range(b1 + paired, b2)]
+        )
+    best, where = 0.5, None  # below half alike, two texts are a removal and an addition
+    for a in range(a1, a2):
+        for b in range(b1, b2):
+            ratio = SequenceMatcher(None, _norm(old[a]), _norm(new[b]), autojunk=False).ratio()
+            if ratio > best:
+                best, where = ratio, (a, b)
+    if where is None:
+        return [(a, None) for a in range(a1, a2)] + [(None, b) for b in range(b1, b2)]
+    a, b = where
+    return [*_best_pairs(old, new, a1, a, b1, b), (a, b), *_best_pairs(old, new, a + 1, a2, b + 1, b2)]
 
 
-def _header_labels(table: _Table) -> list[str]:
-    """A label per physical body column: the header texts above it, first lines only."""
+def _header_labels(table: Table, header_rows: int) -> list[str]:
+    """A label per grid column: the header texts above it, first lines only."""
     labels: dict[int, list[str]] = {}
-    for tr in _rows(table.element)[: table.header_rows]:
-        col = 0
-        for tc in _cells(tr):
-            span_el = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-            span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
-            first_line = cell_text(tc).split("\n")[0].strip()
-            for c in range(col, col + span):
-                if first_line and first_line not in labels.setdefault(c, []):
-                    labels[c].append(first_line)
-            col += span
+    for row in table.grid()[:header_rows]:
+        for col, text in enumerate(row):
+            first_line = text.split("\n")[0].strip()
+            if first_line and first_line not in labels.setdefault(col, []):
+                labels[col].append(first_line)
     return [" / ".join(labels.get(c, [])) for c in range(max(labels, default=-1) + 1)]
 
 
-def _row_texts(tr) -> tuple[str, ...]:
-    return tuple(cell_text(tc) for tc in _cells(tr))
+def _row_texts(row: Row) -> tuple[str, ...]:
+    return tuple("" if cell.continued else cell.text for cell in row.cells)
 
 
-def _row_label(texts: tuple[str, ...]) -> str:
-    return next((_short(t, 24) for t in texts[:2] if t.strip()), "")
+def _row_label(texts: Sequence[str]) -> str:
+    first = next((t for t in texts[:2] if t.strip()), "")
+    return _flat(first)[:24]
+
+
+def _grid_starts(row: Row) -> list[int]:
+    """The grid column each cell of a row starts at."""
+    starts, col = [], row.before
+    for cell in row.cells:
+        starts.append(col)
+        col += cell.span
+    return starts
+
+
+def _whole(table: Table) -> str:
+    return f"（整個表格，{len(table.rows)} 列）"
+
+
+def _compare_tables(old: _Placed, new: _Placed, title: str, table_id: str | None, header_rows: int) -> list[Change]:
+    """The rows of two versions of one table: changed cells, added and removed rows."""
+    changes: list[Change] = []
+    labels = _header_labels(new.table, header_rows)
+    old_rows, new_rows = old.table.rows[header_rows:], new.table.rows[header_rows:]
+    old_texts = [_row_texts(r) for r in old_rows]
+    new_texts = [_row_texts(r) for r in new_rows]
+    # A removed row goes back after the new table's row before it (or its header).
+    last: Row | None = new.table.rows[header_rows - 1] if 0 < header_rows <= len(new.table.rows) else None
+
+    def cell_change(b: int, col: int, was: str, now: str, before: Cell | None, after: Cell) -> Change:
+        label = labels[col] if col < len(labels) else ""
+        where = {"row": b, "row_label": _row_label(new_texts[b]), "column": label, "col": col}
+        return Change("changed", new.section, title, table_id, old=was, new=now, before=before, after=after, **where)
+
+    for a, b in _pairs([" | ".join(t) for t in old_texts], [" | ".join(t) for t in new_texts]):
+        if a is not None and b is not None:
+            last = new_rows[b]
+            starts = _grid_starts(new_rows[b])
+            old_cells, new_cells = old_rows[a].cells, new_rows[b].cells
+            for index, now in enumerate(new_texts[b]):
+                was = old_texts[a][index] if index < len(old_texts[a]) else ""
+                if _norm(was) != _norm(now):
+                    before = old_cells[index] if index < len(old_cells) else None
+                    changes.append(cell_change(b, starts[index], was, now, before, new_cells[index]))
+        elif b is not None:
+            last = new_rows[b]
+            row = {"row": b, "row_label": _row_label(new_texts[b]), "column": None, "col": None}
+            changes.append(
+                Change(
+                    "added",
+                    new.section,
+                    title,
+                    table_id,
+                    old="",
+                    new=" | ".join(new_texts[b]),
+                    after=new_rows[b],
+                    **row,
+                )
+            )
+        elif a is not None:
+            row = {"row": a, "row_label": _row_label(old_texts[a]), "column": None, "col": None}
+            text = " | ".join(old_texts[a])
+            changes.append(
+                Change(
+                    "removed", old.section, title, table_id, old=text, new="", before=old_rows[a], anchor=last, **row
+                )
+            )
+    return changes
+
+
+def _whole_table(kind: str, placed: _Placed, title: str, table_id: str | None) -> Change:
+    """A table one report has and the other has not."""
+    text = _whole(placed.table)
+    old, new = (text, "") if kind == "removed" else ("", text)
+    side = {"before": placed.table} if kind == "removed" else {"after": placed.table}
+    return Change(kind, placed.section, title, table_id, None, "", None, None, old, new, **side)
+
+
+def _paragraph_change(kind: str, section: str, was: Paragraph | None, now: Paragraph | None, anchor=None) -> Change:
+    old, new = (was.text if was else ""), (now.text if now else "")
+    return Change(kind, section, None, None, None, "", None, None, old, new, was, now, anchor)
+
+
+def compare(old: Document, new: Document, form: Form) -> list[Change]:
+    """The differences from ``old`` to ``new``: the official tables in the new report's
+    order, then the free-layout tables, then the paragraphs outside tables."""
+    before, after = outline(old), outline(new)
+    changes: list[Change] = []
+    for table_id, placed in after.tables.items():
+        spec = form.tables.get(table_id)
+        title = spec.title if spec else table_id
+        if table_id in before.tables:
+            header_rows = spec.header_rows if spec else 1
+            changes += _compare_tables(before.tables[table_id], placed, title, table_id, header_rows)
+        else:
+            changes.append(_whole_table("added", placed, title, table_id))
+    for table_id, placed in before.tables.items():
+        if table_id not in after.tables:
+            spec = form.tables.get(table_id)
+            changes.append(_whole_table("removed", placed, spec.title if spec else table_id, table_id))
+    old_free, new_free = [_table_text(p.table) for p in before.free], [_table_text(p.table) for p in after.free]
+    for a, b in _pairs(old_free, new_free):
+        if a is not None and b is not None:
+            if _norm(old_free[a]) != _norm(new_free[b]):
+                was, now = before.free[a], after.free[b]
+                header_rows = sum(1 for r in now.table.rows if r.header) or 1
+                name, table_id = _free_name(now.table, was.table), _free_id(now.table, was.table)
+                changes += _compare_tables(was, now, name, table_id, header_rows)
+        elif b is not None:
+            placed = after.free[b]
+            changes.append(_whole_table("added", placed, _free_name(placed.table), _free_id(placed.table)))
+        elif a is not None:
+            placed = before.free[a]
+            changes.append(_whole_table("removed", placed, _free_name(placed.table), _free_id(placed.table)))
+    old_p = [(p, s) for p, s in before.paragraphs if p.text.strip()]
+    new_p = [(p, s) for p, s in after.paragraphs if p.text.strip()]
+    last: Paragraph | None = None  # a removed paragraph goes back after the new one before it
+    for a, b in _pairs([p.text for p, _ in old_p], [p.text for p, _ in new_p]):
+        if a is not None and b is not None:
+            (was, _), (now, section) = old_p[a], new_p[b]
+            last = now
+            if _norm(was.text) != _norm(now.text):
+                changes.append(_paragraph_change("changed", section, was, now))
+        elif b is not None:
+            now, section = new_p[b]
+            last = now
+            changes.append(_paragraph_change("added", section, None, now))
+        elif a is not None:
+            was, section = old_p[a]
+            changes.append(_paragraph_change("removed", section, was, None, last))
+    return changes
+
+
+def _table_text(table: Table) -> str:
+    return "\n".join(" | ".join(row) for row in table.grid())
+
+
+def _free_name(*tables: Table) -> str:
+    """A free-layout table's name: its Alt Text description (the sheet it came from), else
+    its caption."""
+    for table in tables:
+        if table.description or table.caption:
+            return table.description or table.caption or ""
+    return "（未命名表格）"
+
+
+def _free_id(*tables: Table) -> str | None:
+    return next((t.caption for t in tables if t.caption), None)
 
 
 def diff_reports(old_path: Path, new_path: Path, form: Form) -> list[Change]:
-    """The differences from ``old_path`` to ``new_path``, in document order."""
-    return _diff(_outline(_open(old_path), form), _outline(_open(new_path), form), form)[0]
-
-
-def _diff(old: _Outline, new: _Outline, form: Form) -> tuple[list[Change], list]:
-    """Changes, plus the redline actions that go with them."""
-    changes: list[Change] = []
-    actions: list = []
-    for caption, new_table in new.tables.items():
-        old_table = old.tables.get(caption)
-        title = form.tables[caption].title if caption in form.tables else caption
-        if old_table is None:
-            continue
-        labels = _header_labels(new_table)
-        h = new_table.header_rows
-        old_rows, new_rows = _rows(old_table.element)[h:], _rows(new_table.element)[h:]
-        old_texts = [_row_texts(tr) for tr in old_rows]
-        new_texts = [_row_texts(tr) for tr in new_rows]
-        matcher = SequenceMatcher(
-            a=[tuple(map(_norm, r)) for r in old_texts], b=[tuple(map(_norm, r)) for r in new_texts], autojunk=False
-        )
-        for op, a1, a2, b1, b2 in matcher.get_opcodes():
-            if op == "equal":
-                continue
-            paired = min(a2 - a1, b2 - b1) if op == "replace" else 0
-            for k in range(paired):
-                a, b = a1 + k, b1 + k
-                for col, (was, now) in enumerate(zip(old_texts[a], new_texts[b], strict=False)):
-                    if _norm(was) != _norm(now):
-                        label = labels[col] if col < len(labels) else ""
-                        changes.append(
-                            Change(
-                                "changed",
-                                new_table.section,
-                                title,
-                                caption,
-                                b,
-                                _row_label(new_texts[b]),
-                                label,
-                                col,
-                                was,
-                                now,
-                            )
-                        )
-                        actions.append(("cell", _cells(new_rows[b])[col], was))
-            for b in range(b1 + paired, b2):
-                changes.append(
-                    Change(
-                        "added",
-                        new_table.section,
-                        title,
-                        caption,
-                        b,
-                        _row_label(new_texts[b]),
-                        None,
-                        None,
-                        "",
-                        " | ".join(new_texts[b]),
-                    )
-                )
-                actions.append(("row-added", new_rows[b]))
-            for a in range(a1 + paired, a2):
-                changes.append(
-                    Change(
-                        "removed",
-                        old_table.section,
-                        title,
-                        caption,
-                        a,
-                        _row_label(old_texts[a]),
-                        None,
-                        None,
-                        " | ".join(old_texts[a]),
-                        "",
-                    )
-                )
-                anchor = new_rows[b2 - 1] if b2 > 0 else _rows(new_table.element)[h - 1]
-                actions.append(("row-removed", old_rows[a], anchor))
-    for caption in [c for c in new.tables if c not in old.tables]:
-        table = new.tables[caption]
-        title = form.tables[caption].title if caption in form.tables else caption
-        rows = len(_rows(table.element))
-        changes.append(
-            Change("added", table.section, title, caption, None, "", None, None, "", f"（整個表格，{rows} 列）")
-        )
-    for caption in [c for c in old.tables if c not in new.tables]:
-        table = old.tables[caption]
-        title = form.tables[caption].title if caption in form.tables else caption
-        rows = len(_rows(table.element))
-        changes.append(
-            Change("removed", table.section, title, caption, None, "", None, None, f"（整個表格，{rows} 列）", "")
-        )
-    old_p = [(p, s, t) for p, s, t in old.paragraphs if t.strip()]
-    new_p = [(p, s, t) for p, s, t in new.paragraphs if t.strip()]
-    matcher = SequenceMatcher(a=[_norm(t) for _, _, t in old_p], b=[_norm(t) for _, _, t in new_p], autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        paired = min(a2 - a1, b2 - b1) if op == "replace" else 0
-        for k in range(paired):
-            (_, _, was), (p, section, now) = old_p[a1 + k], new_p[b1 + k]
-            changes.append(Change("changed", section, None, None, None, "", None, None, was, now))
-            actions.append(("paragraph", p, was))
-        for b in range(b1 + paired, b2):
-            p, section, now = new_p[b]
-            changes.append(Change("added", section, None, None, None, "", None, None, "", now))
-            actions.append(("paragraph-added", p))
-        for a in range(a1 + paired, a2):
-            p, section, was = old_p[a]
-            changes.append(Change("removed", section, None, None, None, "", None, None, was, ""))
-            anchor = new_p[b1 - 1][0] if b1 > 0 else None
-            actions.append(("paragraph-removed", p, anchor))
-    return changes, actions
-
-
-# -- tracked changes -----------------------------------------------------------------
-
-
-class _Marks:
-    """Makes w:ins / w:del elements with unique ids."""
-
-    def __init__(self) -> None:
-        self.next_id = 9000
-        self.date = datetime.now().astimezone().replace(microsecond=0).isoformat()
-
-    def mark(self, tag: str):
-        element = OxmlElement(tag)
-        element.set(qn("w:id"), str(self.next_id))
-        element.set(qn("w:author"), REDLINE_AUTHOR)
-        element.set(qn("w:date"), self.date)
-        self.next_id += 1
-        return element
-
-
-def _wrap_runs_inserted(p, marks: _Marks) -> None:
-    for run in [r for r in p if r.tag == W_R]:
-        ins = marks.mark("w:ins")
-        run.addprevious(ins)
-        ins.append(run)
-
-
-def _deleted_run(text: str, template_run, marks: _Marks):
-    deletion = marks.mark("w:del")
-    run = OxmlElement("w:r")
-    rpr = template_run.find(qn("w:rPr")) if template_run is not None else None
-    if rpr is not None:
-        run.append(copy.deepcopy(rpr))
-    for i, line in enumerate(text.split("\n")):
-        if i:
-            run.append(OxmlElement("w:br"))
-        t = OxmlElement("w:delText")
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        t.text = line
-        run.append(t)
-    deletion.append(run)
-    return deletion
-
-
-def _to_deleted(p, marks: _Marks) -> None:
-    """Turn every run of a copied paragraph into deleted text."""
-    for run in [r for r in p if r.tag == W_R]:
-        for t in run.findall(W_T):
-            t.tag = qn("w:delText")
-        deletion = marks.mark("w:del")
-        run.addprevious(deletion)
-        deletion.append(run)
-    ppr = p.find(qn("w:pPr"))
-    if ppr is None:
-        ppr = OxmlElement("w:pPr")
-        p.insert(0, ppr)
-    rpr = ppr.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        ppr.append(rpr)
-    rpr.append(marks.mark("w:del"))
-
-
-def _mark_row(tr, tag: str, marks: _Marks) -> None:
-    tr.get_or_add_trPr().append(marks.mark(tag))
-
-
-def _replace_text(container_paragraphs: list, old_text: str, marks: _Marks) -> None:
-    """Old text deleted at the start of the first paragraph, the current runs inserted."""
-    if not container_paragraphs:
-        return
-    first = container_paragraphs[0]
-    runs = [r for p in container_paragraphs for r in p if r.tag == W_R]
-    for p in container_paragraphs:
-        _wrap_runs_inserted(p, marks)
-    if old_text:
-        deletion = _deleted_run(old_text, runs[0] if runs else None, marks)
-        ppr = first.find(qn("w:pPr"))
-        if ppr is not None:
-            ppr.addnext(deletion)
-        else:
-            first.insert(0, deletion)
-
-
-def write_redline(old_path: Path, new_path: Path, out: Path, form: Form) -> list[Change]:
-    """Write ``new_path`` with every change since ``old_path`` as a tracked change."""
-    old, new = _outline(_open(old_path), form), _outline(_open(new_path), form)
-    changes, actions = _diff(old, new, form)
-    marks = _Marks()
-    for action in actions:
-        kind = action[0]
-        if kind == "cell":
-            _, tc, was = action
-            _replace_text(tc.findall(W_P), was, marks)
-        elif kind == "row-added":
-            tr = action[1]
-            _mark_row(tr, "w:ins", marks)
-            for tc in _cells(tr):
-                for p in tc.findall(W_P):
-                    _wrap_runs_inserted(p, marks)
-        elif kind == "row-removed":
-            _, old_tr, anchor = action
-            copy_tr = copy.deepcopy(old_tr)
-            for p in copy_tr.iter(W_P):
-                _to_deleted(p, marks)
-            _mark_row(copy_tr, "w:del", marks)
-            anchor.addnext(copy_tr)
-        elif kind == "paragraph":
-            _, p, was = action
-            _replace_text([p], was, marks)
-        elif kind == "paragraph-added":
-            _wrap_runs_inserted(action[1], marks)
-        elif kind == "paragraph-removed":
-            _, old_p, anchor = action
-            copy_p = copy.deepcopy(old_p)
-            _to_deleted(copy_p, marks)
-            if anchor is not None:
-                anchor.addnext(copy_p)
-            else:
-                new.doc.element.body.insert(0, copy_p)
-    with atomic_write(out) as tmp:
-        new.doc.save(str(tmp))
-    return changes
+    """The differences from ``old_path`` to ``new_path`` (.docx or .odt), in document order."""
+    return compare(read_document(old_path, form), read_document(new_path, form), form)

@@ -114,7 +114,10 @@ class Puller:
         """Decode one cell (or one placed text) made by ``recipes``."""
         if len(recipes) == 1 and recipes[0].kind == "join":
             recipes = list(recipes[0].join or ())
-        self.decoder.cell(recipes, text, out, self._choices)
+        for recipe in recipes:
+            if recipe.kind == "figure":  # computed, not data: kept to compare (notices)
+                self.sink.shown_figures[recipe.figure] = text.strip()
+        self.decoder.cell([r for r in recipes if r.kind != "figure"], text, out, self._choices)
 
     def _choices(self, ref: str) -> tuple[str, ...]:
         for sheet_id, (_wb, spec) in self.form.sheets.items():
@@ -125,9 +128,7 @@ class Puller:
 
     def title(self, text: str) -> None:
         """The title names the agency and the year (form.yaml `title`)."""
-        pattern = re.escape(self.form.title).replace(r"\{agency\}", "(?P<agency>.+?)")
-        pattern = pattern.replace(r"\{year\}", r"(?P<year>\d+)")
-        m = re.fullmatch(pattern, text.strip())
+        m = _title_pattern(self.form).fullmatch(text.strip())
         if m is None:
             self.notes.append(f"無法由標題「{text.strip()}」讀出機關名稱及年度")
             return
@@ -266,10 +267,14 @@ class Puller:
                 self.sink.add_row(layout.sheet, {layout.kind: kind, layout.text: block.text})
 
     # -- everything ---------------------------------------------------------------------------
-    def claims(self, item: Item, block: Block) -> bool:
-        """``block`` surely belongs to the loop ``item`` (its numbering, an annex line, 「無」)."""
+    def claims(self, item: Item, block: Block) -> bool | None:
+        """True when ``block`` surely belongs to ``item`` (a loop's numbering, an annex line,
+        「無」, the title's wording, a date where a date is placed), False when it surely does
+        not, None when it cannot tell."""
         if block.kind != "p":
             return False
+        if isinstance(item, Para):
+            return self.fits(item, block.text)
         if isinstance(item, Cond):
             recipe = self.form.values.get(item.expr)
             return (
@@ -286,6 +291,22 @@ class Puller:
             return any(p.fullmatch(_squash(block.text)) for p in self.annex_patterns())
         return False
 
+    def fits(self, para: Para, text: str) -> bool | None:
+        """Whether ``text`` has the shape of what the positional paragraph ``para`` places."""
+        m = para.pattern().fullmatch(text)
+        if m is None:
+            return False
+        for tag, value in zip(para.tags, m.groups(), strict=False):
+            recipe = self.form.values.get(tag)
+            if recipe is None:
+                continue
+            if recipe.kind == "report_title":
+                return _title_pattern(self.form).fullmatch(value.strip()) is not None
+            first = (recipe.join or recipe.lines or (recipe,))[0]
+            if first.kind == "date":
+                return self.decoder.date(value, first.format or "date_short")[0] is not None
+        return None
+
     def annex_patterns(self) -> Iterator[re.Pattern[str]]:
         for annex in self.form.annexes:
             yield _annex_line(annex)
@@ -297,6 +318,11 @@ class Puller:
         for missing in found.missing:
             if isinstance(missing, Para):
                 self.notes.append(f"報告中找不到「{missing.wording}」這一段，其中的數字未讀回")
+        for block in found.extra:
+            if block.kind == "p":
+                shown = " ".join(block.text.split())
+                self.notes.append(f"報告中多了一段「{shown[:40]}{'…' if len(shown) > 40 else ''}」，"
+                                  "不在範本的任何位置（不屬於任何表格或清單），未讀回")  # fmt: skip
         for para, block in found.anchors:
             if para.tags:
                 m = para.pattern().fullmatch(block.text)
@@ -343,6 +369,12 @@ def _annex_line(annex: Any) -> re.Pattern[str]:
     for name, mark in marks.items():
         pattern = pattern.replace(re.escape(mark), f"(?P<{name}>.+?)")
     return re.compile(pattern)
+
+
+def _title_pattern(form: Form) -> re.Pattern[str]:
+    """The report title (form.yaml `title`) with its agency and year as groups."""
+    pattern = re.escape(form.title).replace(r"\{agency\}", "(?P<agency>.+?)")
+    return re.compile(pattern.replace(r"\{year\}", r"(?P<year>\d+)"))
 
 
 def _squash(text: str) -> str:

@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import DependencyError
 
-from pipeline.errors import ConversionError, InputError
+from pipeline.errors import ConversionError, InputError, describe
 from pipeline.findings import Finding, has_errors
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
@@ -198,7 +198,7 @@ def _checked_pdf(data: bytes, name: str) -> PdfReader:
     except DependencyError as exc:
         raise ConversionError(f"「{name}」已加密（AES），無法讀取：請放入未加密的檔案") from exc
     except Exception as exc:  # pypdf raises many kinds on a malformed file
-        raise ConversionError(f"「{name}」不是可讀取的 PDF，檔案可能已損毀（{exc}）") from exc
+        raise ConversionError(f"「{name}」不是可讀取的 PDF：{describe(exc)}") from exc
 
 
 def image_pdf(path: Path) -> bytes:
@@ -216,7 +216,7 @@ def image_pdf(path: Path) -> bytes:
             buffer = BytesIO()
             image.save(buffer, "PDF", resolution=72.0, **jpeg)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ConversionError(f"「{path.name}」不是可讀取的圖片，檔案可能已損毀（{exc}）") from exc
+        raise ConversionError(f"「{path.name}」不是可讀取的圖片：{describe(exc)}") from exc
     picture = PdfReader(buffer).pages[0]
     width, height = float(picture.mediabox.width), float(picture.mediabox.height)
     page_w, page_h = A4 if height >= width else (A4[1], A4[0])

@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from pipeline.errors import ConversionError, ToolMissing
+from pipeline.errors import ConversionError, ToolMissing, describe
 from pipeline.inputs.filecheck import OLE_MAGIC
 from pipeline.outputs import atomic_write
 
@@ -56,7 +56,7 @@ def _check_office_file(source: Path) -> None:
         with source.open("rb") as handle:
             head = handle.read(len(OLE_MAGIC))
     except OSError as exc:
-        raise ConversionError(f"無法讀取「{source.name}」：{exc}") from exc
+        raise ConversionError(f"無法讀取「{source.name}」：{describe(exc)}") from exc
     if head == OLE_MAGIC:
         raise ConversionError(
             f"「{source.name}」有密碼保護（或是舊版 .doc／.xls 改了副檔名），無法轉成 PDF："
@@ -89,12 +89,23 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
     Raises ToolMissing when LibreOffice is not installed and ConversionError,
     naming the file, when it cannot be converted.
     """
+    source = Path(source)
+    if source.suffix.lower() not in CONVERTIBLE:
+        find_soffice()
+        raise ConversionError(f"「{source.name}」不是 Word（.docx）或 Excel（.xlsx）檔，無法轉成 PDF")
+    return convert(source, target, "pdf", "PDF", timeout=timeout)
+
+
+def convert(source: Path, target: Path, convert_to: str, label: str, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Have LibreOffice convert ``source`` (``--convert-to convert_to``, e.g. ``pdf`` or
+    ``docx:MS Word 2007 XML``) into ``target``, written atomically; ``label`` names the
+    target format in messages.  A private copy of the file and a private profile, under
+    a time limit."""
     source, target = Path(source), Path(target)
     soffice = find_soffice()
-    if source.suffix.lower() not in CONVERTIBLE:
-        raise ConversionError(f"「{source.name}」不是 Word（.docx）或 Excel（.xlsx）檔，無法轉成 PDF")
     _check_office_file(source)
-    with tempfile.TemporaryDirectory(prefix="report-pdf-") as tmp:
+    extension = convert_to.split(":", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="report-convert-") as tmp:
         work = Path(tmp)
         # An ASCII name: LibreOffice under a C locale mangles others.
         copy = work / f"document{source.suffix.lower()}"
@@ -107,7 +118,7 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
             "--nolockcheck",
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             "--convert-to",
-            "pdf",
+            convert_to,
             "--outdir",
             str(work / "out"),
             str(copy),
@@ -119,12 +130,14 @@ def convert_to_pdf(source: Path, target: Path, *, timeout: float = DEFAULT_TIMEO
                 f"LibreOffice 轉換「{source.name}」超過 {timeout:g} 秒仍未完成（檔案可能過大或已損毀）"
             ) from exc
         except OSError as exc:
-            raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{exc}") from exc
-        produced = work / "out" / "document.pdf"
+            raise ConversionError(f"無法執行 LibreOffice（{soffice}）：{describe(exc)}") from exc
+        produced = work / "out" / f"document.{extension}"
         if done.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
             reason = f"（LibreOffice：{detail[-1]}）" if detail else ""
-            raise ConversionError(f"LibreOffice 無法將「{source.name}」轉成 PDF，檔案可能已損毀或有密碼保護{reason}")
+            raise ConversionError(
+                f"LibreOffice 無法將「{source.name}」轉成 {label}，檔案可能已損毀或有密碼保護{reason}"
+            )
         with atomic_write(target) as tmp_target:
             shutil.copyfile(produced, tmp_target)
     return target

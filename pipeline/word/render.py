@@ -50,8 +50,8 @@ from pipeline.office.pictures import Picture, UnusablePicture, read_picture
 from pipeline.office.provenance import package_fingerprint, set_properties
 from pipeline.office.wml import (
     caption_of,
-    child,
     clear_cell,
+    ensure_child,
     grid_span,
     mark_header_row,
     physical_cells,
@@ -528,10 +528,9 @@ class Document:
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         for finding in findings:
             paragraph = self._anchor_paragraph(finding, tables, found)
-            text = f"[{finding.severity.label}] {finding.message}"
+            text = f"[{finding.severity.label}] {finding.heading}：{finding.message}"
             if finding.source is not None:
                 text += f"（來源：{finding.source}）"
-            text += f"〔規則 {finding.rule}〕"
             comment_id = str(next(ids))
             # A message may quote a file name, which can hold characters XML cannot.
             comments.append(self._comment(comment_id, strip_forbidden(text), date))
@@ -718,15 +717,11 @@ def _merge_cells(tbl: Element, merges) -> None:
             for extra in span_cells[1:]:
                 rows[r].remove(extra)
             tc_pr = tc_properties(first)
-            tc_w = child(tc_pr, "w:tcW", 0)
+            tc_w = ensure_child(tc_pr, "w:tcW")
             tc_w.set(qn("w:type"), "dxa")
             tc_w.set(qn("w:w"), str(total))
-            span = tc_pr.find(qn("w:gridSpan"))
             if c2 > c1:
-                if span is None:
-                    span = element("w:gridSpan")
-                    tc_w.addnext(span)
-                span.set(qn("w:val"), str(c2 - c1 + 1))
+                ensure_child(tc_pr, "w:gridSpan").set(qn("w:val"), str(c2 - c1 + 1))
             if r2 > r1:
                 set_vmerge(first, restart=r == r1)
             for p in first.findall(W_P):

@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline import cache
-from pipeline.errors import FormError
+from pipeline.errors import FormError, describe
 from pipeline.office import opc as ooxml
 from pipeline.office.opc import (
     RT_CORE_PROPERTIES,
@@ -71,7 +71,7 @@ def load_template(path: Path) -> PreparedTemplate:
     try:
         blob = path.read_bytes()
     except OSError as exc:
-        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+        raise FormError(f"無法開啟 Word 範本 {path}：{describe(exc)}") from exc
     entry = cache.key(blob, cache.code_of(*_code_files()))
     prepared = _MEMORY.get(entry)
     if prepared is None:
@@ -110,7 +110,7 @@ def prepare(path: Path) -> PreparedTemplate:
         tpl = DocxTemplate(str(path))
         tpl.init_docx()
     except Exception as exc:  # a bad zip, a missing part, bad XML: python-docx raises many kinds
-        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+        raise FormError(f"無法開啟 Word 範本 {path}：{describe(exc)}") from exc
     body = _for_jinja(tpl.patch_xml(tpl.get_xml()))
     head, tail = _around_body(package.parts[document])
     story_types = (RT_HEADER, RT_FOOTER, RT_FOOTNOTES)

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import FormError
 from pipeline.office.opc import Element, element, qn
-from pipeline.office.wml import caption_of, child, grid_span, physical_cells, text_of
+from pipeline.office.wml import (
+    caption_of,
+    ensure_child,
+    grid_span,
+    is_header_row,
+    physical_cells,
+    place_child,
+    text_of,
+)
 
 TWIPS_PER_CM = 1440 / 2.54
 DEFAULT_CELL_MARGIN = 108  # twips, left and right: Word's default for Table Grid
@@ -29,94 +37,34 @@ SLACK = 1.06  # renderers differ a little in their glyph widths: keep a margin
 ROW_SPLIT_SHARE = 0.8  # a row estimated taller than this share of the page may split anyway
 SHORT_TABLE_SHARE = 0.3  # a table shorter than this share of the page is kept on one page
 
-# pPr children in schema order (CT_PPrBase, then rPr, sectPr, pPrChange): a new one goes in
-# before the first that follows it.
-_PPR_ORDER = (
-    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl", "w:numPr",
-    "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-    "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
-    "w:rPr", "w:sectPr", "w:pPrChange",
-)  # fmt: skip
-# tblPr children in schema order (CT_TblPrBase, then tblPrChange).
-_TBLPR_ORDER = (
-    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize", "w:tblStyleColBandSize",
-    "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
-    "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange",
-)  # fmt: skip
-# tcPr children in schema order.
-_TCPR_ORDER = (
-    "w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd", "w:noWrap", "w:tcMar",
-    "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers", "w:cellIns", "w:cellDel",
-    "w:cellMerge", "w:tcPrChange",
-)  # fmt: skip
-_SECTPR_ORDER = (
-    "w:headerReference", "w:footerReference", "w:footnotePr", "w:endnotePr", "w:type", "w:pgSz", "w:pgMar",
-    "w:paperSrc", "w:pgBorders", "w:lnNumType", "w:pgNumType", "w:cols", "w:formProt", "w:vAlign", "w:noEndnote",
-    "w:titlePg", "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange",
-)  # fmt: skip
-
-
-def ordered_child(parent: Element, tag: str, order: tuple[str, ...]) -> Element:
-    """The ``tag`` child of ``parent``, added at its place in the schema's ``order`` if missing."""
-    found = parent.find(qn(tag))
-    if found is not None:
-        return found
-    new = element(tag)
-    later = {qn(t) for t in order[order.index(tag) + 1 :]}
-    for index, node in enumerate(parent):
-        if node.tag in later:
-            parent.insert(index, new)
-            return new
-    parent.append(new)
-    return new
-
 
 def paragraph_properties(p: Element) -> Element:
     """A paragraph's ``w:pPr`` (its first child), added if missing."""
-    return child(p, "w:pPr", 0)
+    return ensure_child(p, "w:pPr")
 
 
 def keep_with_next(p: Element) -> None:
     """Keep ``p`` on the same page as what follows it (a table's first row, a picture)."""
-    ordered_child(paragraph_properties(p), "w:keepNext", _PPR_ORDER)
+    ensure_child(paragraph_properties(p), "w:keepNext")
 
 
 def align_paragraph(p: Element, align: str) -> None:
     """Set a paragraph's alignment (left, center, right, both)."""
-    ordered_child(paragraph_properties(p), "w:jc", _PPR_ORDER).set(qn("w:val"), align)
+    ensure_child(paragraph_properties(p), "w:jc").set(qn("w:val"), align)
 
 
 def indent_paragraph(p: Element, left: int, hanging: int) -> None:
     """Indent a paragraph by ``left`` twips, its first line ``hanging`` twips further out."""
-    ind = ordered_child(paragraph_properties(p), "w:ind", _PPR_ORDER)
+    ind = ensure_child(paragraph_properties(p), "w:ind")
     for name in ("w:firstLine", "w:firstLineChars", "w:hangingChars", "w:leftChars", "w:startChars"):
         ind.attrib.pop(qn(name), None)
     ind.set(qn("w:left"), str(left))
     ind.set(qn("w:hanging"), str(hanging))
 
 
-def _row_properties(tr: Element) -> Element:
-    tr_pr = tr.find(qn("w:trPr"))
-    if tr_pr is None:
-        tr_pr = element("w:trPr")
-        tr.insert(1 if len(tr) and tr[0].tag == qn("w:tblPrEx") else 0, tr_pr)
-    return tr_pr
-
-
 def keep_row_together(tr: Element) -> None:
     """A row that never breaks across a page (``w:cantSplit``)."""
-    tr_pr = _row_properties(tr)
-    if tr_pr.find(qn("w:cantSplit")) is None:
-        tr_pr.insert(0, element("w:cantSplit"))  # CT_TrPr is a choice: any order
-
-
-def is_header_row(tr: Element) -> bool:
-    """True for a row Word repeats at the top of each page (``w:tblHeader``)."""
-    tr_pr = tr.find(qn("w:trPr"))
-    header = None if tr_pr is None else tr_pr.find(qn("w:tblHeader"))
-    return header is not None and header.get(qn("w:val"), "true") not in ("0", "false", "off")
+    ensure_child(ensure_child(tr, "w:trPr"), "w:cantSplit")
 
 
 # -- how wide a piece of text is ------------------------------------------------------------
@@ -261,7 +209,8 @@ def page_of(sect_pr: Element | None) -> Page:
     )
 
 
-def grid_columns(tbl: Element) -> list[Element]:
+def grid_cols(tbl: Element) -> list[Element]:
+    """The table's ``w:gridCol`` elements."""
     return tbl.findall(qn("w:tblGrid") + "/" + qn("w:gridCol"))
 
 
@@ -341,41 +290,27 @@ def share_widths(total: int, wanted: list[float | None], weights: list[float], m
 
 def set_widths(tbl: Element, widths: list[int]) -> None:
     """Fixed table layout with these grid column widths: Word keeps them as they are."""
-    tbl_pr = child(tbl, "w:tblPr", 0)
-    tbl_w = ordered_child(tbl_pr, "w:tblW", _TBLPR_ORDER)
+    tbl_pr = ensure_child(tbl, "w:tblPr")
+    tbl_w = ensure_child(tbl_pr, "w:tblW")
     tbl_w.set(qn("w:type"), "dxa")
     tbl_w.set(qn("w:w"), str(sum(widths)))
-    ordered_child(tbl_pr, "w:tblLayout", _TBLPR_ORDER).set(qn("w:type"), "fixed")
-    for col, width in zip(grid_columns(tbl), widths, strict=False):
+    ensure_child(tbl_pr, "w:tblLayout").set(qn("w:type"), "fixed")
+    for col, width in zip(grid_cols(tbl), widths, strict=False):
         col.set(qn("w:w"), str(width))
     for tr in tbl.findall(qn("w:tr")):
         for start, span, tc in cells_by_column(tr):
-            tc_pr = child(tc, "w:tcPr", 0)
-            tc_w = ordered_child(tc_pr, "w:tcW", _TCPR_ORDER)
+            tc_w = ensure_child(ensure_child(tc, "w:tcPr"), "w:tcW")
             tc_w.set(qn("w:type"), "dxa")
             tc_w.set(qn("w:w"), str(sum(widths[start : start + span])))
 
 
 def set_cell_margins(tbl: Element, twips: int) -> None:
     """Left and right cell margins of a dense table."""
-    tbl_pr = child(tbl, "w:tblPr", 0)
-    margins = ordered_child(tbl_pr, "w:tblCellMar", _TBLPR_ORDER)
+    margins = ensure_child(ensure_child(tbl, "w:tblPr"), "w:tblCellMar")
     for side in ("w:left", "w:right"):
-        node = margins.find(qn(side))
-        if node is None:
-            node = element(side)
-            # CT_TblCellMar: top, left (start), bottom, right (end)
-            margins.insert(0 if side == "w:left" and margins.find(qn("w:top")) is None else len(margins), node)
+        node = ensure_child(margins, side)
         node.set(qn("w:w"), str(twips))
         node.set(qn("w:type"), "dxa")
-    _order_children(margins, ("w:top", "w:left", "w:start", "w:bottom", "w:right", "w:end"))
-
-
-def _order_children(parent: Element, order: tuple[str, ...]) -> None:
-    rank = {qn(t): i for i, t in enumerate(order)}
-    kids = sorted(parent, key=lambda node: rank.get(node.tag, len(order)))
-    for node in kids:
-        parent.append(node)
 
 
 def estimated_height(tr: Element, widths: list[int], padding: int, font_pt: float) -> int:
@@ -393,7 +328,7 @@ def estimated_height(tr: Element, widths: list[int], padding: int, font_pt: floa
 def keep_rows(tbl: Element, split: bool, page: Page, padding: int, font_pt: float) -> None:
     """``w:cantSplit`` on the header rows and, unless the table's rows may split, on every
     body row that can fit on a page (a taller one must break, or Word would cut it off)."""
-    widths = [int(c.get(qn("w:w")) or 0) for c in grid_columns(tbl)]
+    widths = [int(c.get(qn("w:w")) or 0) for c in grid_cols(tbl)]
     for tr in tbl.findall(qn("w:tr")):
         if is_header_row(tr):
             keep_row_together(tr)
@@ -444,7 +379,7 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
     """Widths, alignment and row keeping for one table."""
     if plan.padding_cm is not None:
         set_cell_margins(tbl, round(plan.padding_cm * TWIPS_PER_CM))
-    columns = grid_columns(tbl)
+    columns = grid_cols(tbl)
     if plan.widths:
         if len(plan.widths) != len(columns):
             caption = caption_of(tbl) or "?"
@@ -464,7 +399,7 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
         align_numbers(tbl)
     keep_rows(tbl, plan.split, page, cell_margin(tbl), font_pt)
     keep_header_with_body(tbl)
-    widths = [int(c.get(qn("w:w")) or 0) for c in grid_columns(tbl)]
+    widths = [int(c.get(qn("w:w")) or 0) for c in grid_cols(tbl)]
     height = sum(estimated_height(tr, widths, cell_margin(tbl), font_pt) for tr in tbl.findall(qn("w:tr")))
     if height < page.text_height * SHORT_TABLE_SHARE:
         keep_table_together(tbl)
@@ -580,14 +515,14 @@ def _section_like(template: Element, landscape: bool) -> Element:
         del sect_pr.attrib[attr]  # revision ids belong to the original
     page = page_of(template)
     turned = page.turned() if landscape != (page.width > page.height) else page
-    size = ordered_child(sect_pr, "w:pgSz", _SECTPR_ORDER)
+    size = ensure_child(sect_pr, "w:pgSz")
     size.set(qn("w:w"), str(turned.width))
     size.set(qn("w:h"), str(turned.height))
     if turned.width > turned.height:
         size.set(qn("w:orient"), "landscape")
     else:
         size.attrib.pop(qn("w:orient"), None)
-    margins = ordered_child(sect_pr, "w:pgMar", _SECTPR_ORDER)
+    margins = ensure_child(sect_pr, "w:pgMar")
     for name, value in (("w:left", turned.left), ("w:right", turned.right), ("w:top", turned.top),
                         ("w:bottom", turned.bottom)):  # fmt: skip
         margins.set(qn(name), str(value))
@@ -603,8 +538,7 @@ def end_section(p: Element, sect_pr: Element) -> None:
     old = ppr.find(qn("w:sectPr"))
     if old is not None:
         ppr.remove(old)
-    ordered_child(ppr, "w:sectPr", _PPR_ORDER)
-    ppr.replace(ppr.find(qn("w:sectPr")), sect_pr)
+    place_child(ppr, sect_pr)
 
 
 @dataclass

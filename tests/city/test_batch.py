@@ -83,7 +83,7 @@ def test_the_summary_has_a_row_for_each_of_the_twenty(city):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][column("機關資料夾")] == "機關資料夾"
     assert "達1/3" in rows[0]  # the threshold comes from rules.yaml
-    body = rows[1:]
+    body = rows[1:-1]  # the last line is the city's
     assert [r[column("機關資料夾")] for r in body] == [a.folder.name for a in agencies]
     by_folder = {r[column("機關資料夾")]: r for r in body}
     for agency in agencies:
@@ -100,7 +100,7 @@ def test_the_summary_has_a_row_for_each_of_the_twenty(city):
             assert (row[column("錯誤")], row[column("警告")]) == (0, 0)
             assert row[column("狀態")] == Status.BUILT
         if "committee.share" in agency.breaches:
-            assert row[column("達1/3")] == "否"
+            assert row[column("達{threshold}")] == "否"
         if "strategies.group-minimum" in agency.breaches:
             assert row[column("八 達最低要求")] == "否"
 
@@ -195,3 +195,96 @@ def test_build_all_writes_nothing_outside_its_output_folder(tmp_path, form):
     after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "in").rglob("*"))
     assert before == after
     assert Path(tmp_path / "out" / "a").is_dir()
+
+
+def test_build_all_names_every_report_it_moved_to_history(tmp_path, monkeypatch, capsys, form):
+    from docx import Document
+
+    for i in range(2):
+        make_agency(tmp_path / "in" / f"{i:03d}", seed=50 + i, breaches=(), form=form)
+    build_all(tmp_path / "in", tmp_path / "out", workers=1)
+    [edited] = (tmp_path / "out" / "001").glob("*.docx")
+    doc = Document(str(edited))
+    doc.add_paragraph("審查意見：請補充說明。")  # a reviewer's edit
+    doc.save(str(edited))
+    code = run_cli(["build-all", str(tmp_path / "in"), "--out", str(tmp_path / "out")], monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 0
+    [kept] = (tmp_path / "out" / "001" / "history").glob("*.docx")
+    assert "已先移到 history/" in out and str(kept) in out and "000：" not in out
+    sheet = load_workbook(tmp_path / "out" / SUMMARY_NAME).active
+    moved = {
+        r[column("機關資料夾")]: r[column("審查者編修版（已移到 history/）")]
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert moved["001"] == f"001/history/{kept.name}" and not moved["000"]
+
+
+def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path, form):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    make_city(tmp_path / "in", 24, seed=60, form=form)  # enough that the run is still going
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build-all", str(tmp_path / "in"), "--out", str(out), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: Ctrl-C reaches it and its workers, as in a terminal
+        env=os.environ | {"TPE_REPORT_CACHE": "off"},
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*/*.docx")) and time.monotonic() < deadline:  # the first reports are written
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "已中斷" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # no worker left behind
+        os.killpg(process.pid, 0)
+    assert not (out / SUMMARY_NAME).exists()
+
+
+def test_the_summary_ends_with_a_city_line_of_totals_and_averages(city):
+    from pipeline.city.batch import TOTALS_LABEL
+
+    _, result, _, _ = city
+    rows = list(load_workbook(result.summary).active.iter_rows(values_only=True))
+    last = rows[-1]
+    built = result.built
+    assert last[column("機關資料夾")] == TOTALS_LABEL and len(rows) == 1 + 20 + 1
+    assert last[column("專案小組委員數")] == sum(r.committee_total for r in built)
+    assert last[column("本年度性別預算(元)")] == sum(r.budget_current for r in built)
+    assert (last[column("錯誤")], last[column("警告")]) == (
+        sum(r.errors for r in built),
+        sum(r.warnings for r in built),
+    )
+    mean = sum(r.committee_share for r in built) / len(built)
+    assert last[column("單一性別比例(較低者)")] == pytest.approx(int(mean * 10_000) / 10_000)
+    assert last[column("達{threshold}")] == f"是 {sum(r.committee_share >= Fraction(1, 3) for r in built)}／否 " + str(
+        sum(r.committee_share < Fraction(1, 3) for r in built)
+    )
+    assert f"{Status.FAILED} 2" in last[column("狀態")]
+
+
+def test_the_chart_has_a_panel_per_rule_with_one_meaning_per_colour(city):
+    from PIL import Image
+
+    from pipeline.city.chart import FAIL, NO_DATA, PASS, panels
+
+    _, result, _, _ = city
+    share, items, errors = panels(result.rows, Fraction(1, 3))
+    for row in result.built:
+        assert share.passes(row) == (row.committee_share >= Fraction(1, 3))
+        assert items.passes(row) == bool(row.meets_minimum) and errors.passes(row) == (row.errors == 0)
+        assert share.label(row).endswith("%") and items.label(row).startswith(f"{row.items_done}/")
+    assert all(p.value(row) is None for p in (share, items, errors) for row in result.failed)
+    colours = {c for _, c in Image.open(result.chart).convert("RGB").getcolors(maxcolors=1_000_000)}
+    rgb = {name: tuple(int(name[i : i + 2], 16) for i in (1, 3, 5)) for name in (PASS, FAIL, NO_DATA)}
+    assert rgb[PASS] in colours and rgb[NO_DATA] in colours
+    assert (rgb[FAIL] in colours) == any(not p.passes(r) for p in (share, items, errors) for r in result.built)

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from pipeline.errors import FormError
+from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
-from pipeline.report.check import load_rules
 
 
 @pytest.fixture
@@ -77,28 +77,19 @@ def test_missing_or_unreadable_files_are_form_errors(form_dir, tmp_path):
         load_form(tmp_path / "nowhere")
 
 
-def test_a_rule_of_an_unknown_kind_is_a_form_error(form_dir):
-    path = form_dir / "rules.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8") + "  - {id: x, kind: telepathy, severity: error}\n", encoding="utf-8"
-    )
-    with pytest.raises(FormError, match="telepathy"):
-        load_rules(form_dir)
-
-
 def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeypatch):
     from pipeline.form import spec as form_module
 
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
-    first, first_rules = load_form(form_dir), load_rules(form_dir)
+    first, first_rules = load_form(form_dir), load_rules(load_form(form_dir))
     assert {p.parent.name for p in (tmp_path / "cache").rglob("*.pickle")} == {"forms", "rules"}
 
     def no_yaml(text):
         raise AssertionError("a cached form must not be parsed again")
 
     monkeypatch.setattr(form_module, "load_yaml", no_yaml)
-    monkeypatch.setattr("pipeline.report.check.load_yaml", no_yaml)
-    assert load_form(form_dir) == first and load_rules(form_dir) == first_rules
+    monkeypatch.setattr("pipeline.form.rules.load_yaml", no_yaml)
+    assert load_form(form_dir) == first and load_rules(load_form(form_dir)) == first_rules
     assert load_form(form_dir).directory == form_dir
 
 

@@ -213,6 +213,19 @@ def test_all_problems_are_reported_in_one_pass(make_inputs, tmp_path):
     assert len([f for f in findings if f.rule == "input.bad-value"]) == 6
 
 
+def test_a_formula_on_an_uncomputed_formula_names_the_cell_not_a_python_object(make_inputs):
+    folder = make_inputs()
+
+    def formulas(book):
+        book["成員"]["B3"] = "=VLOOKUP(A1,A2:B3,2,FALSE)"  # 男性委員數: cannot be computed here
+        book["成員"]["B2"] = "=B3+B4"  # 委員總數 refers to it
+
+    edit(S2, formulas)(folder)
+    [total] = [f for f in verify(folder).findings if f.source.cell == "B2"]
+    assert total.rule == "input.formula" and "參照的儲存格 B3 沒有可用的數值" in total.message
+    assert "object at" not in total.message and "Uncomputed" not in total.message
+
+
 # Values clerks really type that must simply work.
 ACCEPTED = [
     ("money-with-separators-and-unit", cell(S7, "本年度預算", "預算數", "10,000元")),
@@ -313,6 +326,10 @@ def open_in_excel(folder: Path) -> None:
     (folder / ("~$" + S2[2:])).write_bytes(b"owner")
 
 
+def open_in_libreoffice(folder: Path) -> None:
+    (folder / f".~lock.{S2}#").write_bytes(b"owner")
+
+
 UNUSABLE = [
     ("not-a-workbook", replace_file(S2, "這不是試算表".encode()), S2, "不是 Excel 活頁簿"),
     ("empty-file", replace_file(S3, b""), S3, "不是 Excel 活頁簿"),
@@ -325,6 +342,7 @@ UNUSABLE = [
     ("xml-entity-bomb", entity_bomb, S2, "XML 炸彈"),
     ("docx-renamed", docx_renamed, S3, "xl/workbook.xml"),
     ("open-in-excel", open_in_excel, S2, "Excel 中開啟"),
+    ("open-in-libreoffice", open_in_libreoffice, S2, "LibreOffice 中開啟"),
     ("header-workbook-missing", lambda folder: (folder / H).unlink(), H, "找不到必要的活頁簿"),
 ]
 

@@ -57,7 +57,7 @@ def validations(ws) -> dict[str, str]:
 
 def test_dropdowns_are_real_data_validations(blank):
     meetings = validations(load_workbook(blank / "02_性別平等專案小組.xlsx")["會議"])
-    assert meetings["C"] == '"V"' and meetings["H"] == '"V"'  # 主席-首長, 全數委員達2/3出席
+    assert meetings["C"].startswith('"V,✓') and meetings["H"] == meetings["C"]  # 主席-首長, 全數委員達2/3出席
     levels = validations(load_workbook(blank / "04_性別統計.xlsx")["新增指標"])
     assert levels["C"] == '"主計處列管,機關構列管"'
     impact = validations(load_workbook(blank / "06_性別影響評估.xlsx")["自治條例"])
@@ -142,6 +142,33 @@ def test_blank_workbooks_open_in_libreoffice(blank, tmp_path, form):
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(files)
+
+
+@pytest.mark.parametrize("year, hint", [(2021, "例如 110"), (0, "例如 110"), (1911, "例如 110")])
+def test_init_refuses_a_western_year_with_a_hint(tmp_path, monkeypatch, capsys, year, hint):
+    from tests.conftest import run_cli
+
+    out = tmp_path / "new"
+    args = ["init", "--agency", "測試局", "--year", str(year), "--group", "D群", "--out", str(out)]
+    assert run_cli(args, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "民國年" in err and hint in err and not out.exists()
+
+
+def test_dropdowns_accept_what_the_reader_accepts(blank):
+    from pipeline.inputs.values import parse_checkbox
+
+    ws = load_workbook(blank / "02_性別平等專案小組.xlsx")["會議"]
+    [tick] = [dv for dv in ws.data_validations.dataValidation if "C2" in str(dv.sqref)]
+    listed = tick.formula1.strip('"').split(",")
+    assert {"V", "✓", "是", "否"} <= set(listed)
+    read = [parse_checkbox(form) for form in listed]  # every listed form reads (BadValue otherwise)
+    assert read.count(True) >= 3 and read.count(False) >= 1
+    # A form typed but not listed (full-width Ｖ, TRUE) is only warned about, never stopped.
+    assert tick.errorStyle == "warning" and tick.showErrorMessage
+    assert all(parse_checkbox(typed) for typed in ("Ｖ", "TRUE", "是"))
+    level = load_workbook(blank / "04_性別統計.xlsx")["新增指標"].data_validations.dataValidation
+    assert all(dv.errorStyle in (None, "stop") for dv in level)  # a real choice still stops
 
 
 def test_blank_workbooks_show_the_defaults_for_the_clerk_to_change(blank):

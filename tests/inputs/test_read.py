@@ -109,6 +109,71 @@ def test_free_tables_show_numbers_as_their_excel_format(make_inputs, form, with_
     assert inputs.free_tables["統計"].cells[1] == ("21.53%", "1,234,567", "109年12月17日", "12")
 
 
+def blank_header(path, sheet: str, header: str) -> str:
+    """Blank one header cell of a table sheet, as a clerk might; its column letter."""
+    book = load_workbook(path)
+    ws = book[sheet]
+    cell = next(c for c in ws[1] if c.value == header)
+    cell.value = None
+    book.save(path)
+    return cell.column_letter
+
+
+def test_unlabelled_data_is_an_error(form, sample_inputs):
+    path = sample_inputs / "02_性別平等專案小組.xlsx"
+    letter = blank_header(path, "會議", "專家學者委員出席者")
+    _, findings = read_inputs(sample_inputs, form)
+    [finding] = findings  # one finding: not also 「找不到欄位標題」 for the same cause
+    assert finding.rule == "input.unlabelled-column" and finding.severity.value == "error"
+    assert finding.source.cell == f"{letter}1" and f"{letter} 欄有資料" in finding.message
+    assert "「專家學者委員出席者」" in finding.message and "其中之一" not in finding.message
+
+
+def test_unlabelled_data_names_each_header_its_neighbours_tell_else_the_candidates(form, make_inputs):
+    meeting = {"會議場次": "112-1", "會議日期": "112-03-01", "主席-首長": "V", "主席-副首長": "V", "主席-主秘": "V"}
+    folder = make_inputs(
+        MINIMAL | {"02_性別平等專案小組.xlsx": MINIMAL["02_性別平等專案小組.xlsx"] | {"會議": [meeting]}}
+    )
+    path = folder / "02_性別平等專案小組.xlsx"
+    letters = [blank_header(path, "會議", h) for h in ("主席-首長", "主席-副首長", "主席-主秘")]
+    _, findings = read_inputs(folder, form)
+    by_cell = {f.source.cell: f.message for f in findings if f.rule == "input.unlabelled-column"}
+    assert sorted(by_cell) == [f"{letter}1" for letter in letters]
+    first, middle, last = (by_cell[f"{letter}1"] for letter in letters)
+    assert "應為「主席-首長」" in first and "應為「主席-主秘」" in last  # the columns beside are in place
+    assert "其中之一" in middle and all(h in middle for h in ("主席-首長", "主席-副首長", "主席-主秘"))
+    assert not [f for f in findings if f.rule == "input.missing-column"]
+
+
+def test_an_unlabelled_note_column_is_a_warning_that_it_is_not_read(form, make_inputs):
+    folder = make_inputs(
+        MINIMAL | {"10_未來推展重點.xlsx": {"重點項目": [{"重點項目或方案名稱": "甲", "預期效益": "效益"}]}}
+    )
+    path = folder / "10_未來推展重點.xlsx"
+    book = load_workbook(path)
+    book["重點項目"]["H2"] = "自己的備註"
+    book.save(path)
+    _, findings = read_inputs(folder, form)
+    [finding] = findings
+    assert finding.severity.value == "warning" and finding.source.cell == "H1" and "不會讀入" in finding.message
+
+
+@pytest.mark.parametrize("with_formula", [False, True], ids=["calamine", "openpyxl"])
+def test_values_are_shown_as_the_clerk_typed_them(make_inputs, form, with_formula):
+    folder = make_inputs()
+    path = folder / "02_性別平等專案小組.xlsx"
+    book = load_workbook(path)
+    ws = book["成員"]
+    ws["B4"] = 0.215  # 女性委員數: the clerk typed 21.5%, Excel keeps 0.215 shown with 0.0%
+    ws["B4"].number_format = "0.0%"
+    if with_formula:
+        ws["D1"] = "=1+1"
+    book.save(path)
+    _, findings = read_inputs(folder, form)
+    [finding] = [f for f in findings if f.rule == "input.bad-value"]
+    assert "「21.5%」" in finding.message and "0.215" not in finding.message
+
+
 def test_a_blank_field_with_a_default_reads_as_the_default(make_inputs, form):
     folder = make_inputs()
     inputs, findings = read_inputs(folder, form)

@@ -51,7 +51,7 @@ def test_the_report_its_template_and_the_shipped_inputs_are_valid(sample_report,
 
 @needs_validator
 def test_a_report_with_comments_its_marked_workbooks_and_a_redline_are_valid(sample_inputs, tmp_path, form):
-    from pipeline.review.diff import write_redline
+    from pipeline.review.redline import write_redline
 
     set_cell(sample_inputs / "02_性別平等專案小組.xlsx", "成員", "委員總數", 40)
     set_cell(sample_inputs / "03_性別意識培力.xlsx", "一般公務員", "男性人數", "四百八十五")

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import verify as run_check
-from pipeline.form.spec import DEFAULT_FORM_DIR
-from pipeline.report.check import load_rules
+from pipeline.form.rules import load_rules
+from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from tests.conftest import ATTACHMENTS, MINIMAL, pdf_bytes
 
 Data = dict[str, dict[str, Any]]
@@ -102,6 +102,11 @@ CASES: list[tuple[str, Callable[[Data], None], Callable[[Data], None]]] = [
         fields(S2, "成員", 委員總數=9, 男性委員數=6, 女性委員數=3),  # exactly 1/3
         fields(S2, "成員", 委員總數=9, 男性委員數=7, 女性委員數=2),
     ),
+    (
+        "committee.share-explained",  # a share at 1/3 or more needs no reason; below it, the reason is shown
+        fields(S2, "成員", **{"未達單一性別三分之一之原因": "委員改選中"}),
+        fields(S2, "成員", 委員總數=9, 男性委員數=7, 女性委員數=2, **{"未達單一性別三分之一之原因": "委員改選中"}),
+    ),
     ("meetings.chair", patch(S2, "會議", [MEETING]), patch(S2, "會議", [MEETING | {"主席-副首長": "V"}])),
     (
         "meetings.other-title",
@@ -179,6 +184,11 @@ CASES: list[tuple[str, Callable[[Data], None], Callable[[Data], None]]] = [
         "impact.listed-opinions",
         patch(S6, "重大施政計畫", [IMPACT]),
         patch(S6, "重大施政計畫", [IMPACT | {"專家學者意見項數": 3}]),
+    ),
+    (
+        "impact.not-all-adopted",
+        patch(S6, "自治條例", [IMPACT]),
+        patch(S6, "自治條例", [IMPACT | {"專家學者參採項數": 1}]),
     ),
     ("budget.current-year", fields(S7, "年度及總計", 本年度=112), fields(S7, "年度及總計", 本年度=111, 下年度=112)),
     ("budget.next-year", fields(S7, "年度及總計", 下年度=113), fields(S7, "年度及總計", 下年度=114)),
@@ -277,7 +287,7 @@ def test_rule_passes_and_fails(make_inputs, rule, keep, broken):
 
 
 def test_every_rule_in_rules_yaml_has_cases():
-    assert {r.id for r in load_rules(DEFAULT_FORM_DIR)} == {c[0] for c in CASES}
+    assert {r.id for r in load_rules(load_form())} == {c[0] for c in CASES}
 
 
 def test_finding_names_cell_and_report_place(make_inputs):
@@ -375,3 +385,19 @@ def test_one_apart_pairs_are_every_pair_a_full_comparison_finds(values):
     distinct = list(order)
     brute = [(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1 :] if _one_apart(a, b)]
     assert _one_apart_pairs(order) == brute
+
+
+def test_one_finding_per_cell_and_cause(make_inputs):
+    data = copy.deepcopy(MINIMAL)
+    patch(S2, "會議", [MEETING | {"全數委員達2/3出席": "有", "主席-首長": "有"}])(data)
+    findings = run_check(make_inputs(data, name="have")).findings
+    # Each unreadable tick is one error (無法解讀); no rule adds 未勾選 or 勾選 0 項 for the same cells.
+    assert sorted((f.rule, f.source.cell) for f in findings) == [("input.bad-value", "C2"), ("input.bad-value", "H2")]
+
+
+def test_opinions_not_all_adopted_is_a_notice(make_inputs):
+    data = copy.deepcopy(MINIMAL)
+    patch(S6, "重大施政計畫", [IMPACT | {"專家學者參採項數": 1}])(data)
+    [notice] = [f for f in run_check(make_inputs(data, name="notice")).findings if f.rule == "impact.not-all-adopted"]
+    assert notice.severity.value == "info" and notice.title == "專家學者意見未全數參採"
+    assert "「專家學者參採項數」1 少於「專家學者意見項數」2" in notice.message

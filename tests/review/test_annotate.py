@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import posixpath
 import subprocess
@@ -39,7 +40,10 @@ def finding(
     message: str = "數字不符",
     book: str = BOOK,
 ) -> Finding:
-    return Finding(rule, severity, message, Source(book, sheet, cell))
+    return Finding(rule, severity, message, Source(book, sheet, cell), title=TITLES.get(rule, "測試規則"))
+
+
+TITLES = {"first.rule": "第一條規則", "second.rule": "第二條規則"}
 
 
 def write_book(path: Path) -> Path:
@@ -131,14 +135,14 @@ def test_an_empty_cell_that_had_no_element_is_filled_and_commented(marked, sourc
     assert load_workbook(source)["甲"]["C4"].has_style is False
     cell = load_workbook(marked)["甲"]["C4"]
     assert fill(cell) == BLUE and cell.value is None
-    assert cell.comment.text == "[提示] 空格〔empty.cell〕"
+    assert cell.comment.text == "[提示] 測試規則：空格"
     assert cell.comment.author == AUTHOR
 
 
 def test_two_findings_on_one_cell_take_the_worst_colour_and_both_lines(marked):
     cell = load_workbook(marked)["甲"]["B2"]
     assert fill(cell) == RED
-    assert cell.comment.text == "[警告] B2 的警告〔first.rule〕\n[錯誤] B2 的錯誤〔second.rule〕"
+    assert cell.comment.text == "[警告] 第一條規則：B2 的警告\n[錯誤] 第二條規則：B2 的錯誤"
 
 
 def test_the_cells_own_style_and_value_are_kept(marked):
@@ -152,13 +156,13 @@ def test_a_cell_in_a_row_that_did_not_exist_is_marked(marked, source):
     assert load_workbook(source)["甲"]["C8"].has_style is False
     ws = load_workbook(marked)["甲"]
     assert fill(ws["C8"]) == YELLOW and ws["C8"].value is None
-    assert ws["C8"].comment.text == "[警告] 沒有這一列〔no.row〕"
+    assert ws["C8"].comment.text == "[警告] 測試規則：沒有這一列"
     assert ws["A12"].value == "後面"
 
 
 def test_an_empty_cell_keeps_its_columns_style(marked):
     cell = load_workbook(marked)["甲"]["F3"]
-    assert cell.font.i is True and fill(cell) == BLUE and cell.comment.text == "[提示] 欄樣式〔column.style〕"
+    assert cell.font.i is True and fill(cell) == BLUE and cell.comment.text == "[提示] 測試規則：欄樣式"
 
 
 def test_a_merged_range_is_marked_on_its_top_left_cell(marked):
@@ -169,9 +173,9 @@ def test_a_merged_range_is_marked_on_its_top_left_cell(marked):
 
 def test_the_second_sheet_is_marked_an_unknown_sheet_is_the_first_and_a_bad_cell_a1(marked):
     book = load_workbook(marked)
-    assert fill(book["乙"]["B3"]) == BLUE and book["乙"]["B3"].comment.text == "[提示] 第二張表〔other.sheet〕"
-    assert book["乙"]["A1"].comment.text == "[警告] 儲存格不對〔bad.cell〕"  # bad cell → A1 of its sheet
-    assert book["甲"]["Q99"].comment.text == "[提示] 找不到工作表〔lost.sheet〕"  # unknown sheet → first sheet
+    assert fill(book["乙"]["B3"]) == BLUE and book["乙"]["B3"].comment.text == "[提示] 測試規則：第二張表"
+    assert book["乙"]["A1"].comment.text == "[警告] 測試規則：儲存格不對"  # bad cell → A1 of its sheet
+    assert book["甲"]["Q99"].comment.text == "[提示] 測試規則：找不到工作表"  # unknown sheet → first sheet
     assert fill(book["甲"]["Q99"]) == BLUE  # far beyond the data: row and cell created
 
 
@@ -339,7 +343,7 @@ def test_a_workbook_that_already_has_comments_goes_through_openpyxl_and_keeps_th
     assert len(calls) == 1
     ws = load_workbook(marked)["甲"]
     assert (ws["A1"].comment.text, ws["A1"].comment.author) == ("承辦人的註解", "承辦人")
-    assert ws["B2"].comment.text == "[錯誤] 數字不符〔test.rule〕" and fill(ws["B2"]) == RED
+    assert ws["B2"].comment.text == "[錯誤] 測試規則：數字不符" and fill(ws["B2"]) == RED
 
 
 def test_a_book_without_a_findings_file_is_skipped(source, tmp_path):
@@ -366,7 +370,7 @@ def test_the_direct_path_does_not_import_openpyxl(source, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "False"]
-    assert load_workbook(tmp_path / "out" / BOOK)["甲"]["C8"].comment.text == "[錯誤] m〔r〕"
+    assert load_workbook(tmp_path / "out" / BOOK)["甲"]["C8"].comment.text == "[錯誤] r：m"  # no title: its id
 
 
 def libreoffice_copy(path: Path, folder: Path, profile: Path) -> Path:
@@ -395,10 +399,10 @@ def libreoffice_copy(path: Path, folder: Path, profile: Path) -> Path:
 def test_libreoffice_reads_the_comments_and_fills(marked, tmp_path):
     book = load_workbook(libreoffice_copy(marked, tmp_path / "converted", tmp_path / "profile"))
     ws = book["甲"]
-    assert ws["B2"].comment.text == "[警告] B2 的警告〔first.rule〕\n[錯誤] B2 的錯誤〔second.rule〕"
-    assert ws["C8"].comment.text == "[警告] 沒有這一列〔no.row〕"
+    assert ws["B2"].comment.text == "[警告] 第一條規則：B2 的警告\n[錯誤] 第二條規則：B2 的錯誤"
+    assert ws["C8"].comment.text == "[警告] 測試規則：沒有這一列"
     assert "合併範圍內" in ws["D2"].comment.text
-    assert book["乙"]["B3"].comment.text == "[提示] 第二張表〔other.sheet〕"
+    assert book["乙"]["B3"].comment.text == "[提示] 測試規則：第二張表"
     assert (fill(ws["B2"]), fill(ws["C4"]), fill(ws["C8"])) == (RED, BLUE, YELLOW)
     assert ws["B2"].font.b is True and ws["B2"].value == 21
     assert book["丙"]["B2"].value == 42
@@ -415,14 +419,14 @@ def test_a_workbook_libreoffice_saved_is_marked_directly(source, tmp_path, monke
     assert (fill(ws["B2"]), fill(ws["C8"]), fill(ws["D2"]), fill(ws["F3"])) == (RED, YELLOW, RED, BLUE)
     assert ws["B2"].font.b is True and ws["F3"].font.i is True
     again = load_workbook(libreoffice_copy(marked, tmp_path / "again", tmp_path / "profile"))["甲"]
-    assert again["C8"].comment.text == "[警告] 沒有這一列〔no.row〕" and fill(again["C8"]) == YELLOW
+    assert again["C8"].comment.text == "[警告] 測試規則：沒有這一列" and fill(again["C8"]) == YELLOW
 
 
 def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_inputs, tmp_path, monkeypatch):
     from pipeline import build
 
     def broken(*args):
-        raise OSError("磁碟已滿")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(annotate, "_mark_package", broken)
     monkeypatch.setattr(annotate, "_mark_with_openpyxl", broken)
@@ -430,5 +434,5 @@ def test_a_workbook_neither_way_can_mark_is_named_and_the_build_goes_on(sample_i
     assert result.output.is_file() and result.findings  # the sample's one warning
     assert result.marked_workbooks == []
     [problem] = result.unmarked
-    assert problem.startswith("無法寫出 06_性別影響評估.xlsx 的檢核標示副本：") and "磁碟已滿" in problem
+    assert problem.startswith("無法寫出 06_性別影響評估.xlsx 的檢核標示副本：") and "磁碟空間不足" in problem
     assert not list((tmp_path / "out").rglob("*.xlsx"))  # no half-written copy

@@ -12,6 +12,7 @@ from pipeline.errors import OutputError
 from pipeline.office.wml import caption_of
 from pipeline.review.extract import read_paragraphs, read_tables
 from pipeline.review.pull import pull_report
+from tests.conftest import SAMPLE_INPUTS, needs_soffice
 
 
 def test_pulling_the_sample_report_and_rebuilding_reproduces_it(sample_report, tmp_path, form):
@@ -151,6 +152,95 @@ def test_a_paragraph_missing_from_the_report_is_named_by_its_wording(sample_repo
     doc.save(str(edited))
     result = pull_report(edited, tmp_path / "pulled", form)
     assert result.notes == ["報告中找不到「主管總數：… 男性主管數：… 女性主管數：…」這一段，其中的數字未讀回"]
+
+
+def test_computed_figures_a_reviewer_changed_are_listed_as_notices(sample_report, tmp_path, form):
+    """The share and the budget total are computed: a reviewer's 36.1% or 164,000 is not
+    data, so pull names the change and the numbers behind the figure instead of dropping it."""
+    edited = tmp_path / "edited.docx"
+    doc = Document(str(sample_report))
+    members = next(t for t in doc.tables if caption_of(t._tbl) == "s2.members")
+    set_cell_text(doc, "s2.members", 1, 4, "36.1%")
+    budget = next(t for t in doc.tables if caption_of(t._tbl) == "s7.budget_next")
+    total_row = len(budget.rows) - 1
+    set_cell_text(doc, "s7.budget_next", total_row, 2, "7,249,000")
+    doc.save(str(edited))
+    assert members is not None
+    result = pull_report(edited, tmp_path / "pulled", form)
+    assert len(result.notices) == 2, result.notices
+    share, total = sorted(result.notices, key=lambda n: "36.1%" not in n)
+    assert "「36.1%」" in share and "「36.11%」" in share and "委員總數 36" in share and "女性委員數 13" in share
+    assert "「7,249,000」" in total and "「7,249,840」" in total and "預算數" in total
+
+
+def test_pulled_workbooks_keep_numbers_as_numbers_and_ticks_as_the_form_s(sample_report, tmp_path, form):
+    from openpyxl import load_workbook
+
+    pull_report(sample_report, tmp_path / "pulled", form)
+    budget = load_workbook(tmp_path / "pulled" / "07_性別預算.xlsx")["本年度預算"]
+    amounts = [row[1] for row in budget.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert amounts and all(isinstance(a, int | float) for a in amounts)  # Excel's SUM counts them
+    meetings = load_workbook(tmp_path / "pulled" / "02_性別平等專案小組.xlsx")["會議"]
+    ticks = {c for row in meetings.iter_rows(min_row=2, max_col=6, values_only=True) for c in row[2:6]}
+    assert ticks <= {"V", None} and "V" in ticks  # never 「否」, which the sheet's own dropdown rejects
+
+
+def test_pull_carries_the_annex_files_so_the_rebuild_finds_them(sample_report, tmp_path, form):
+    from tests.conftest import SAMPLE_INPUTS
+
+    result = pull_report(sample_report, tmp_path / "pulled", form, attachments=SAMPLE_INPUTS)
+    annexes = sorted(p.name for p in (tmp_path / "pulled" / "attachments").glob("附件*"))
+    assert annexes == sorted(p.name for p in (SAMPLE_INPUTS / "attachments").glob("附件*"))
+    assert any(p.name.startswith("附件") for p in result.files)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out")
+    assert not {f.rule for f in rebuilt.findings} & {"annexes.missing-file"}
+
+
+# -- reports LibreOffice saved -------------------------------------------------------------------
+
+
+@needs_soffice
+@pytest.mark.parametrize("saved_as", ["docx", "odt"])
+def test_a_report_libreoffice_saved_pulls_back_the_same_data(sample_report, tmp_path, form, saved_as):
+    """LibreOffice drops the tables' Alt Text and rewrites every part; pull still reads every
+    table and paragraph back (the picture and the free tables keep their content)."""
+    from tests.support.libreoffice import saved_as_docx, saved_as_odt
+
+    saved = tmp_path / f"saved.{saved_as}"
+    (saved_as_docx if saved_as == "docx" else saved_as_odt)(sample_report, saved)
+    result = pull_report(saved, tmp_path / "pulled", form)
+    assert result.notes == [] and result.notices == []
+    rebuilt = build(tmp_path / "pulled", tmp_path / "out").output
+    assert read_tables(rebuilt) == read_tables(sample_report)
+    assert read_paragraphs(rebuilt) == read_paragraphs(sample_report)
+    pictures = list((tmp_path / "pulled" / "attachments").glob("*"))
+    assert [p.read_bytes() for p in pictures] == [(SAMPLE_INPUTS / "attachments" / "公開揭示海報.png").read_bytes()]
+
+
+@needs_soffice
+def test_an_edit_made_in_libreoffice_flows_back_through_pull_and_build(sample_report, tmp_path, form):
+    from tests.support.libreoffice import edit_with_uno, uno_available
+
+    if not uno_available():
+        pytest.skip("python3-uno (LibreOffice's UNO bridge) is not installed")
+    docx, odt = edit_with_uno(sample_report, tmp_path / "uno", "39", "40", "審查委員在 LibreOffice 新增的段落。")
+    for edited in (docx, odt):
+        result = pull_report(edited, tmp_path / f"pulled-{edited.suffix[1:]}", form)
+        # The paragraph added after the title belongs to no part of the form: named, not read.
+        assert result.notes == [
+            "報告中多了一段「審查委員在 LibreOffice 新增的段落。」，不在範本的任何位置（不屬於任何表格或清單），未讀回"
+        ]
+        report = build(tmp_path / f"pulled-{edited.suffix[1:]}", tmp_path / f"out-{edited.suffix}").output
+        assert read_paragraphs(report) == read_paragraphs(sample_report)  # the title and date intact
+        rebuilt = read_tables(report)
+        before = read_tables(sample_report)["s3.contact_hours"]
+        changed = [
+            (r, c)
+            for r, row in enumerate(before)
+            for c, text in enumerate(row)
+            if rebuilt["s3.contact_hours"][r][c] != text
+        ]
+        assert changed and all(rebuilt["s3.contact_hours"][r][c] == "40" and before[r][c] == "39" for r, c in changed)
 
 
 def test_the_agencys_own_wording_is_printed_and_pulled_back(sample_inputs, tmp_path, form):

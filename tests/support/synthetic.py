@@ -546,7 +546,7 @@ class _Generator:
         names = []
         for i in range(n):
             opinions = self.rng.randint(1, 4)
-            adopted = self.rng.randint(0, opinions)
+            adopted = opinions  # all adopted: fewer is a notice (impact.not-all-adopted)
             if i == 0 and "impact.adopted-le-opinions" in self.breaches:
                 adopted = opinions + 1
             listed = [f"{'甲乙丙丁'[k]}、{self.rng.choice(_SENTENCES)}" for k in range(opinions)]

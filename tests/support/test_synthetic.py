@@ -8,8 +8,8 @@ import pytest
 
 from pipeline import verify
 from pipeline.errors import PipelineError
+from pipeline.form.rules import load_rules
 from pipeline.inputs.read import read_inputs
-from pipeline.report.check import load_rules
 from tests.support.synthetic import (
     BREACHES,
     BROKEN_KINDS,
@@ -50,7 +50,7 @@ def test_every_size_is_clean_when_asked(tmp_path, form, size):
 
 
 def test_breaches_are_rules_of_the_form(form):
-    rule_ids = {rule.id for rule in load_rules(form.directory)}
+    rule_ids = {rule.id for rule in load_rules(form)}
     assert set(BREACHES) <= rule_ids
 
 
