@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.errors import FormError
 from pipeline.office.opc import Element, element, qn
@@ -74,6 +75,7 @@ AUTOSPACE = 0.25  # em between Chinese and Latin text (Word's autoSpaceDE/DN, Li
 _NARROW = set(" ,.:;!|'\"()[]{}-/\\`")
 
 
+@lru_cache(maxsize=4096)
 def em_width(text: str) -> float:
     """How wide ``text`` is in ems, reckoned for the widest renderer (CJK, full-width forms
     and tick glyphs one em; Latin letters and digits as DejaVu Serif, LibreOffice's
@@ -235,17 +237,32 @@ def cell_margin(tbl: Element) -> int:
     return total
 
 
-def minimum_widths(tbl: Element, columns: int, tokens: Tokens, font_pt: float) -> list[int]:
+@dataclass
+class Row:
+    """A table row read once: its cells (first grid column, span, cell, lines of text)."""
+
+    tr: Element
+    header: bool
+    cells: list[tuple[int, int, Element, list[str]]]
+
+
+def rows_of(tbl: Element) -> list[Row]:
+    """The table's rows, each cell's text split into lines."""
+    return [
+        Row(tr, is_header_row(tr), [(start, span, tc, list(cell_lines(tc))) for start, span, tc in cells_by_column(tr)])
+        for tr in tbl.findall(qn("w:tr"))
+    ]
+
+
+def minimum_widths(rows: list[Row], columns: int, tokens: Tokens, font_pt: float, padding: int) -> list[int]:
     """For each grid column, the width (twips) its longest unbreakable token needs."""
-    padding = cell_margin(tbl)
     widest = [0.0] * columns
-    for tr in tbl.findall(qn("w:tr")):
-        header = is_header_row(tr)
-        for start, span, tc in cells_by_column(tr):
+    for row in rows:
+        for start, span, _tc, lines in row.cells:
             if span != 1 or start >= columns:
                 continue  # a spanning cell shares its width: not one column's minimum
-            for line in cell_lines(tc):
-                for token in tokens.of(line, header):
+            for line in lines:
+                for token in tokens.of(line, row.header):
                     widest[start] = max(widest[start], em_width(token))
     return [math.ceil(em * font_pt * 20 * SLACK) + padding if em else 0 for em in widest]
 
@@ -313,34 +330,30 @@ def set_cell_margins(tbl: Element, twips: int) -> None:
         node.set(qn("w:type"), "dxa")
 
 
-def estimated_height(tr: Element, widths: list[int], padding: int, font_pt: float) -> int:
+def estimated_height(row: Row, widths: list[int], padding: int, font_pt: float) -> int:
     """A row's height in twips as a renderer would lay it out, roughly (lines × 1.3 em)."""
     tallest = 0.0
     line_twips = font_pt * 20 * 1.3
-    for start, span, tc in cells_by_column(tr):
+    for start, span, tc, lines in row.cells:
         avail_em = max(1.0, (sum(widths[start : start + span]) - padding) / (font_pt * 20))
-        lines = sum(max(1, math.ceil(em_width(line) / avail_em)) for line in cell_lines(tc))
+        count = sum(max(1, math.ceil(em_width(line) / avail_em)) for line in lines)
         nested = sum(len(t.findall(qn("w:tr"))) * 2 for t in tc.findall(qn("w:tbl")))
-        tallest = max(tallest, (lines + nested) * line_twips)
+        tallest = max(tallest, (count + nested) * line_twips)
     return int(tallest)
 
 
-def keep_rows(tbl: Element, split: bool, page: Page, padding: int, font_pt: float) -> None:
+def keep_rows(rows: list[Row], heights: list[int], split: bool, page: Page) -> None:
     """``w:cantSplit`` on the header rows and, unless the table's rows may split, on every
     body row that can fit on a page (a taller one must break, or Word would cut it off)."""
-    widths = [int(c.get(qn("w:w")) or 0) for c in grid_cols(tbl)]
-    for tr in tbl.findall(qn("w:tr")):
-        if is_header_row(tr):
-            keep_row_together(tr)
-        elif not split and estimated_height(tr, widths, padding, font_pt) < page.text_height * ROW_SPLIT_SHARE:
-            keep_row_together(tr)
+    for row, height in zip(rows, heights, strict=True):
+        if row.header or (not split and height < page.text_height * ROW_SPLIT_SHARE):
+            keep_row_together(row.tr)
 
 
-def align_cells(tbl: Element, plan: TablePlan) -> None:
+def align_cells(rows: list[Row], plan: TablePlan) -> None:
     """The body cells' alignment by column (and by cell for a table of single values)."""
-    rows = tbl.findall(qn("w:tr"))
-    for index, tr in enumerate(rows[plan.header_rows :]):
-        for start, _span, tc in cells_by_column(tr):
+    for index, row in enumerate(rows[plan.header_rows :]):
+        for start, _span, tc, _lines in row.cells:
             align = plan.cells.get((index, start)) or plan.align.get(start)
             if align:
                 for p in tc.findall(qn("w:p")):
@@ -350,28 +363,34 @@ def align_cells(tbl: Element, plan: TablePlan) -> None:
 _NUMBER = re.compile(r"^[-+]?[\d,，]*\.?\d+%?$")
 
 
-def align_numbers(tbl: Element) -> None:
+def align_numbers(rows: list[Row]) -> None:
     """In a table the form does not describe, a cell holding only a number: centred (a
     score, a count, an item number), or right when it is an amount (thousands separators,
     five digits or more)."""
-    for tr in tbl.findall(qn("w:tr")):
-        if is_header_row(tr):
+    for row in rows:
+        if row.header:
             continue
-        for tc in physical_cells(tr):
-            text = "".join(cell_lines(tc)).strip()
+        for _start, _span, tc, lines in row.cells:
+            text = "".join(lines).strip()
             if _NUMBER.match(text):
                 amount = "," in text or "，" in text or len(text.replace(".", "")) >= 5
                 for p in tc.findall(qn("w:p")):
                     align_paragraph(p, "right" if amount else "center")
 
 
-def keep_header_with_body(tbl: Element) -> None:
+def keep_header_with_body(rows: list[Row]) -> None:
     """The header rows stay on the page of the first body row (Word keeps a row whose
     paragraphs are kept with the next with the row after it)."""
-    for tr in tbl.findall(qn("w:tr")):
-        if not is_header_row(tr):
+    for row in rows:
+        if not row.header:
             break
-        for p in tr.iter(qn("w:p")):
+        keep_rows_with_next([row])
+
+
+def keep_rows_with_next(rows: list[Row]) -> None:
+    """Each of ``rows`` stays on the page of the row after it."""
+    for row in rows:
+        for p in row.tr.iter(qn("w:p")):
             keep_with_next(p)
 
 
@@ -392,19 +411,22 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
     else:
         wanted = [None] * len(columns)
         weights = [float(c.get(qn("w:w")) or 1) for c in columns]
-    mins = minimum_widths(tbl, len(columns), tokens, font_pt)
-    set_widths(tbl, share_widths(page.text_width, wanted, weights, mins))
-    align_cells(tbl, plan)
+    rows = rows_of(tbl)
+    padding = cell_margin(tbl)
+    widths = share_widths(
+        page.text_width, wanted, weights, minimum_widths(rows, len(columns), tokens, font_pt, padding)
+    )
+    set_widths(tbl, widths)
+    align_cells(rows, plan)
     if plan.numbers:
-        align_numbers(tbl)
-    keep_rows(tbl, plan.split, page, cell_margin(tbl), font_pt)
-    keep_header_with_body(tbl)
-    widths = [int(c.get(qn("w:w")) or 0) for c in grid_cols(tbl)]
-    height = sum(estimated_height(tr, widths, cell_margin(tbl), font_pt) for tr in tbl.findall(qn("w:tr")))
-    if height < page.text_height * SHORT_TABLE_SHARE:
-        keep_table_together(tbl)
+        align_numbers(rows)
+    heights = [estimated_height(row, widths, padding, font_pt) for row in rows]
+    keep_rows(rows, heights, plan.split, page)
+    keep_header_with_body(rows)
+    if sum(heights) < page.text_height * SHORT_TABLE_SHARE:
+        keep_rows_with_next(rows[:-1])  # a short table on one page (LibreOffice: 不可分割)
     else:
-        keep_merged_rows(tbl, widths, cell_margin(tbl), font_pt, page)
+        keep_merged_rows(rows, heights, page)
 
 
 def _cm(width: float | str) -> float | None:
@@ -455,13 +477,12 @@ def keep_captions_with_tables(body: Element, headings: set[str], notes: set[str]
             keep_with_next(p)
 
 
-def merge_groups(tbl: Element) -> list[tuple[int, int]]:
+def merge_groups(rows: list[Row]) -> list[tuple[int, int]]:
     """(first, last) row indexes of each vertical merge (a cell over several rows)."""
-    rows = tbl.findall(qn("w:tr"))
     groups, open_at = [], {}
-    for index, tr in enumerate(rows):
+    for index, row in enumerate(rows):
         seen = set()
-        for start, _span, tc in cells_by_column(tr):
+        for start, _span, tc, _lines in row.cells:
             vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
             seen.add(start)
             if vmerge is not None and vmerge.get(qn("w:val")) == "restart":
@@ -476,25 +497,12 @@ def merge_groups(tbl: Element) -> list[tuple[int, int]]:
     return [(a, b) for a, b in groups if b > a]
 
 
-def keep_merged_rows(tbl: Element, widths: list[int], padding: int, font_pt: float, page: Page) -> None:
+def keep_merged_rows(rows: list[Row], heights: list[int], page: Page) -> None:
     """The rows under one merged cell stay on one page (when they fit on one): a merged
     cell's text would otherwise be cut in two, its end shown under the next page's header."""
-    rows = tbl.findall(qn("w:tr"))
-    for first, last in merge_groups(tbl):
-        height = sum(estimated_height(rows[i], widths, padding, font_pt) for i in range(first, last + 1))
-        if height < page.text_height * ROW_SPLIT_SHARE:
-            for tr in rows[first:last]:
-                for p in tr.iter(qn("w:p")):
-                    keep_with_next(p)
-
-
-def keep_table_together(tbl: Element) -> None:
-    """A short table on one page: every row kept with the next (Word's way to keep a table
-    whole; LibreOffice reads it as the table's 「不可分割」)."""
-    rows = tbl.findall(qn("w:tr"))
-    for tr in rows[:-1]:
-        for p in tr.iter(qn("w:p")):
-            keep_with_next(p)
+    for first, last in merge_groups(rows):
+        if sum(heights[first : last + 1]) < page.text_height * ROW_SPLIT_SHARE:
+            keep_rows_with_next(rows[first:last])
 
 
 # -- sections --------------------------------------------------------------------------------
