@@ -248,9 +248,16 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
             provided[path] = {"paragraphs"}
         elif recipe.kind == "ticks":
             provided[path] = {"box", "text"}
+    columns = _grid_columns(prepared)
     for table_id, table in form.tables.items():
         if table.nested_in is not None:
             continue  # placed by the renderer
+        widths = table.layout.widths
+        if widths and table_id in columns and len(widths) != columns[table_id]:
+            raise FormError(
+                f"表單定義檔中表格「{table_id}」的 layout.widths 列了 {len(widths)} 欄，"
+                f"Word 範本的表格有 {columns[table_id]} 欄"
+            )
         if table_id not in captions:
             raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）；表單定義檔的 tables 列有此表")
         context = table.context or table_id
@@ -270,3 +277,11 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
         if known is not None and not used <= known:
             missing = "、".join(sorted(used - known))
             raise FormError(f"Word 範本在「{path}」的每一列用到 {missing}，表單定義檔中沒有這些欄")
+
+
+def _grid_columns(prepared: PreparedTemplate) -> dict[str, int]:
+    """How many grid columns each captioned table of the template has."""
+    from pipeline.office.wml import caption_of, grid_columns
+
+    root = parse(prepared.parts[prepared.document])
+    return {caption: grid_columns(tbl) for tbl in root.iter(qn("w:tbl")) if (caption := caption_of(tbl))}
