@@ -3,11 +3,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The venv is made by the interpreter PYTHON names, and made again when another version is
+# asked for (`make test PYTHON=python3.12` after a 3.11 venv): the stamp depends on a file
+# named after the interpreter's version.
+PYVERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+PYSTAMP   := $(VENV)/.python-$(PYVERSION)
 
 .PHONY: report test lint clean
 
-$(STAMP): pyproject.toml
+$(PYSTAMP):
+	@test -n "$(PYVERSION)" || { echo "找不到 Python：$(PYTHON)（請安裝 Python 3.10 以上，或指定 PYTHON=…）"; exit 2; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
+	touch $@
+
+$(STAMP): pyproject.toml $(PYSTAMP)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)

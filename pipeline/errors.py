@@ -1,4 +1,4 @@
-"""The one exception family for "cannot continue".
+"""The one exception family for "cannot continue", and the exit statuses of the commands.
 
 Problems in the data are findings (see :mod:`pipeline.findings`), collected and
 reported together.  An exception here means the build cannot go on at all; the
@@ -7,11 +7,22 @@ CLI turns it into a message and exit status 2 in one place.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit statuses of every ``report`` command, kept apart (the README lists them)."""
+
+    OK = 0  # done, no error findings
+    FINDINGS = 1  # done, with error findings (or an annex left out of the package, an agency failed)
+    UNUSABLE = 2  # the input, the form or the output folder cannot be used: a message, nothing written
+    INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT, as shells report it)
+
 
 class PipelineError(Exception):
     """Base class: the build cannot continue. ``str(err)`` is the user message."""
 
-    exit_code = 2
+    exit_code = ExitCode.UNUSABLE
 
 
 class FormError(PipelineError):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pipeline import version
 from pipeline.findings import Finding, has_errors
 from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
@@ -19,8 +22,10 @@ from pipeline.outputs import (
     clear_marked,
     file_mode,
     keep_if_edited,
+    output_folder,
     remove_stale_temporaries,
     replace_file,
+    safe_file_name,
 )
 from pipeline.report.check import run_checks
 from pipeline.report.compute import Report, compute_report
@@ -29,7 +34,7 @@ from pipeline.word.render import render_report
 from pipeline.word.template import check_against_form, load_template
 
 MARKED_DIR = "檢核標示"
-GENERATOR_VERSION = "0.1.0"
+GENERATOR_VERSION = version()  # recorded in every report (產生器版本)
 
 
 @dataclass
@@ -105,13 +110,14 @@ def build(
     check_against_form(load_template(report.form.template_path), report.form)
     context, layout = build_context(report)
     clock.lap("context")
-    out = Path(out)
-    output = out / f"{report.output_stem}.docx"
+    out = output_folder(Path(out))
+    output = out / f"{safe_file_name(report.output_stem)}.docx"
     check_not_open(output)
     remove_stale_temporaries(out)
     # Render beside the report first: only a finished render may replace it, and only then
-    # is a reviewer-edited report moved to history/.
-    staging = out / f"{TEMP_PREFIX}staging-{output.name}"
+    # is a reviewer-edited report moved to history/.  The staging name is unique, so that
+    # two builds into one folder never write the same file.
+    staging = out / f"{TEMP_PREFIX}staging-{uuid.uuid4().hex}.docx"
     now = datetime.now().astimezone()
     info = DocumentInfo(title=report.title, author=report.agency, when=now, company=report.agency)
     try:
@@ -129,7 +135,8 @@ def build(
         kept = keep_if_edited(output)
         replace_file(staging, output, mode)
     finally:
-        staging.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            staging.unlink(missing_ok=True)
     clock.lap("render")
     clear_marked(out / MARKED_DIR)
     marked, unmarked = [], []

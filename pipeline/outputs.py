@@ -17,6 +17,70 @@ from pipeline.office.provenance import was_edited
 TEMP_PREFIX = ".~build-"
 STALE_SECONDS = 600
 HISTORY_DIR = "history"
+# A file name's stem made from data stays below this many UTF-8 bytes (50 Chinese characters),
+# so that every name built on it (history's timestamp, _含附件.pdf, LibreOffice's .~lock.…#)
+# stays below the 255 bytes file systems allow.
+MAX_STEM_BYTES = 150
+# Characters Windows (and so a colleague's shared folder) refuses in a name, and the full-width
+# forms that show the same.
+_UNSAFE = str.maketrans(
+    {"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜"}
+)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+
+
+def safe_file_name(text: str, max_bytes: int = MAX_STEM_BYTES) -> str:
+    """``text`` (an agency's name, a title, a picture's name) as a file name any system takes:
+    separators and characters Windows refuses become their full-width forms, control
+    characters ``_``, no leading dot, no trailing dot or space, not a reserved device name,
+    and at most ``max_bytes`` UTF-8 bytes (the middle is cut, with …, so the start and the
+    end, e.g. the year, stay)."""
+    name = "".join("_" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text.translate(_UNSAFE))
+    name = name.strip().rstrip(". ")
+    if name.startswith("."):
+        name = "．" + name[1:]
+    if not name:
+        name = "_"
+    if name.split(".")[0].strip().upper() in _RESERVED:
+        name = "_" + name
+    if len(name.encode("utf-8")) > max_bytes:
+        head, tail, room = "", "", max_bytes - len("…".encode())
+        for ch in name:  # alternate from both ends until the room is used
+            if len((head + ch).encode()) * 2 > room:
+                break
+            head += ch
+        for ch in reversed(name):
+            if len((ch + tail).encode()) + len(head.encode()) > room:
+                break
+            tail = ch + tail
+        name = head + "…" + tail
+    return name
+
+
+def output_folder(folder: Path) -> Path:
+    """``folder``, made if need be; OutputError, before any work is written, when it cannot be
+    (it is a file, or cannot be written)."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"無法使用輸出資料夾 {folder}：已有同名的檔案，不是資料夾")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"無法使用輸出資料夾 {folder}：{describe(exc)}") from exc
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"無法使用輸出資料夾 {folder}：沒有寫入權限")
+    return folder
+
+
+def staging_file(folder: Path, suffix: str) -> Path:
+    """A new, uniquely named, empty temporary file in ``folder`` (made if need be), to be renamed
+    over an output; OutputError when the folder cannot hold it (e.g. it is a file)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise OutputError(f"無法在 {folder} 寫入檔案：{describe(exc)}") from exc
+    os.close(fd)
+    return Path(name)
 
 
 def umask() -> int:
@@ -50,13 +114,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
     A failed or killed write leaves ``path`` as it was (at worst a hidden temp file,
     removed by a later build).
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"無法在 {path.parent} 寫入檔案：{describe(exc)}") from exc
-    os.close(fd)
-    tmp = Path(name)
+    tmp = staging_file(path.parent, path.suffix)
     try:
         yield tmp
         os.chmod(tmp, file_mode(path))  # mkstemp makes it 0600: private to the builder
@@ -92,10 +150,13 @@ def remove_stale_temporaries(folder: Path) -> None:
 
 
 def clear_marked(folder: Path) -> None:
-    """Remove the marked workbook copies of an earlier build: what is fixed must not stay red."""
+    """Remove the marked workbook copies of an earlier build: what is fixed must not stay red.
+
+    Another build's copies still being written (its temporary files) are left alone."""
     if folder.is_dir():
         for old in folder.glob("*.xlsx"):
-            old.unlink()
+            if not old.name.startswith(TEMP_PREFIX):
+                old.unlink(missing_ok=True)
 
 
 def lock_file(path: Path) -> Path | None:
@@ -131,10 +192,13 @@ def keep_if_edited(path: Path) -> Path | None:
 
     Returns where it was kept, or None when there was nothing to keep.
     """
-    if not path.exists() or not was_edited(path):
+    if not path.is_file() or not was_edited(path):
         return None
     history = path.parent / HISTORY_DIR
-    history.mkdir(parents=True, exist_ok=True)
+    try:
+        history.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"無法建立 {history} 以保存已編輯的 {path.name}：{describe(exc)}") from exc
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     kept = history / f"{path.stem}.{stamp}{path.suffix}"
     n = 1
@@ -143,6 +207,8 @@ def keep_if_edited(path: Path) -> Path | None:
         kept = history / f"{path.stem}.{stamp}-{n}{path.suffix}"
     try:
         os.replace(path, kept)
+    except FileNotFoundError:  # a build running at the same time has just kept it
+        return None
     except OSError as exc:
         raise OutputError(f"無法保存已編輯的 {path.name}：{describe(exc)}") from exc
     return kept

@@ -25,6 +25,9 @@ from pipeline import build  # noqa: E402
 from pipeline.form.spec import Form, load_form  # noqa: E402
 from pipeline.inputs.read import fold_header  # noqa: E402
 from pipeline.inputs.workbooks import write_workbook  # noqa: E402
+from tests.support import hypothesis_profiles  # noqa: E402
+
+hypothesis_profiles.load()
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.errors import ExitCode
+from pipeline.form.spec import DEFAULT_FORM_DIR
 
-from .conftest import SAMPLE_INPUTS, needs_soffice, run_cli, set_cell
+from .conftest import ROOT, SAMPLE_INPUTS, needs_soffice, run_cli, set_cell
 
 
 def test_build_writes_the_report_and_says_what_it_read(tmp_path, monkeypatch, capsys):
@@ -69,6 +73,106 @@ def test_ctrl_c_during_a_build_exits_130(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 130 and "已中斷" in err and "Traceback" not in err
     assert not list(tmp_path.glob("*.docx"))
+
+
+# -- one version, exit statuses, another form edition ----------------------------------------
+
+
+def test_version_is_the_one_from_pyproject(monkeypatch, capsys):
+    import re
+    from importlib.metadata import version
+
+    from pipeline.main import GENERATOR_VERSION
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # tomllib is Python 3.11+
+    declared = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)
+    assert version("tpe-gender-report") == declared == GENERATOR_VERSION
+    assert run_cli(["--version"], monkeypatch) == 0
+    assert capsys.readouterr().out.strip().endswith(declared)
+
+
+def test_the_report_records_the_generator_version(sample_report):
+    from pipeline.main import GENERATOR_VERSION
+    from pipeline.office.provenance import read_properties
+
+    assert read_properties(sample_report)["產生器版本"] == GENERATOR_VERSION
+
+
+def test_exit_statuses_are_kept_apart_in_one_place():
+    assert [(code.name, int(code)) for code in ExitCode] == [
+        ("OK", 0),
+        ("FINDINGS", 1),
+        ("UNUSABLE", 2),
+        ("INTERRUPTED", 130),
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"| {int(code)} |" in readme, f"the README's table of exit statuses lacks {int(code)}"
+
+
+def test_a_bad_option_is_exit_2_not_1(monkeypatch, capsys):
+    assert run_cli(["build", "--no-such-option"], monkeypatch) == 2
+    assert run_cli(["init", "--year", "not-a-year"], monkeypatch) == 2
+
+
+def test_an_internal_fault_is_a_message_and_exit_2_not_a_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr("pipeline.main.verify", broken)
+    assert run_cli(["check", "--inputs", str(SAMPLE_INPUTS)], monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "程式內部錯誤（KeyError" in err and "Traceback" not in err
+
+
+FORM_COMMANDS = ["build", "check", "init", "pull", "diff", "package", "build-all"]
+
+
+def test_every_command_that_loads_the_form_takes_form():
+    for name in FORM_COMMANDS:
+        assert "--form" in [opt for p in cli.commands[name].params for opt in p.opts], name
+
+
+@pytest.fixture
+def other_edition(tmp_path):
+    """A copy of the form as another edition: its own edition number and report name."""
+    folder = tmp_path / "form-110"
+    shutil.copytree(DEFAULT_FORM_DIR, folder)
+    path = folder / "form.yaml"
+    text = path.read_text(encoding="utf-8").replace('edition: "109"', 'edition: "110"')
+    text = text.replace('output_name: "{agency}{year}年推動', 'output_name: "{agency}{year}年度推動')
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_build_check_init_pull_and_diff_use_another_form_edition(other_edition, tmp_path, monkeypatch, capsys):
+    from pipeline.office.provenance import read_properties
+
+    form = ["--form", str(other_edition)]
+    assert run_cli(["check", "--inputs", str(SAMPLE_INPUTS), *form], monkeypatch) == 0
+    assert run_cli(["build", "--inputs", str(SAMPLE_INPUTS), "--out", str(tmp_path / "out"), *form], monkeypatch) == 0
+    [report] = (tmp_path / "out").glob("*.docx")
+    assert report.name == "臺北自來水事業處109年度推動性別平等工作成果報告.docx"
+    assert read_properties(report)["表單版本"] == "110"
+    assert run_cli(["pull", str(report), "--out", str(tmp_path / "pulled"), *form], monkeypatch) == 0
+    assert run_cli(["diff", str(report), str(report), *form], monkeypatch) == 0
+    init = ["init", "--agency", "測試局", "--year", "111", "--group", "D群", "--out", str(tmp_path / "new")]
+    assert run_cli([*init, *form], monkeypatch) == 0
+    assert len(list((tmp_path / "new").glob("*.xlsx"))) == 12
+    capsys.readouterr()
+    assert run_cli(["check", "--inputs", str(SAMPLE_INPUTS), "--form", str(tmp_path / "nowhere")], monkeypatch) == 2
+    assert "找不到表單定義檔" in capsys.readouterr().err
+
+
+def test_build_all_uses_another_form_edition(other_edition, tmp_path, monkeypatch):
+    shutil.copytree(SAMPLE_INPUTS, tmp_path / "city" / "水處")
+    code = run_cli(
+        ["build-all", str(tmp_path / "city"), "--out", str(tmp_path / "out"), "--form", str(other_edition)], monkeypatch
+    )
+    assert code == 0
+    assert [p.name for p in (tmp_path / "out" / "水處").glob("*.docx")] == [
+        "臺北自來水事業處109年度推動性別平等工作成果報告.docx"
+    ]
 
 
 def test_every_command_is_named_in_the_readme():

@@ -110,4 +110,4 @@ def test_help_lines_up_chinese_metavars_in_terminal_columns(monkeypatch, capsys)
     assert run_cli(["init", "--help"], monkeypatch) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  -")]
     starts = {display_width(line[: re.search(r"\S\s{2,}\S", line).end() - 1]) for line in lines}
-    assert len(lines) == 6 and len(starts) == 1  # every description starts in the same column
+    assert len(lines) == 7 and len(starts) == 1  # every description starts in the same column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
@@ -11,10 +12,14 @@ import time
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from pipeline import build
 from pipeline.errors import OutputError
 from pipeline.office.provenance import file_hash, read_properties, was_edited
+from pipeline.outputs import MAX_STEM_BYTES, safe_file_name
+
+from .conftest import MINIMAL, SAMPLE_INPUTS, run_cli
 
 
 def test_report_records_what_it_was_built_from(sample_inputs, tmp_path):
@@ -113,6 +118,92 @@ def test_a_damaged_earlier_report_is_kept_not_a_crash(sample_report, tmp_path, p
     damaged.write_bytes(bytes(blob))
     assert was_edited(damaged)  # so kept in history, never overwritten
     assert isinstance(read_properties(damaged), dict)
+
+
+# -- names made from data, unique staging names, failures as messages -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("臺北市/政府:工務局", "臺北市／政府：工務局"),
+        ('a\\b*c?d"e<f>g|h', "a＼b＊c？d＂e＜f＞g｜h"),
+        ("..", "_"),
+        (".~build-x", "．~build-x"),
+        ("CON", "_CON"),
+        ("lpt1.docx", "_lpt1.docx"),
+        (" 名稱. ", "名稱"),
+        ("控制\x07字元", "控制_字元"),
+    ],
+)
+def test_file_names_made_from_data_are_safe(text, name):
+    assert safe_file_name(text) == name
+
+
+def test_a_long_name_is_cut_in_the_middle_keeping_the_year():
+    name = safe_file_name("臺北市政府" * 25 + "109年推動性別平等工作成果報告")
+    assert len(name.encode()) <= MAX_STEM_BYTES and "…" in name
+    assert name.startswith("臺北市政府") and name.endswith("109年推動性別平等工作成果報告")
+
+
+def test_a_hundred_character_agency_name_builds_a_report(make_inputs, tmp_path, monkeypatch, capsys):
+    data = copy.deepcopy(MINIMAL)
+    data["00_基本資料.xlsx"]["基本資料"]["機關名稱"] = "臺北市政府工務局" * 13
+    inputs = make_inputs(data)
+    code = run_cli(["build", "--inputs", str(inputs), "--out", str(tmp_path / "out")], monkeypatch)
+    assert code == 0, capsys.readouterr().err
+    [report] = (tmp_path / "out").glob("*.docx")
+    assert len(report.name.encode()) < 200 and report.name.endswith("112年推動性別平等工作成果報告.docx")
+    assert report.name.startswith("臺北市政府工務局")
+
+
+@pytest.mark.parametrize("command", ["build", "package"])
+def test_out_naming_an_existing_file_is_a_message_and_exit_2(tmp_path, monkeypatch, capsys, command):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr("pipeline.submit.package.find_soffice", lambda: "soffice")  # not needed to get there
+    code = run_cli([command, "--inputs", str(SAMPLE_INPUTS), "--out", str(blocker)], monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "已有同名的檔案，不是資料夾" in err and "Traceback" not in err
+    assert blocker.read_text() == "not a folder"
+
+
+def test_two_builds_into_one_folder_at_once_both_succeed(tmp_path):
+    out = tmp_path / "out"
+    env = dict(os.environ, TPE_REPORT_CACHE="off")
+    command = [sys.executable, "-m", "pipeline", "build", "--inputs", str(SAMPLE_INPUTS), "--out", str(out)]
+    for _ in range(3):  # the old fixed staging name failed about half of such pairs
+        builds = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in builds]
+        for p in builds:
+            p.stdout.close()
+            p.stderr.close()
+        assert [code for code, _ in results] == [0, 0], results
+        [report] = out.glob("*.docx")
+        assert not was_edited(report)
+    assert sorted(p.name for p in out.iterdir()) == sorted([report.name, "檢核標示"])  # no staging file left
+    assert not (out / "history").exists()
+
+
+def test_pull_of_a_picture_named_dot_dot_and_a_table_described_with_a_slash(sample_report, tmp_path, monkeypatch):
+    from docx import Document as open_docx
+
+    edited = tmp_path / "edited.docx"
+    doc = open_docx(str(sample_report))
+    body = doc.element.body
+    pic = "{http://schemas.openxmlformats.org/drawingml/2006/picture}cNvPr"
+    next(body.iter(pic)).set("name", "..")
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    description = next(body.iter(f"{w}tblDescription"))
+    description.set(f"{w}val", "評選/項目:[1]")
+    doc.save(str(edited))
+    code = run_cli(["pull", str(edited), "--out", str(tmp_path / "pulled")], monkeypatch)
+    assert code == 0
+    book = load_workbook(tmp_path / "pulled" / "08-1_成果說明.xlsx")
+    assert "評選／項目：［1］" in book.sheetnames
+    pictures = [p.name for p in (tmp_path / "pulled" / "attachments").iterdir() if not p.name.startswith("附件")]
+    assert pictures == ["image1.png"]  # the picture named '..' gets a name of its own
 
 
 @pytest.fixture

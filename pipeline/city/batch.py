@@ -18,12 +18,11 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.city.chart import write_chart
 from pipeline.city.page import PAGE_NAME, write_page
@@ -136,6 +135,25 @@ def find_agencies(root: Path | str, out: Path | str | None = None) -> list[Path]
 
 
 Progress = Callable[[AgencyRow, int, int], None]
+Builder = Callable[[Path, Path, Path], AgencyRow]
+
+
+def build_agency(folder: Path, out: Path, form_dir: Path = DEFAULT_FORM_DIR) -> AgencyRow:
+    """Build one agency's report (in a worker process) and return its summary row."""
+    from pipeline.main import build
+
+    start = time.perf_counter()
+    try:
+        result = build(folder, out, form_dir)
+    except PipelineError as exc:
+        return AgencyRow(folder.name, Status.FAILED, str(exc), seconds=time.perf_counter() - start)
+    except MemoryError:
+        return AgencyRow(folder.name, Status.FAILED, "記憶體不足，無法建置（輸入檔可能異常龐大）")
+    except Exception as exc:  # an unexpected fault in one agency must not stop the city
+        return AgencyRow(
+            folder.name, Status.FAILED, f"內部錯誤（{type(exc).__name__}）：{exc}", seconds=time.perf_counter() - start
+        )
+    return summarize(folder.name, result, result.report, time.perf_counter() - start)
 
 
 def build_all(
@@ -143,38 +161,34 @@ def build_all(
     out: Path | str,
     workers: int | None = None,
     progress: Progress | None = None,
+    form_dir: Path | str = DEFAULT_FORM_DIR,
+    builder: Builder = build_agency,
 ) -> BatchResult:
     """Build every agency under ``root`` into ``out/<subfolder>/``, then the summary and chart.
 
     ``progress(row, done, total)`` is called as each agency finishes.  An agency
-    whose inputs cannot be used is a row with status 失敗 and the reason; only an
-    unusable ``root`` raises (:class:`~pipeline.errors.InputError`).
+    whose inputs cannot be used, or whose worker process dies (killed, out of
+    memory, a library aborting), is a row with status 失敗 and the reason; the
+    others are still built.  Only an unusable ``root`` or form raises
+    (:class:`~pipeline.errors.InputError`, FormError); Ctrl-C stops the workers and
+    raises KeyboardInterrupt.
     """
     start = time.perf_counter()
-    root, out = Path(root), Path(out)
+    root, out, form_dir = Path(root), Path(out), Path(form_dir)
     folders = find_agencies(root, out)
+    form = load_form(form_dir)  # a broken form stops here, before any worker starts
+    threshold = committee_threshold(form)
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
     rows: dict[str, AgencyRow] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
-    try:
-        futures = {pool.submit(build_agency, folder, out / folder.name): folder for folder in folders}
-        for future in as_completed(futures):
-            folder = futures[future]
-            try:
-                row = future.result()
-            except Exception as exc:  # a worker died (out of memory, killed): record, go on
-                row = AgencyRow(folder.name, Status.FAILED, f"建置程序異常結束：{exc}")
-            rows[folder.name] = row
-            if progress is not None:
-                progress(row, len(rows), len(folders))
-    except KeyboardInterrupt:
-        _stop_workers(pool)
-        raise
-    pool.shutdown()
+
+    def done(row: AgencyRow) -> None:
+        rows[row.folder] = row
+        if progress is not None:
+            progress(row, len(rows), len(folders))
+
+    _run_workers([(folder, out / folder.name) for folder in folders], workers, form_dir, builder, done)
     built = time.perf_counter()
     ordered = [rows[folder.name] for folder in folders]
-    form = load_form(DEFAULT_FORM_DIR)
-    threshold = committee_threshold(form)
     summary = write_summary(ordered, out / SUMMARY_NAME, form, threshold)
     chart = write_chart(ordered, out / CHART_NAME, threshold, Formatter(form.formats).percent)
     page = write_city_page(ordered, chart, out / PAGE_NAME, form, threshold)
@@ -183,38 +197,114 @@ def build_all(
     return BatchResult(ordered, summary, chart, end - start, workers, timings, page)
 
 
-def _warm_up() -> None:
-    """Import the pipeline once per worker, before its first agency.  Workers ignore Ctrl-C
-    (the terminal sends it to them too): the parent stops them, so that they print nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from pipeline import main  # noqa: F401
+# -- the worker processes ---------------------------------------------------------------
+# Not a ProcessPoolExecutor: when one of its workers dies, the whole pool breaks and every
+# agency still queued fails with it.  Here each worker builds one agency at a time, so the
+# parent knows which agency a dead worker was building, records it, and starts another.
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Ctrl-C: drop the agencies not started and end the workers at once.  Each report is
-    written to a temporary file and renamed, so a build cut short leaves the previous
-    report as it was (its temporary file is cleared by the next build)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in multiprocessing.active_children():
-        process.terminate()
-    for process in multiprocessing.active_children():
-        process.join(timeout=5)
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing.Process
+    conn: Any  # the parent's end of the pipe
+    task: tuple[Path, Path] | None = None
+    started: float = 0.0
 
 
-def build_agency(folder: Path, out: Path) -> AgencyRow:
-    """Build one agency's report (in a worker process) and return its summary row."""
-    from pipeline.main import build
+def _worker_main(conn: Any, form_dir: Path, builder: Builder) -> None:
+    """A worker: build the agencies the parent sends, one at a time, until told to stop."""
+    from pipeline import cache
 
-    start = time.perf_counter()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    cache.notice_shown()  # the parent has already told about an unsafe cache folder
+    from pipeline import main  # noqa: F401  (import the pipeline before the first agency)
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if task is None:
+            return
+        folder, out = task
+        conn.send(builder(folder, out, form_dir))
+
+
+def _start_worker(context: Any, form_dir: Path, builder: Builder) -> _Worker:
+    parent, child = context.Pipe()
+    process = context.Process(target=_worker_main, args=(child, form_dir, builder), daemon=True)
+    process.start()
+    child.close()
+    return _Worker(process, parent)
+
+
+def _ended(process: Any) -> str:
+    """Why a worker process ended, for the summary (a signal or an exit status)."""
+    process.join(timeout=5)
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"訊號 {signal.Signals(-code).name}"
+        except ValueError:
+            return f"訊號 {-code}"
+    return f"結束代碼 {code}"
+
+
+def _run_workers(
+    tasks: list[tuple[Path, Path]], count: int, form_dir: Path, builder: Builder, done: Callable[[AgencyRow], None]
+) -> None:
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context()
+    queue = list(reversed(tasks))
+    workers = [_start_worker(context, form_dir, builder) for _ in range(count)]
     try:
-        result = build(folder, out)
-    except PipelineError as exc:
-        return AgencyRow(folder.name, Status.FAILED, str(exc), seconds=time.perf_counter() - start)
-    except Exception as exc:  # an unexpected fault in one agency must not stop the city
-        return AgencyRow(
-            folder.name, Status.FAILED, f"內部錯誤（{type(exc).__name__}）：{exc}", seconds=time.perf_counter() - start
-        )
-    return summarize(folder.name, result, result.report, time.perf_counter() - start)
+        while True:
+            for i, worker in enumerate(workers):
+                if worker.task is None and queue:
+                    if not worker.process.is_alive():  # died (building or between two agencies)
+                        worker.conn.close()
+                        worker = workers[i] = _start_worker(context, form_dir, builder)
+                    worker.task = queue.pop()
+                    worker.started = time.perf_counter()
+                    try:
+                        worker.conn.send(worker.task)
+                    except OSError:  # died while idle: the task is noticed as failed below
+                        pass
+            busy = [w for w in workers if w.task is not None]
+            if not busy:
+                break
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in busy:
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                folder, _ = worker.task
+                try:
+                    row = worker.conn.recv() if worker.conn.poll() else None
+                except (EOFError, OSError):
+                    row = None
+                if row is None:  # the worker died while building this agency
+                    reason = _ended(worker.process)
+                    row = AgencyRow(
+                        folder.name,
+                        Status.FAILED,
+                        f"建置程序異常結束（{reason}）：可能是記憶體不足或輸入檔異常，其他機關照常建置",
+                        seconds=time.perf_counter() - worker.started,
+                    )
+                    worker.conn.close()  # a new worker takes its place if there is more to build
+                worker.task = None
+                done(row)
+    finally:
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):  # already gone (its pipe closed)
+                pass
+        for worker in workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():  # interrupted mid-build: stop it
+                worker.process.terminate()
+                worker.process.join()
 
 
 def summarize(folder: str, result: BuildResult, report: Report, seconds: float = 0.0) -> AgencyRow:
@@ -412,6 +502,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from pipeline.office.celltext import append_values
     from pipeline.office.xlsx import use_excel_font_order
     from pipeline.outputs import atomic_write
 
@@ -423,16 +514,16 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     book = Workbook()
     ws = book.active
     ws.title = "全市彙整"
-    ws.append([header.format(threshold=threshold) for header, _, _ in COLUMNS])
+    append_values(ws, [header.format(threshold=threshold) for header, _, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(summary_values(row, form, threshold))
+        append_values(ws, summary_values(row, form, threshold))
         status_cell = ws.cell(row=ws.max_row, column=STATUS_COLUMN)
         status_cell.fill = fills[row.status]
-    ws.append(city_totals(rows, form, threshold))
+    append_values(ws, city_totals(rows, form, threshold))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2F2F2")

@@ -27,7 +27,40 @@ from pipeline.form.tablemap import (
 
 FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
 
-DEFAULT_FORM_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "tpe-gender-report"
+FORM_EDITION = "tpe-gender-report"  # the edition shipped with the program
+
+
+def _shipped_form_dir() -> Path:
+    """The shipped form's folder: package data ``pipeline.templates`` (pyproject.toml maps the
+    repository's top-level templates/ there), or that folder itself in a plain checkout."""
+    from importlib.resources import files
+
+    try:
+        root = files("pipeline.templates")
+    except ModuleNotFoundError:  # run from a source tree that was never installed
+        return Path(__file__).resolve().parent.parent.parent / "templates" / FORM_EDITION
+    folder = root / FORM_EDITION
+    if isinstance(folder, Path):  # installed as files: every pip, pipx or editable install
+        return folder
+    return _extracted(folder)
+
+
+def _extracted(folder: Any) -> Path:
+    """A copy on disk of a form folder that is not one (a zipped installation): the
+    template is read by path."""
+    import atexit
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="report-form-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    for item in folder.iterdir():
+        if item.is_file():
+            (target / item.name).write_bytes(item.read_bytes())
+    return target
+
+
+DEFAULT_FORM_DIR = _shipped_form_dir()
 
 
 @dataclass(frozen=True)
@@ -253,28 +286,42 @@ def read_form_file(path: Path, what: str) -> bytes:
         raise FormError(f"無法讀取{what}：{path}\n{describe(exc)}") from exc
 
 
+_FORMS: dict[tuple[str, Path], Form] = {}  # per process: a batch loads the form for every agency
+
+
 def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
-    """Load and validate the form definition in ``directory`` (cached: see pipeline.cache)."""
+    """Load and validate the form definition in ``directory`` (cached: see pipeline.cache;
+    a pickle, in the checked cache folder only)."""
     directory = Path(directory)
     path = directory / "form.yaml"
     blob = read_form_file(path, "表單定義檔")
-    from pipeline.form import fmt  # it checks the date formats; fmt imports this module
+    from pipeline.form import fmt, tablemap  # fmt checks the date formats; both import this module
 
-    entry = cache.key(blob, str(directory.resolve()).encode(), cache.code_of(__file__, schema.__file__, fmt.__file__))
-    form = cache.remember("forms", entry, Form, lambda: _read_form(path, blob))
-    object.__setattr__(form, "directory", directory)  # where it was read from, not data
+    code = cache.code_of(__file__, schema.__file__, fmt.__file__, tablemap.__file__)
+    entry = cache.key(blob, str(directory.resolve()).encode(), code)
+    form = _FORMS.get((entry, directory))
+    if form is None:
+        form = cache.remember("forms", entry, Form, lambda: _read_form(path, _parse_form(path, blob)), pickled=True)
+        object.__setattr__(form, "directory", directory)  # where it was read from, not data
+        _FORMS.clear()  # one form per process is the norm; keep memory flat
+        _FORMS[(entry, directory)] = form
     if not form.template_path.is_file():
         raise FormError(f"找不到 Word 範本：{form.template_path}")
     return form
 
 
-def _read_form(path: Path, blob: bytes) -> Form:
+def _parse_form(path: Path, blob: bytes) -> dict[str, Any]:
+    """form.yaml as data (the slow part of loading a form, so the part that is cached)."""
     try:
         data = load_yaml(blob.decode("utf-8"))
     except (yaml_error(), UnicodeDecodeError) as exc:
         raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
     if not isinstance(data, dict):
         raise FormError(f"表單定義檔格式錯誤：{path}")
+    return data
+
+
+def _read_form(path: Path, data: dict[str, Any]) -> Form:
     if "directory" in data:
         raise FormError(f"表單定義檔內容不正確：{path}\ndirectory 由程式設定，不可寫在檔案中")
     try:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, describe
-from pipeline.inputs.filecheck import check_workbook_file
+from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
 from pipeline.office.opc import refuse_doctype
-from pipeline.office.sml import number_formats
+from pipeline.office.sml import number_formats, sheet_parts
 
 fold_header = fold  # a header, sheet name or label, as compared (「（」 = 「(」, no spaces)
 
@@ -79,16 +79,20 @@ class Book:
 
 
 def scan_parts(path: Path) -> bool:
-    """Look into the sheets' XML: refuse entity declarations; True when there are formulas."""
+    """Look into the sheets' XML: refuse entity declarations and absurd sheet extents; True
+    when there are formulas."""
     formulas = False
     with zipfile.ZipFile(path) as archive:
+        sheets = {part: name for name, part in sheet_parts(archive).items()}
         for member in archive.infolist():
             if not member.filename.endswith((".xml", ".rels")):
                 continue
             data = archive.read(member)
             refuse_doctype(data, path.name)
-            if member.filename.startswith("xl/worksheets/") and (b"<f>" in data or b"<f " in data):
-                formulas = True
+            if member.filename.startswith("xl/worksheets/"):
+                check_sheet_extent(data, path.name, sheets.get(member.filename, member.filename))
+                if b"<f>" in data or b"<f " in data:
+                    formulas = True
     return formulas
 
 
@@ -184,8 +188,10 @@ def _openpyxl_book(path: Path) -> Book:
 
 
 def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
-    """A cell's cached value; a formula without one is computed, or returned as Uncomputed."""
-    depth = [0]
+    """A cell's cached value; a formula without one is computed (once: each result is kept,
+    so formulas that refer to each other cost one evaluation each), or returned as Uncomputed."""
+    computed: dict[tuple[int, int], Any] = {}
+    pending: set[tuple[int, int]] = set()
 
     def cell(row: int, col: int) -> Any:
         cached = ws.cell(row=row, column=col).value
@@ -194,15 +200,21 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
         formula = formula_ws.cell(row=row, column=col).value
         if not (isinstance(formula, str) and formula.startswith("=")):
             return cached
-        if depth[0] > 50:
+        if (row, col) in computed:
+            return computed[(row, col)]
+        if (row, col) in pending:
+            return Uncomputed(formula, "公式循環參照")
+        if len(pending) > 50:
             return Uncomputed(formula, "公式互相參照過深")
-        depth[0] += 1
+        pending.add((row, col))
         try:
-            result = evaluate(formula, grid.value)
-            return int(result) if result == result.to_integral_value() else result
+            result = evaluate(formula, grid.value, grid.max_row, grid.max_column)
+            value = int(result) if result == result.to_integral_value() else result
         except FormulaError as exc:
-            return Uncomputed(formula, str(exc))
+            value = Uncomputed(formula, str(exc))
         finally:
-            depth[0] -= 1
+            pending.discard((row, col))
+        computed[(row, col)] = value
+        return value
 
     return cell

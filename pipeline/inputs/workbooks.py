@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs.read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
 from pipeline.inputs.values import TICK_FORMS, UNTICK_FORMS
+from pipeline.office.celltext import append_values, put_value
 from pipeline.office.xlsx import use_excel_font_order
 from pipeline.outputs import atomic_write
 
@@ -88,12 +89,12 @@ GENERAL_HELP = (
 
 def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
     ws = book.create_sheet(INSTRUCTIONS_SHEET)
-    ws.append([f"{wb_spec.title}：填寫說明"])
+    append_values(ws, [f"{wb_spec.title}：填寫說明"])
     ws["A1"].font = Font(bold=True, size=14)
     for line in (*wb_spec.instructions, *GENERAL_HELP):
-        ws.append([line])
+        append_values(ws, [line])
     ws.append([])
-    ws.append(["工作表", "欄位", "填寫方式", "必填"])
+    append_values(ws, ["工作表", "欄位", "填寫方式", "必填"])
     for cell in ws[ws.max_row]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
     for sheet in wb_spec.sheets:
@@ -101,7 +102,7 @@ def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
             how = TYPE_HELP[spec.type]
             if spec.type == "choice":
                 how += "：" + "、".join(spec.choices)
-            ws.append([sheet.name, spec.header, how, "是" if spec.required else ""])
+            append_values(ws, [sheet.name, spec.header, how, "是" if spec.required else ""])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 60
@@ -111,12 +112,12 @@ def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
 
 
 def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | None) -> None:
-    ws.append([FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER])
+    append_values(ws, [FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER])
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
     for row, spec in enumerate(sheet.fields, start=2):
-        ws.cell(row=row, column=1, value=spec.header).font = HEADER_FONT
-        target = ws.cell(row=row, column=2, value=(data or {}).get(spec.header))
+        put_value(ws.cell(row=row, column=1), spec.header).font = HEADER_FONT
+        target = put_value(ws.cell(row=row, column=2), (data or {}).get(spec.header))
         target.alignment = WRAP
         if _number_format(spec):
             target.number_format = _number_format(spec)
@@ -130,11 +131,11 @@ def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | No
 
 
 def _write_table(ws, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]] | None) -> None:
-    ws.append([spec.header for spec in sheet.columns])
+    append_values(ws, [spec.header for spec in sheet.columns])
     for cell in ws[1]:
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
     for record in rows or []:
-        ws.append([record.get(spec.header) for spec in sheet.columns])
+        append_values(ws, [record.get(spec.header) for spec in sheet.columns])
     last = max(MAX_VALIDATED_ROW, ws.max_row)
     for col, spec in enumerate(sheet.columns, start=1):
         letter = get_column_letter(col)
@@ -154,7 +155,7 @@ def _write_table(ws, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]]
 
 def _write_free_table(ws, data: Mapping[str, Any]) -> None:
     for row in data.get("cells", []):
-        ws.append([None if value == "" else value for value in row])
+        append_values(ws, [None if value == "" else value for value in row])
     for rng in data.get("merges", []):
         ws.merge_cells(rng)
     for row in ws.iter_rows():

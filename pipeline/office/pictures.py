@@ -14,6 +14,10 @@ from pathlib import Path
 
 DEFAULT_DPI = 72.0  # what Word assumes when a file does not say
 INCHES_PER_METRE = 39.3701
+# A picture is embedded whole and Word decodes it whole: a phone photo is a few MB and a few
+# ten million pixels.  The pixel limit is Pillow's own decompression-bomb threshold.
+MAX_PICTURE_BYTES = 25 * 1024 * 1024
+MAX_PICTURE_PIXELS = 89_478_485
 
 
 @dataclass(frozen=True)
@@ -141,11 +145,21 @@ FORMATS: tuple[tuple[bytes, str, str, Callable[[bytes], Header]], ...] = (
 
 
 def read_picture(path: Path) -> Picture:
-    """Read an image file's header; :class:`UnusablePicture` when Word could not show it."""
+    """Read an image file's header; :class:`UnusablePicture` when Word could not show it, or
+    when it is larger than a report can carry (bytes or pixels)."""
     try:
-        blob = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_PICTURE_BYTES:
+            raise UnusablePicture(
+                f"{path.name}：圖檔過大（{size / 1024 / 1024:.0f} MB，上限 {MAX_PICTURE_BYTES // 1024 // 1024} MB），"
+                "請縮小或壓縮後再放入"
+            )
+        with open(path, "rb") as handle:
+            blob = handle.read(MAX_PICTURE_BYTES + 1)  # the file may have grown since stat
     except OSError as exc:
         raise UnusablePicture(f"{path.name}：{exc}") from exc
+    if len(blob) > MAX_PICTURE_BYTES:
+        raise UnusablePicture(f"{path.name}：圖檔過大，請縮小或壓縮後再放入")
     for signature, extension, content_type, read_header in FORMATS:
         if blob.startswith(signature):
             try:
@@ -154,14 +168,19 @@ def read_picture(path: Path) -> Picture:
                 raise UnusablePicture(f"{path.name}：圖檔已損毀（{exc}）") from exc
             if width <= 0 or height <= 0:
                 raise UnusablePicture(f"{path.name}：圖檔的尺寸不正確")
+            if width * height > MAX_PICTURE_PIXELS:
+                raise UnusablePicture(
+                    f"{path.name}：圖片像素過多（{width} × {height}，"
+                    f"上限約 {MAX_PICTURE_PIXELS // 1_000_000} 百萬像素），請縮小後再放入"
+                )
             return Picture(blob, extension, content_type, width / dpi_x, height / dpi_y)
     raise UnusablePicture(f"{path.name}：不是 Word 可放入的圖片格式（PNG、JPEG、GIF、BMP、TIFF）")
 
 
-def picture_readable(path: Path) -> bool:
-    """True when Word can place the image file."""
+def picture_problem(path: Path) -> str | None:
+    """Why Word cannot place the image file (None: it can)."""
     try:
         read_picture(path)
-    except UnusablePicture:
-        return False
-    return True
+    except UnusablePicture as exc:
+        return str(exc)
+    return None

@@ -144,33 +144,47 @@ def _cells(archive: zipfile.ZipFile, part: str) -> Iterator[Element]:
             cell.clear(keep_tail=True)
 
 
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[Element | None, dict[str, tuple[str, str]]]:
+    """The workbook part's tree and its relationships (id → (type, part name))."""
+    names = set(archive.namelist())
+
+    def tree(name: str) -> Element | None:
+        return etree.fromstring(archive.read(name), PARSER) if name in names else None
+
+    workbook = "xl/workbook.xml"
+    root_rels = tree(rels_name(""))
+    if root_rels is not None:
+        for rel in root_rels.iter(qn("pr:Relationship")):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook = resolve("", rel.get("Target", ""))
+    targets: dict[str, tuple[str, str]] = {}
+    rels = tree(rels_name(workbook))
+    for rel in () if rels is None else rels.iter(qn("pr:Relationship")):
+        targets[rel.get("Id", "")] = (rel.get("Type", ""), resolve(workbook, rel.get("Target", "")))
+    return tree(workbook), targets
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → the part that holds it, in the workbook's order."""
+    book, targets = _workbook_parts(archive)
+    return {
+        sheet.get("name", ""): targets.get(sheet.get(qn("r:id"), ""), ("", ""))[1]
+        for sheet in (() if book is None else book.iterfind(f"{qn('x:sheets')}/{qn('x:sheet')}"))
+    }
+
+
 def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Each sheet's non-General number formats by (row, column), read from the workbook's
     XML (python-calamine gives values without their formats).  The file has passed the
     workbook checks."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
-
-        def tree(name: str) -> Element | None:
-            return etree.fromstring(archive.read(name), PARSER) if name in names else None
-
-        workbook = "xl/workbook.xml"
-        root_rels = tree(rels_name(""))
-        if root_rels is not None:
-            for rel in root_rels.iter(qn("pr:Relationship")):
-                if rel.get("Type", "").endswith("/officeDocument"):
-                    workbook = resolve("", rel.get("Target", ""))
-        targets: dict[str, tuple[str, str]] = {}
-        rels = tree(rels_name(workbook))
-        for rel in () if rels is None else rels.iter(qn("pr:Relationship")):
-            targets[rel.get("Id", "")] = (rel.get("Type", ""), resolve(workbook, rel.get("Target", "")))
+        _book, targets = _workbook_parts(archive)
         styles_part = next((part for kind, part in targets.values() if kind.endswith("/styles")), None)
-        xf_codes = _cell_formats(tree(styles_part) if styles_part else None)
-        book = tree(workbook)
-        coded = {str(index): code for index, code in enumerate(xf_codes) if code}
+        styles = etree.fromstring(archive.read(styles_part), PARSER) if styles_part in names else None
+        coded = {str(index): code for index, code in enumerate(_cell_formats(styles)) if code}
         result: dict[str, dict[tuple[int, int], str]] = {}
-        for sheet in () if book is None else book.iterfind(f"{qn('x:sheets')}/{qn('x:sheet')}"):
-            _kind, part = targets.get(sheet.get(qn("r:id"), ""), ("", ""))
+        for name, part in sheet_parts(archive).items():
             shown: dict[tuple[int, int], str] = {}
             if coded and part in names and posixpath.splitext(part)[1] == ".xml":
                 for cell in _cells(archive, part):
@@ -178,5 +192,5 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                     place = parse_cell(cell.get("r")) if code else None
                     if place:
                         shown[place] = code
-            result[sheet.get("name", "")] = shown
+            result[name] = shown
     return result

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipeline.findings import Source
 from pipeline.form.spec import Form
+from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.records import Inputs
 
 ANNEX_FOLDER = "attachments"
@@ -169,6 +170,12 @@ def match_annex_files(annexes: tuple[Annex, ...], folder: Path) -> AnnexFiles:
     unexpected: list[tuple[Path, str]] = []
     candidates = sorted(folder.iterdir()) if folder.is_dir() else []
     for path in candidates:
+        if is_annex_name(path):
+            try:
+                inside(folder, path.name)  # a link to a file elsewhere is not an annex
+            except OutsideFolder as exc:
+                unexpected.append((path, f"{exc}"))
+                continue
         if path.is_dir() and not path.name.startswith("."):
             unexpected.append((path, f"是資料夾：資料夾內的檔案不會被讀取，請將附件檔直接放在 {ANNEX_FOLDER}/ 中"))
             continue

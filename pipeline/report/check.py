@@ -23,9 +23,10 @@ from pipeline.findings import Finding, Source, Target
 from pipeline.form import rules as kinds
 from pipeline.form.fmt import Formatter
 from pipeline.form.rules import Params, Rule
+from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.records import Record
 from pipeline.inputs.values import ROC_OFFSET
-from pipeline.office.pictures import picture_readable
+from pipeline.office.pictures import picture_problem
 from pipeline.report import annexes as annex_list
 from pipeline.report.compute import Report, column_sum
 
@@ -424,18 +425,22 @@ def free_table(c: Checker, rule: Rule, p: kinds.FreeTable) -> Iterator[Finding]:
 
 @kind(kinds.ImageFile)
 def image_file(c: Checker, rule: Rule, p: kinds.ImageFile) -> Iterator[Finding]:
-    """A 圖片 block names an image file that exists under inputs/."""
+    """A 圖片 block names an image file inside the inputs folder that Word can show."""
     layout = c.form.free_layout
     for sheet_id, record in _each(c, rule):
         if record.get(layout.kind) != layout.image_kind:
             continue
         name = (record.get(layout.text) or ("",))[0]
-        if not name or not (c.inputs.directory / name).is_file():
+        try:
+            path = inside(c.inputs.directory, name)
+        except OutsideFolder as exc:
+            yield c.finding(rule, f"圖片檔的路徑不在輸入資料夾內：{exc}", sheet_id, record, layout.text)
+            continue
+        if not path.is_file():
             message = f"找不到圖片檔「{name}」（路徑相對於輸入資料夾）"
             yield c.finding(rule, message, sheet_id, record, layout.text)
-        elif not picture_readable(c.inputs.directory / name):
-            message = f"圖片檔「{name}」無法放入 Word（請使用 PNG、JPEG、GIF、BMP 或 TIFF 格式）"
-            yield c.finding(rule, message, sheet_id, record, layout.text)
+        elif (problem := picture_problem(path)) is not None:
+            yield c.finding(rule, f"圖片檔無法放入 Word：{problem}", sheet_id, record, layout.text)
 
 
 @kind(kinds.NamesMatch)

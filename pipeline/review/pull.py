@@ -28,6 +28,7 @@ from pipeline.errors import InputError, OutputError
 from pipeline.form.codec import Decoder, Encoder, wording_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec
+from pipeline.office.celltext import safe_sheet_name
 from pipeline.outputs import umask
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
 from pipeline.review.report_file import ReportFile, open_report
@@ -254,7 +255,7 @@ class Puller:
                 base, n = name, 1
                 while name in self.sink.free_tables:  # two tables without their sheet name: keep both
                     n += 1
-                    name = f"{base}{n}"
+                    name = safe_sheet_name(base, str(n))
                 self.sink.free_tables[name] = sheet
                 self.sink.add_row(layout.sheet, {layout.kind: layout.table_kind, layout.table: name,
                                                  layout.header_rows: sheet["header_rows"]})  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.form.spec import Form
+from pipeline.office.celltext import safe_sheet_name
 from pipeline.office.sml import range_ref
 from pipeline.review.align import Block
 from pipeline.review.document import Paragraph, Table, read_document
@@ -26,7 +27,8 @@ class ReportFile:
 
     def free_table(self, table: Table) -> tuple[str, dict[str, Any]]:
         """A free-layout table as a sheet: its cells, merges (A1 ranges) and header rows."""
-        name = table.description or table.caption or "表格"
+        # A sheet name Excel takes ('/' or ':' in a reviewer's table description were a traceback).
+        name = safe_sheet_name(table.description or table.caption or "表格")
         ranges = [range_ref(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for r1, c1, r2, c2 in table.merges()]
         header_rows = sum(1 for row in table.rows if row.header)
         return name, {"cells": table.grid(), "merges": ranges, "header_rows": header_rows}

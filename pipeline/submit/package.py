@@ -27,8 +27,10 @@ from pypdf.errors import DependencyError
 from pipeline.errors import ConversionError, InputError, describe
 from pipeline.findings import Finding, has_errors
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
+from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.read import read_inputs
 from pipeline.main import BuildResult, build
+from pipeline.office.pictures import UnusablePicture, read_picture
 from pipeline.outputs import atomic_write
 from pipeline.report.annexes import (
     IMAGE_EXTENSIONS,
@@ -141,7 +143,7 @@ def _append_annexes(writer: PdfWriter, found: AnnexFiles, work: Path) -> tuple[l
         start = len(writer.pages)
         for path in found.files_of(annex):
             try:
-                pages = annex_pdf(path, work)
+                pages = annex_pdf(_annex_source(found, path), work)
             except ConversionError as exc:
                 failures.append(AnnexFailure(annex.number, path, str(exc)))
                 continue
@@ -204,6 +206,10 @@ def _checked_pdf(data: bytes, name: str) -> PdfReader:
 def image_pdf(path: Path) -> bytes:
     """An image on one A4 page (landscape for a wide image), scaled to fit inside a margin."""
     try:
+        read_picture(path)  # the size limits of a report's pictures, before Pillow decodes it
+    except UnusablePicture as exc:
+        raise ConversionError(f"「{path.name}」不是可讀取的圖片：{exc}") from exc
+    try:
         with Image.open(path) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)  # phone photos carry their rotation
@@ -238,8 +244,21 @@ def _write_zip(path: Path, report_docx: Path, found: AnnexFiles) -> Path:
             archive.write(report_docx, report_docx.name)
             for annex in each_annex(found.annexes):
                 for annex_file in found.files_of(annex):
-                    archive.write(annex_file, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")
+                    try:
+                        source = _annex_source(found, annex_file)
+                    except ConversionError:  # reported as left out of the PDF
+                        continue
+                    archive.write(source, f"{ZIP_ANNEX_FOLDER}/{annex_file.name}")
     return path
+
+
+def _annex_source(found: AnnexFiles, path: Path) -> Path:
+    """The file to read for an annex: checked again to be inside the annex folder (a link
+    could have been put in place since the checks ran)."""
+    try:
+        return inside(found.folder, path.name)
+    except OutsideFolder as exc:
+        raise ConversionError(str(exc)) from exc
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_pattern
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec, Typeset
+from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
 from pipeline.report.compute import Report
 from pipeline.word.typeset import TablePlan, Tokens
@@ -222,7 +223,7 @@ class ContextBuilder:
                                  caption=f"{layout.sheet.split('.')[0]}.{count}"))  # fmt: skip
             elif kind == layout.image_kind:
                 name = paragraphs[0] if paragraphs else ""
-                out.append(Block("image", paragraphs, image=self.inputs.directory / name))
+                out.append(Block("image", paragraphs, image=contained(self.inputs.directory, name)))
             else:
                 out.append(Block("text", paragraphs, style=layout.styles.get(kind, "Normal"),
                                  listed=kind == layout.list_kind))  # fmt: skip

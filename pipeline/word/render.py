@@ -102,6 +102,18 @@ def render_report(
     return out
 
 
+class OwnBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's bytecode cache in a folder :func:`pipeline.cache.cache_dir` found safe, reading
+    only entry files that are the user's own (compiled code runs when it is loaded)."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            blob = cache.read_own(Path(self._get_cache_filename(bucket)))
+        except OSError:
+            return
+        bucket.bytecode_from_string(blob)
+
+
 class CachingEnvironment(Environment):
     """A Jinja environment that compiles each distinct template source once.
 
@@ -116,12 +128,13 @@ class CachingEnvironment(Environment):
     def __init__(self, cache_dir: Path | None = None, **options: Any):
         super().__init__(**options)
         self._compiled: dict[str, Any] = {}
+        # cache_dir comes from pipeline.cache.cache_dir, which checked that it is safe to use.
         self._disk = None
         if cache_dir is not None:
             try:
-                cache_dir.mkdir(parents=True, exist_ok=True)
-                self._disk = FileSystemBytecodeCache(str(cache_dir))
-            except OSError:
+                cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._disk = OwnBytecodeCache(str(cache_dir))
+            except OSError:  # cannot be made: builds simply compile
                 self._disk = None
 
     def from_string(self, source, globals=None, template_class=None):

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -75,10 +76,44 @@ def load_template(path: Path) -> PreparedTemplate:
     entry = cache.key(blob, cache.code_of(*_code_files()))
     prepared = _MEMORY.get(entry)
     if prepared is None:
-        prepared = cache.remember("templates", entry, PreparedTemplate, lambda: prepare(path))
+        made: list[PreparedTemplate] = []
+
+        def make() -> dict[str, Any]:
+            made.append(prepare(path))
+            return _as_data(made[0])
+
+        data = cache.remember("templates", entry, dict, make)
+        prepared = made[0] if made else _from_data(data, path)
         _MEMORY.clear()  # one template per process is the norm; keep memory flat
         _MEMORY[entry] = prepared
     return prepared
+
+
+def _as_data(prepared: PreparedTemplate) -> dict[str, Any]:
+    """What the disk cache keeps of a prepared template: its Jinja sources (JSON data); the
+    package parts are the template file's own, read again from it."""
+    return {name: getattr(prepared, name) for name in _CACHED_FIELDS}
+
+
+_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes")
+
+
+def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
+    """A prepared template from cached data and the template file's parts."""
+    strings = all(isinstance(data.get(name), str) for name in ("document", "body", "head", "tail"))
+    maps = all(
+        isinstance(data.get(name), dict) and all(isinstance(v, str) for v in data[name].values())
+        for name in ("stories", "plain", "style_ids")
+    )
+    sizes = data.get("font_sizes")
+    maps = maps and isinstance(sizes, dict) and all(isinstance(v, (int, float)) for v in sizes.values())
+    if not (strings and maps):  # not what this module stores: prepare again
+        return prepare(path)
+    try:
+        parts = Package.read(path).parts
+    except Exception as exc:  # as prepare() does: a damaged template is a form error
+        raise FormError(f"無法開啟 Word 範本 {path}：{exc}") from exc
+    return PreparedTemplate(parts, **{name: data[name] for name in _CACHED_FIELDS})
 
 
 def _code_files() -> list[str]:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import signal
+import subprocess
+import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +19,7 @@ from pipeline.city.batch import (
     COLUMNS,
     SUMMARY_NAME,
     Status,
+    build_agency,
     build_all,
     find_agencies,
 )
@@ -197,6 +204,48 @@ def test_build_all_writes_nothing_outside_its_output_folder(tmp_path, form):
     assert Path(tmp_path / "out" / "a").is_dir()
 
 
+# -- a worker that dies, Ctrl-C ---------------------------------------------------------------
+
+
+def dying_builder(folder: Path, out: Path, form_dir: Path):
+    """The real builder, except for the agencies whose folder says their worker dies."""
+    if folder.name.startswith("abort"):
+        faulthandler.disable()  # pytest's fault handler would print the worker's stack
+        os.abort()  # what a library does when it cannot allocate (exit 134)
+    if folder.name.startswith("killed"):
+        os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
+    return build_agency(folder, out, form_dir)
+
+
+def test_build_all_survives_a_crashed_worker_and_builds_the_healthy_agencies(tmp_path, form):
+    names = ["a", "abort-1", "b", "killed-1", "c", "abort-2", "d"]
+    for i, name in enumerate(names):
+        make_agency(tmp_path / "in" / name, seed=60 + i, breaches=(), form=form)
+    result = build_all(tmp_path / "in", tmp_path / "out", workers=2, builder=dying_builder)
+    status = {row.folder: row for row in result.rows}
+    assert [row.folder for row in result.rows] == sorted(names)
+    assert {name for name, row in status.items() if row.status == Status.BUILT} == {"a", "b", "c", "d"}
+    for name in ("abort-1", "abort-2"):
+        assert status[name].failed and "建置程序異常結束（訊號 SIGABRT）" in status[name].message
+    assert status["killed-1"].failed and "訊號 SIGKILL" in status["killed-1"].message
+    assert {p.parent.name for p in (tmp_path / "out").glob("*/*.docx")} == {"a", "b", "c", "d"}
+    summary = load_workbook(result.summary).active
+    assert [summary.cell(row=r, column=1).value for r in range(2, 9)] == sorted(names)
+
+
+def test_an_agency_with_a_stray_cell_at_the_sheet_end_fails_alone(tmp_path, form):
+    for name in ("a", "stray", "b"):
+        make_agency(tmp_path / "in" / name, seed=70, breaches=(), form=form)
+    path = next((tmp_path / "in" / "stray").glob("10_*.xlsx"))
+    book = load_workbook(path)
+    book.worksheets[0]["XFD1048576"] = "x"
+    book.save(path)
+    result = build_all(tmp_path / "in", tmp_path / "out", workers=2)
+    assert [row.folder for row in result.failed] == ["stray"]
+    assert "XFD1048576" in result.failed[0].message
+    assert len(result.built) == 2
+
+
 def test_build_all_names_every_report_it_moved_to_history(tmp_path, monkeypatch, capsys, form):
     from docx import Document
 
@@ -223,9 +272,6 @@ def test_build_all_names_every_report_it_moved_to_history(tmp_path, monkeypatch,
 def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path, form):
     import os
     import signal
-    import subprocess
-    import sys
-    import time
 
     make_city(tmp_path / "in", 24, seed=60, form=form)  # enough that the run is still going
     out = tmp_path / "out"

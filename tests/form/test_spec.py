@@ -82,11 +82,13 @@ def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeyp
 
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     first, first_rules = load_form(form_dir), load_rules(load_form(form_dir))
-    assert {p.parent.name for p in (tmp_path / "cache").rglob("*.pickle")} == {"forms", "rules"}
+    entries = {p.relative_to(tmp_path / "cache").parts[0] + p.suffix for p in (tmp_path / "cache").rglob("*.*")}
+    assert entries == {"forms.pickle", "rules.json"}  # the form as loaded; the rules' YAML as data
 
     def no_yaml(text):
         raise AssertionError("a cached form must not be parsed again")
 
+    monkeypatch.setattr(form_module, "_FORMS", {})  # as in a new process
     monkeypatch.setattr(form_module, "load_yaml", no_yaml)
     monkeypatch.setattr("pipeline.form.rules.load_yaml", no_yaml)
     assert load_form(form_dir) == first and load_rules(load_form(form_dir)) == first_rules
@@ -103,8 +105,9 @@ def test_an_edited_form_is_read_again_not_taken_from_the_cache(form_dir, tmp_pat
 def test_a_broken_cache_entry_is_ignored(form_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     expected = load_form(form_dir)
-    for entry in (tmp_path / "cache").rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in [*(tmp_path / "cache").rglob("*.json"), *(tmp_path / "cache").rglob("*.pickle")]:
+        entry.write_bytes(b"not JSON, not a pickle")
+    monkeypatch.setattr("pipeline.form.spec._FORMS", {})
     assert load_form(form_dir) == expected
 
 

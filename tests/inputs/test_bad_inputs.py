@@ -322,6 +322,34 @@ def xls_instead(folder: Path) -> None:
     (folder / "04_性別統計.xls").write_bytes(ole_file())
 
 
+def stray_cell(folder: Path) -> None:
+    """One value typed (or pasted) at the last cell of the sheet: a 5 KB file."""
+    edit(S10, lambda b: b["重點項目"].cell(row=1048576, column=16384, value="x"))(folder)
+
+
+def stray_cell_with_formulas(folder: Path) -> None:
+    """The same in a workbook with formulas (read by the other reader)."""
+
+    def change(book):
+        book["重點項目"]["XFD1048576"] = "x"
+        book["重點項目"]["F2"] = "=1+1"
+
+    edit(S10, change)(folder)
+
+
+def merged_sheet(folder: Path) -> None:
+    """A merged area to the end of the sheet, written into the XML (openpyxl would fill it)."""
+    path = folder / S10
+    with zipfile.ZipFile(path) as old:
+        items = [(i, old.read(i.filename)) for i in old.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new:
+        for info, data in items:
+            if info.filename == "xl/worksheets/sheet1.xml":  # 重點項目, the first sheet
+                merge = b'</sheetData><mergeCells count="1"><mergeCell ref="A3:XFD1048576"/></mergeCells>'
+                data = data.replace(b"</sheetData>", merge)
+            new.writestr(info, data)
+
+
 def open_in_excel(folder: Path) -> None:
     (folder / ("~$" + S2[2:])).write_bytes(b"owner")
 
@@ -342,6 +370,9 @@ UNUSABLE = [
     ("xml-entity-bomb", entity_bomb, S2, "XML 炸彈"),
     ("docx-renamed", docx_renamed, S3, "xl/workbook.xml"),
     ("open-in-excel", open_in_excel, S2, "Excel 中開啟"),
+    ("stray-cell-at-XFD1048576", stray_cell, S10, "工作表「重點項目」的內容延伸到儲存格 XFD1048576"),
+    ("stray-cell-at-XFD1048576-with-formulas", stray_cell_with_formulas, S10, "儲存格 XFD1048576"),
+    ("merged-to-the-end-of-the-sheet", merged_sheet, S10, "XFD1048576"),
     ("open-in-libreoffice", open_in_libreoffice, S2, "LibreOffice 中開啟"),
     ("header-workbook-missing", lambda folder: (folder / H).unlink(), H, "找不到必要的活頁簿"),
 ]

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from pipeline.office.pictures import UnusablePicture, picture_readable, read_picture
+from pipeline.office.pictures import UnusablePicture, picture_problem, read_picture
 
 FORMATS = [("PNG", "png"), ("JPEG", "jpeg"), ("GIF", "gif"), ("BMP", "bmp"), ("TIFF", "tiff")]
 
@@ -66,7 +66,7 @@ def test_unusable_files_are_refused_with_their_name(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(UnusablePicture, match="壞圖.png"):
         read_picture(path)
-    assert not picture_readable(path)
+    assert picture_problem(path)
 
 
 def test_an_image_with_zero_size_is_refused(tmp_path):
@@ -76,11 +76,11 @@ def test_an_image_with_zero_size_is_refused(tmp_path):
     blob[6:10] = b"\x00\x00\x00\x00"
     path = tmp_path / "zero.gif"
     path.write_bytes(bytes(blob))
-    assert not picture_readable(path)
+    assert picture_problem(path)
 
 
 def test_a_missing_file_is_unusable(tmp_path):
-    assert not picture_readable(tmp_path / "gone.png")
+    assert picture_problem(tmp_path / "gone.png")
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,19 @@ def test_a_missing_file_is_unusable(tmp_path):
 def test_fit_keeps_the_aspect_ratio_within_the_box(tmp_path, size, fitted):
     picture = read_picture(write_image(tmp_path / "x.png", "PNG", size))
     assert picture.fit(1000, 2000) == fitted
+
+
+def test_a_picture_larger_than_a_report_can_carry_is_refused_by_its_size(tmp_path):
+    path = write_image(tmp_path / "巨大.png", "PNG", (10, 10))
+    with open(path, "r+b") as handle:  # 400 MB on paper, nothing on disk
+        handle.truncate(400 * 1024 * 1024)
+    with pytest.raises(UnusablePicture, match="圖檔過大（400 MB，上限 25 MB）"):
+        read_picture(path)
+
+
+def test_a_picture_of_too_many_pixels_is_refused_from_its_header(tmp_path):
+    blob = bytearray(write_image(tmp_path / "x.png", "PNG", (10, 10)).read_bytes())
+    blob[16:24] = (40000).to_bytes(4, "big") * 2  # the header claims 40000 × 40000 (1.6 gigapixels)
+    path = tmp_path / "炸彈.png"
+    path.write_bytes(bytes(blob))
+    assert "圖片像素過多（40000 × 40000" in picture_problem(path)

@@ -214,3 +214,20 @@ def test_a_folder_inside_attachments_is_pointed_out(make_inputs):
     (folder / "attachments" / "附件3 自辦訓練").mkdir()
     hits = [f for f in verify(folder).findings if f.rule == "annexes.unexpected-file"]
     assert len(hits) == 1 and "資料夾" in hits[0].message
+
+
+def test_an_annex_link_pointing_outside_is_refused_with_a_finding(sample_inputs, tmp_path):
+    folder = sample_inputs / ANNEX_FOLDER
+    [real] = folder.glob("附件2 *")
+    real.unlink()
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(pdf_bytes())
+    (folder / "附件2 x.pdf").symlink_to(secret)
+    findings = {f.rule: f for f in annex_findings(sample_inputs)}
+    assert set(findings) == {"annexes.missing-file", "annexes.unexpected-file"}
+    assert "附件2 x.pdf" in findings["annexes.unexpected-file"].message
+    assert "是連結，指到資料夾之外" in findings["annexes.unexpected-file"].message
+    assert (
+        "附件2" in findings["annexes.missing-file"].message
+        and findings["annexes.missing-file"].severity.value == "error"
+    )

@@ -243,6 +243,25 @@ def test_an_edit_made_in_libreoffice_flows_back_through_pull_and_build(sample_re
         assert changed and all(rebuilt["s3.contact_hours"][r][c] == "40" and before[r][c] == "39" for r, c in changed)
 
 
+@needs_soffice
+def test_a_paragraph_added_in_libreoffice_where_the_form_has_a_list_is_carried(sample_report, tmp_path, form):
+    """九 is a list of paragraphs: one a reviewer adds there in LibreOffice is data."""
+    from tests.support.libreoffice import edit_with_uno, uno_available
+
+    if not uno_available():
+        pytest.skip("python3-uno (LibreOffice's UNO bridge) is not installed")
+    added = "審查委員補充：本處於年度內另辦理性別平等宣導活動。"
+    docx, odt = edit_with_uno(sample_report, tmp_path / "uno", "39", "40", added, after="(除總計畫所規定應辦理事項外")
+    for edited in (docx, odt):
+        folder = tmp_path / f"pulled-{edited.suffix[1:]}"
+        result = pull_report(edited, folder, form)
+        assert result.notes == []
+        rebuilt = read_paragraphs(build(folder, tmp_path / f"out-{edited.suffix[1:]}").output)
+        assert rebuilt.count(added) == 1 and rebuilt.index(added) > rebuilt.index(
+            next(p for p in rebuilt if p.startswith("九、"))
+        )
+
+
 def test_the_agencys_own_wording_is_printed_and_pulled_back(sample_inputs, tmp_path, form):
     """三(六) names the agency as it names itself; 附件6 names its kind of budget."""
     from tests.conftest import set_cell

@@ -257,3 +257,28 @@ def test_an_unreadable_annex_file_is_named(tmp_path, name, content, says):
     with pytest.raises(ConversionError) as err:
         annex_pdf(path, tmp_path)
     assert name in str(err.value) and says in str(err.value)
+
+
+@needs_soffice
+def test_an_annex_link_to_a_file_outside_is_not_packed(sample_inputs, tmp_path):
+    folder = sample_inputs / ANNEX_FOLDER
+    next(folder.glob("附件2 *")).unlink()
+    (folder / "附件2 x.pdf").symlink_to("/etc/passwd")
+    result = package(sample_inputs, tmp_path / "out")
+    assert not result.ok and "annexes.missing-file" in {f.rule for f in result.findings}
+    with zipfile.ZipFile(result.zip) as archive:
+        assert not any("附件2" in name for name in archive.namelist())
+        assert all(b"root:" not in archive.read(name) for name in archive.namelist())
+
+
+def test_a_link_put_in_place_after_the_checks_is_not_read(tmp_path):
+    from pipeline.report.annexes import Annex, AnnexFiles
+    from pipeline.submit.package import _annex_source
+
+    folder = tmp_path / ANNEX_FOLDER
+    folder.mkdir()
+    link = folder / "附件1 x.pdf"
+    link.symlink_to("/etc/passwd")
+    found = AnnexFiles(folder, (Annex("1", "x", "二"),), {"1": (link,)}, ())
+    with pytest.raises(ConversionError, match="是連結，指到資料夾之外"):
+        _annex_source(found, link)

@@ -33,14 +33,17 @@ def uno_available() -> bool:
     return probe.returncode == 0
 
 
-def edit_with_uno(source: Path, folder: Path, find: str, replace: str, paragraph: str) -> tuple[Path, Path]:
+def edit_with_uno(
+    source: Path, folder: Path, find: str, replace: str, paragraph: str, after: str = ""
+) -> tuple[Path, Path]:
     """Open ``source`` in LibreOffice, replace the paragraph that reads ``find`` exactly by
-    ``replace``, add ``paragraph`` after the document's first paragraph, and save it as
-    .docx and as .odt in ``folder``; the two files."""
+    ``replace``, add ``paragraph`` after the document's first paragraph (or after the first
+    body paragraph that starts with ``after``), and save it as .docx and as .odt in
+    ``folder``; the two files."""
     folder.mkdir(parents=True, exist_ok=True)
     docx, odt = folder / "edited.docx", folder / "edited.odt"
     subprocess.run(
-        [SYSTEM_PYTHON, str(UNO_EDIT), str(source), str(docx), str(odt), find, replace, paragraph, str(folder)],
+        [SYSTEM_PYTHON, str(UNO_EDIT), str(source), str(docx), str(odt), find, replace, paragraph, str(folder), after],
         capture_output=True,
         timeout=300,
         check=True,

@@ -1,11 +1,12 @@
 """Edit a report through LibreOffice itself, as a reviewer would (run with the system Python,
 which has python3-uno).
 
-    python3 uno_edit.py SOURCE OUT.docx OUT.odt FIND REPLACE PARAGRAPH WORKDIR
+    python3 uno_edit.py SOURCE OUT.docx OUT.odt FIND REPLACE PARAGRAPH WORKDIR [AFTER]
 
 starts a private headless LibreOffice, opens SOURCE, replaces the paragraph whose whole
 text is FIND by REPLACE (a table cell's value), adds PARAGRAPH after the first
-paragraph, saves the document as .docx and .odt, and ends the LibreOffice it started.
+paragraph (or after the first body paragraph starting with AFTER), saves the document as
+.docx and .odt, and ends the LibreOffice it started.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def prop(name: str, value: object) -> PropertyValue:
     return found
 
 
-def main(source: str, docx: str, odt: str, find: str, replace: str, paragraph: str, work: str) -> None:
+def main(source: str, docx: str, odt: str, find: str, replace: str, paragraph: str, work: str, after: str = "") -> None:
     pipe = f"report-uno-{os.getpid()}"
     profile = Path(work, "uno-profile").as_uri()
     office = subprocess.Popen(
@@ -61,8 +62,15 @@ def main(source: str, docx: str, odt: str, find: str, replace: str, paragraph: s
             raise SystemExit(f"{find!r} not found")
         found.setString(replace)
         text = document.getText()
-        first = text.createEnumeration().nextElement()
-        cursor = text.createTextCursorByRange(first.getEnd())
+        blocks = text.createEnumeration()
+        anchor = blocks.nextElement()
+        while after and not (
+            anchor.supportsService("com.sun.star.text.Paragraph") and anchor.getString().startswith(after)
+        ):
+            if not blocks.hasMoreElements():
+                raise SystemExit(f"no paragraph starts with {after!r}")
+            anchor = blocks.nextElement()
+        cursor = text.createTextCursorByRange(anchor.getEnd())
         text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
         text.insertString(cursor, paragraph, False)
         document.storeToURL(uno.systemPathToFileUrl(docx), (prop("FilterName", "MS Word 2007 XML"),))
@@ -80,4 +88,4 @@ def main(source: str, docx: str, odt: str, find: str, replace: str, paragraph: s
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:8])
+    main(*sys.argv[1:9])

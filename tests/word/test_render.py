@@ -129,7 +129,7 @@ def test_the_prepared_template_is_cached_on_disk(form, tmp_path, monkeypatch):
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     template_module._MEMORY.clear()
     first = load_template(form.template_path)
-    assert len(list((tmp_path / "cache" / "templates").glob("*.pickle"))) == 1
+    assert len(list((tmp_path / "cache" / "templates").glob("*.json"))) == 1
     template_module._MEMORY.clear()
     monkeypatch.setattr(template_module, "prepare", None)  # a new process must not need docxtpl
     second = load_template(form.template_path)
@@ -146,7 +146,7 @@ def test_a_changed_template_is_prepared_again(form, tmp_path, monkeypatch):
         archive.writestr("customXml/extra.xml", "<x/>")
     template_module._MEMORY.clear()
     assert "customXml/extra.xml" in load_template(copied).parts
-    assert len(list((tmp_path / "cache" / "templates").glob("*.pickle"))) == 2
+    assert len(list((tmp_path / "cache" / "templates").glob("*.json"))) == 2
 
 
 def test_a_tag_that_breaks_the_xml_is_a_form_error():
@@ -289,7 +289,7 @@ def test_a_picture_header_with_absurd_dimensions_stays_within_what_word_reads(tm
 
     Image.new("RGB", (1, 1)).save(tmp_path / "claims.png")
     blob = bytearray((tmp_path / "claims.png").read_bytes())
-    blob[16:24] = struct.pack(">II", 1, 0x7FFFFFFF)  # 1 × 2³¹ pixels, says the header
+    blob[16:24] = struct.pack(">II", 1, 80_000_000)  # 1 × 80 million pixels, says the header
     (tmp_path / "claims.png").write_bytes(bytes(blob))
     document = Document(load_template(DEFAULT_FORM_DIR / "report.docx"))
     p = document._picture_paragraph(tmp_path / "claims.png", iter([5000]))
@@ -297,6 +297,10 @@ def test_a_picture_header_with_absurd_dimensions_stays_within_what_word_reads(tm
         # ST_PositiveCoordinate: 0 … 27273042316900; a picture of no size is not shown at all.
         assert 1 <= int(extent.get("cx")) <= 27273042316900
         assert 1 <= int(extent.get("cy")) <= 27273042316900
+    blob[16:24] = struct.pack(">II", 1, 0x7FFFFFFF)  # 1 × 2³¹: more pixels than a report carries
+    (tmp_path / "claims.png").write_bytes(bytes(blob))
+    p = document._picture_paragraph(tmp_path / "claims.png", iter([5001]))
+    assert p.find(".//{*}drawing") is None and "圖片無法放入：claims.png" in "".join(p.itertext())
 
 
 def test_the_prepared_template_is_keyed_by_all_the_code_that_shapes_it(form, monkeypatch):
