@@ -30,6 +30,7 @@ from pipeline.office.wml import (
     physical_cells,
     place_child,
     text_of,
+    vmerge,
 )
 
 TWIPS_PER_CM = 1440 / 2.54
@@ -330,16 +331,26 @@ def set_cell_margins(tbl: Element, twips: int) -> None:
         node.set(qn("w:type"), "dxa")
 
 
+LINE_HEIGHT = 1.3  # ems: a line of 10 pt Chinese text as Word and LibreOffice set it
+
+
+def text_height(lines: Iterable[str], width: int, padding: int, font_pt: float) -> int:
+    """How tall (twips) lines of text are in a cell ``width`` twips wide, roughly."""
+    avail_em = max(1.0, (width - padding) / (font_pt * 20))
+    count = sum(max(1, math.ceil(em_width(line) / avail_em)) for line in lines)
+    return int(count * font_pt * 20 * LINE_HEIGHT)
+
+
 def estimated_height(row: Row, widths: list[int], padding: int, font_pt: float) -> int:
-    """A row's height in twips as a renderer would lay it out, roughly (lines × 1.3 em)."""
-    tallest = 0.0
-    line_twips = font_pt * 20 * 1.3
+    """A row's height in twips as a renderer would lay it out, roughly (its tallest cell)."""
+    tallest = 0
     for start, span, tc, lines in row.cells:
-        avail_em = max(1.0, (sum(widths[start : start + span]) - padding) / (font_pt * 20))
-        count = sum(max(1, math.ceil(em_width(line) / avail_em)) for line in lines)
-        nested = sum(len(t.findall(qn("w:tr"))) * 2 for t in tc.findall(qn("w:tbl")))
-        tallest = max(tallest, (count + nested) * line_twips)
-    return int(tallest)
+        if vmerge(tc) is not None:
+            continue  # a merged cell's text spreads over its rows (see keep_merged_rows)
+        nested = sum(len(t.findall(qn("w:tr"))) * 2 for t in tc.findall(qn("w:tbl")))  # two lines a row
+        height = text_height(lines, sum(widths[start : start + span]), padding, font_pt)
+        tallest = max(tallest, height + int(nested * font_pt * 20 * LINE_HEIGHT))
+    return tallest
 
 
 def keep_rows(rows: list[Row], heights: list[int], split: bool, page: Page) -> None:
@@ -426,7 +437,7 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
     if sum(heights) < page.text_height * SHORT_TABLE_SHARE:
         keep_rows_with_next(rows[:-1])  # a short table on one page (LibreOffice: 不可分割)
     else:
-        keep_merged_rows(rows, heights, page)
+        keep_merged_rows(rows, heights, widths, padding, font_pt)
 
 
 def _cm(width: float | str) -> float | None:
@@ -477,32 +488,58 @@ def keep_captions_with_tables(body: Element, headings: set[str], notes: set[str]
             keep_with_next(p)
 
 
-def merge_groups(rows: list[Row]) -> list[tuple[int, int]]:
-    """(first, last) row indexes of each vertical merge (a cell over several rows)."""
-    groups, open_at = [], {}
+@dataclass(frozen=True)
+class MergeGroup:
+    """The rows ``first``..``last`` under one vertically merged cell, and that cell's text."""
+
+    first: int
+    last: int
+    start: int  # its first grid column
+    span: int
+    lines: tuple[str, ...]
+    cell: Element = field(compare=False)
+
+
+def merge_groups(rows: list[Row]) -> list[MergeGroup]:
+    """Each vertical merge (a cell over several rows), in the order they end."""
+    groups: list[MergeGroup] = []
+    open_at: dict[int, tuple[int, int, list[str], Element]] = {}  # column → (first row, span, text, cell)
+
+    def close(start: int, last: int) -> None:
+        first, span, lines, tc = open_at.pop(start)
+        if last > first:
+            groups.append(MergeGroup(first, last, start, span, tuple(lines), tc))
+
     for index, row in enumerate(rows):
         seen = set()
-        for start, _span, tc, _lines in row.cells:
-            vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+        for start, span, tc, lines in row.cells:
+            merge = vmerge(tc)
             seen.add(start)
-            if vmerge is not None and vmerge.get(qn("w:val")) == "restart":
+            if merge == "restart":
                 if start in open_at:
-                    groups.append((open_at.pop(start), index - 1))
-                open_at[start] = index
-            elif vmerge is None and start in open_at:
-                groups.append((open_at.pop(start), index - 1))
+                    close(start, index - 1)
+                open_at[start] = (index, span, lines, tc)
+            elif merge is None and start in open_at:
+                close(start, index - 1)
         for start in [s for s in open_at if s not in seen]:
-            groups.append((open_at.pop(start), index - 1))
-    groups += [(first, len(rows) - 1) for first in open_at.values()]
-    return [(a, b) for a, b in groups if b > a]
+            close(start, index - 1)
+    for start in list(open_at):
+        close(start, len(rows) - 1)
+    return groups
 
 
-def keep_merged_rows(rows: list[Row], heights: list[int], page: Page) -> None:
-    """The rows under one merged cell stay on one page (when they fit on one): a merged
-    cell's text would otherwise be cut in two, its end shown under the next page's header."""
-    for first, last in merge_groups(rows):
-        if sum(heights[first : last + 1]) < page.text_height * ROW_SPLIT_SHARE:
-            keep_rows_with_next(rows[first:last])
+def keep_merged_rows(rows: list[Row], heights: list[int], widths: list[int], padding: int, font_pt: float) -> None:
+    """A merged cell's text is never cut by a page break: it sits at the top of its cell,
+    and the rows under it are kept together as far down as its text reaches (the rest of
+    the group may break, so a tall group does not leave a page half empty)."""
+    for group in merge_groups(rows):
+        ensure_child(ensure_child(group.cell, "w:tcPr"), "w:vAlign").set(qn("w:val"), "top")
+        needed = text_height(group.lines, sum(widths[group.start : group.start + group.span]), padding, font_pt)
+        covered, last = 0, group.first
+        while last < group.last and covered + heights[last] < needed:
+            covered += heights[last]
+            last += 1
+        keep_rows_with_next(rows[group.first : last])  # rows first … last stay on one page
 
 
 # -- sections --------------------------------------------------------------------------------
