@@ -262,3 +262,21 @@ def test_only_the_clerks_headings_are_headings_in_the_free_layout(body):
 def _style(p) -> str | None:
     node = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
     return None if node is None else node.get(qn("w:val"))
+
+
+def test_a_merged_cells_text_is_kept_whole_but_a_tall_group_may_break():
+    """The label of a merged cell over short rows keeps those rows together as far as the
+    label reaches; the rows after that are free to go to the next page."""
+    from pipeline.office.wml import set_vmerge
+
+    label = "類別" * 40  # many lines in its column
+    rows = [["類別", "項目"]] + [[label if i == 0 else "", f"第{i}項" + "說明" * 90] for i in range(6)]
+    tbl = grid_table(rows, [2000, 7000])
+    trs = tbl.findall(qn("w:tr"))
+    for index, tr in enumerate(trs[1:]):
+        set_vmerge(tr.findall(qn("w:tc"))[0], restart=index == 0)
+    typeset.lay_out_table(tbl, TablePlan(header_rows=1), A4, Tokens(), 10)
+    first = trs[1].findall(qn("w:tc"))[0]
+    assert first.find(f"{qn('w:tcPr')}/{qn('w:vAlign')}").get(qn("w:val")) == "top"
+    kept = [all(keeps_next(p) for p in tr.iter(qn("w:p"))) for tr in trs[1:]]
+    assert kept[0] and not kept[-1] and kept.count(True) < len(kept) - 1
