@@ -441,7 +441,18 @@ def build(doc) -> None:
             doc,
             v,
             COMPLETION_WIDTHS,
-            [["", f"{who}完成人數", f"{who}完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
+            # broken where a typesetter would: never a lone 數 or 率 on a line of its own
+            [
+                [
+                    "",
+                    f"{who}\n完成人數",
+                    f"{who}\n完成比率",
+                    "男性\n完成人數",
+                    "男性\n完成比率",
+                    "女性\n完成人數",
+                    "女性\n完成比率",
+                ]
+            ],
             [
                 ["完成3小時\n性別主流化訓練"]
                 + [
