@@ -14,11 +14,13 @@ from pipeline.findings import Finding, has_errors
 from pipeline.form.rules import load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.inputs.read import read_inputs
+from pipeline.office.docprops import DocumentInfo
 from pipeline.office.provenance import file_hash
 from pipeline.outputs import (
     TEMP_PREFIX,
     check_not_open,
     clear_marked,
+    file_mode,
     keep_if_edited,
     output_folder,
     remove_stale_temporaries,
@@ -116,6 +118,8 @@ def build(
     # is a reviewer-edited report moved to history/.  The staging name is unique, so that
     # two builds into one folder never write the same file.
     staging = out / f"{TEMP_PREFIX}staging-{uuid.uuid4().hex}.docx"
+    now = datetime.now().astimezone()
+    info = DocumentInfo(title=report.title, author=report.agency, when=now, company=report.agency)
     try:
         render_report(
             report.form.template_path,
@@ -124,10 +128,12 @@ def build(
             staging,
             findings if comments else None,
             report.form.tables,
-            provenance(report, findings),
+            provenance(report, findings, now),
+            info,
         )
+        mode = file_mode(output)  # the report it replaces keeps its permissions, also when kept in history/
         kept = keep_if_edited(output)
-        replace_file(staging, output)
+        replace_file(staging, output, mode)
     finally:
         with contextlib.suppress(OSError):
             staging.unlink(missing_ok=True)
@@ -142,12 +148,12 @@ def build(
     return BuildResult(output, findings, read, marked, unmarked, clock.timings, kept, report)
 
 
-def provenance(report: Report, findings: list[Finding]) -> dict[str, str]:
+def provenance(report: Report, findings: list[Finding], when: datetime | None = None) -> dict[str, str]:
     """What the report is built from, for its custom document properties."""
     props = {
         "表單": report.form.id,
         "表單版本": report.form.edition,
-        "產生時間": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "產生時間": (when or datetime.now().astimezone()).isoformat(timespec="seconds"),
         "產生器版本": GENERATOR_VERSION,
         "檢核結果": f"錯誤{sum(f.severity.value == 'error' for f in findings)}項，"
         f"警告{sum(f.severity.value == 'warning' for f in findings)}項",

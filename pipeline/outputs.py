@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -82,9 +83,33 @@ def staging_file(folder: Path, suffix: str) -> Path:
     return Path(name)
 
 
+def umask() -> int:
+    """The process's file creation mask (read without changing it where the system allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (a moment's race, on one thread)
+    os.umask(mask)
+    return mask
+
+
+def file_mode(path: Path) -> int:
+    """The permissions a file written at ``path`` gets: those of the file it replaces, else
+    what the user's umask gives a new file (0644 under 022), as any program writing it would."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~umask()
+
+
 @contextmanager
 def atomic_write(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once.
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once,
+    with the permissions of the file it replaces (or the umask's for a new one).
 
     A failed or killed write leaves ``path`` as it was (at worst a hidden temp file,
     removed by a later build).
@@ -92,6 +117,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
     tmp = staging_file(path.parent, path.suffix)
     try:
         yield tmp
+        os.chmod(tmp, file_mode(path))  # mkstemp makes it 0600: private to the builder
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"無法寫入 {path}：{describe(exc)}") from exc
@@ -100,9 +126,11 @@ def atomic_write(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def replace_file(source: Path, target: Path) -> None:
-    """Move ``source`` over ``target`` in one step (same folder)."""
+def replace_file(source: Path, target: Path, mode: int | None = None) -> None:
+    """Move ``source`` over ``target`` in one step (same folder), with ``target``'s
+    permissions (``mode`` when given: those of a file already moved away)."""
     try:
+        os.chmod(source, file_mode(target) if mode is None else mode)
         os.replace(source, target)
     except OSError as exc:
         raise OutputError(f"無法寫入 {target}：{describe(exc)}") from exc

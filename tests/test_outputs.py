@@ -204,3 +204,56 @@ def test_pull_of_a_picture_named_dot_dot_and_a_table_described_with_a_slash(samp
     assert "評選／項目：［1］" in book.sheetnames
     pictures = [p.name for p in (tmp_path / "pulled" / "attachments").iterdir() if not p.name.startswith("附件")]
     assert pictures == ["image1.png"]  # the picture named '..' gets a name of its own
+
+
+@pytest.fixture
+def user_umask():
+    """Run a test under a given umask (restored afterwards)."""
+    saved = os.umask(0o022)
+    try:
+        yield lambda mask: os.umask(mask)
+    finally:
+        os.umask(saved)
+
+
+@pytest.mark.parametrize("mask,mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_users_umask(sample_inputs, tmp_path, user_umask, mask, mode):
+    """A colleague on a shared folder can open the report, as with any program's file."""
+    import stat
+
+    from pipeline.outputs import umask
+
+    user_umask(mask)
+    assert umask() == mask
+    result = build(sample_inputs, tmp_path / "out")
+    written = [result.output, *result.marked_workbooks]
+    assert len(written) >= 2  # the report and the sample's one marked workbook
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {mode}
+
+
+def test_a_rebuilt_report_keeps_the_permissions_of_the_one_it_replaces(sample_inputs, tmp_path, user_umask):
+    import stat
+
+    user_umask(0o022)
+    out = build(sample_inputs, tmp_path).output
+    out.chmod(0o640)  # the agency's own choice for this file
+    again = build(sample_inputs, tmp_path).output
+    assert stat.S_IMODE(again.stat().st_mode) == 0o640
+    doc = Document(str(again))
+    doc.paragraphs[1].add_run("（審查意見）")
+    doc.save(str(again))  # a reviewer's edit: moved to history/, the new report keeps the mode
+    out.chmod(0o640)
+    result = build(sample_inputs, tmp_path)
+    assert result.kept_edit is not None
+    assert stat.S_IMODE(result.output.stat().st_mode) == 0o640
+
+
+def test_pulled_workbooks_and_their_folder_follow_the_umask(sample_report, tmp_path, user_umask, form):
+    import stat
+
+    from pipeline.review.pull import pull_report
+
+    user_umask(0o022)
+    result = pull_report(sample_report, tmp_path / "pulled", form)
+    assert stat.S_IMODE((tmp_path / "pulled").stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in result.files} == {0o644}

@@ -45,6 +45,7 @@ def edit_form(data: dict) -> None:
         wb["sheets"] = [s for s in wb["sheets"] if f"{wb['id']}.{s['id']}" != "s4.new_items"]
     del data["tables"][REMOVED_TABLE]
     data["tables"]["s10.future"]["cells"]["due"] = {"col": 5, "date": "due", "format": "date_long"}
+    data["tables"]["s10.future"]["layout"]["widths"].append(2.4)  # the new column's width
 
 
 def edit_rules(data: dict) -> None:

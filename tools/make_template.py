@@ -35,7 +35,21 @@ from pipeline.office.wml import (  # noqa: E402
 )
 
 TARGET = Path(__file__).resolve().parent.parent / "templates" / "tpe-gender-report" / "report.docx"
+FORM = TARGET.with_name("form.yaml")
 TEXT_WIDTH_CM = 17.0
+
+
+def form_widths(caption: str) -> list[float] | None:
+    """A table's column widths as form.yaml's layout gives them (the renderer applies them to
+    every report; the template shows the same proportions)."""
+    import yaml
+
+    table = (yaml.safe_load(FORM.read_text(encoding="utf-8")).get("tables") or {}).get(caption) or {}
+    widths = (table.get("layout") or {}).get("widths")
+    if not widths:
+        return None
+    return [float(str(w).removesuffix("cm")) for w in widths]
+
 
 # A cell's content: a list of paragraphs.  A paragraph is a string (a run), a
 # list of runs, or LOOP(...) for a docxtpl paragraph loop.  A run is a string
@@ -175,6 +189,7 @@ def add_table(
     """A table: header rows (with > for a horizontal and ^ for a vertical merge), then
     either fixed body rows, or one row repeated for each element of ``loop`` with
     ``empty`` shown when there is none, then fixed ``after`` rows."""
+    widths = form_widths(caption) or widths
     cols = len(widths)
     table = doc.add_table(rows=0, cols=cols)
     table.style = doc.styles["Table Grid"]
@@ -426,7 +441,18 @@ def build(doc) -> None:
             doc,
             v,
             COMPLETION_WIDTHS,
-            [["", f"{who}完成人數", f"{who}完成比率", "男性完成人數", "男性完成比率", "女性完成人數", "女性完成比率"]],
+            # broken where a typesetter would: never a lone 數 or 率 on a line of its own
+            [
+                [
+                    "",
+                    f"{who}\n完成人數",
+                    f"{who}\n完成比率",
+                    "男性\n完成人數",
+                    "男性\n完成比率",
+                    "女性\n完成人數",
+                    "女性\n完成比率",
+                ]
+            ],
             [
                 ["完成3小時\n性別主流化訓練"]
                 + [
@@ -500,7 +526,7 @@ def build(doc) -> None:
         loop="s3.staff_training",
         empty=["", "", "無", "", "", "", "", "", ""],
     )
-    heading(doc, "(六) 新聞聯絡人/經營本處 (暨所屬) 社群媒體小編相關訓練", 2)
+    heading(doc, "(六) 新聞聯絡人/經營{{ header.self_name }} (暨所屬) 社群媒體小編相關訓練", 2)
     add_table(
         doc,
         "s3.media_training",
@@ -644,6 +670,177 @@ def build(doc) -> None:
     )
 
 
+# --------------------------------------------------------------------------- page and package
+
+
+def field_runs(paragraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, NUMPAGES) as Word writes it: begin, instruction, separate, result, end."""
+    for kind, text in (("begin", None), ("instr", f" {instruction} "), ("separate", None), ("text", shown),
+                       ("end", None)):  # fmt: skip
+        run = paragraph.add_run()
+        if kind == "instr":
+            node = OxmlElement("w:instrText")
+            node.set(qn("xml:space"), "preserve")
+            node.text = text
+        elif kind == "text":
+            node = OxmlElement("w:t")
+            node.text = text
+        else:
+            node = OxmlElement("w:fldChar")
+            node.set(qn("w:fldCharType"), kind)
+        run._r.append(node)
+
+
+def page_number_footer(doc) -> None:
+    """第 N 頁，共 M 頁 centred at the foot of every page (PAGE and NUMPAGES fields)."""
+    section = doc.sections[0]
+    section.header_distance = Cm(1.5)
+    section.footer_distance = Cm(1.0)
+    footer_style = doc.styles["Footer"]
+    footer_style.font.size = Pt(10)
+    paragraph = section.footer.paragraphs[0]
+    paragraph.style = footer_style
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("第 ")
+    field_runs(paragraph, "PAGE", "1")
+    paragraph.add_run(" 頁，共 ")
+    field_runs(paragraph, "NUMPAGES", "1")
+    paragraph.add_run(" 頁")
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WORD_URI = "http://schemas.microsoft.com/office/word"
+# Word 2013 and later (compatibilityMode 15: no 相容模式), as Word 2016+ writes the settings.
+COMPAT_SETTINGS = (
+    ("compatibilityMode", "15"),
+    ("overrideTableStyleFontSizeAndJustification", "1"),
+    ("enableOpenTypeFeatures", "1"),
+    ("doNotFlipMirrorIndents", "1"),
+    ("differentiateMultirowTableHeaders", "1"),
+    ("useWord2013TrackBottomHyphenation", "0"),
+)
+# The fonts the template uses, as Word describes them (so that Word on a Mac and LibreOffice
+# find 標楷體 as DFKai-SB / BiauKai, a Big5 font).
+FONTS = {
+    "標楷體": ("DFKai-SB", "03000509000000000000", "88", "script", "fixed",
+              ("00000003", "080E0000", "00000016", "00000000", "00100001", "00000000")),
+    "新細明體": ("PMingLiU", "02020500000000000000", "88", "roman", "variable", None),
+    "Segoe UI Symbol": (None, "020B0502040204020203", "00", "swiss", "variable", None),
+}  # fmt: skip
+# The styles Word uses for comments (the findings), as Word 2016+ defines them.
+COMMENT_STYLES = f"""<w:styles xmlns:w="{W_NS}">
+<w:style w:type="character" w:styleId="CommentReference"><w:name w:val="annotation reference"/><w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:rPr><w:sz w:val="16"/><w:szCs w:val="16"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="CommentText"><w:name w:val="annotation text"/><w:basedOn w:val="Normal"/><w:link w:val="CommentTextChar"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:pPr><w:spacing w:line="240" w:lineRule="auto"/></w:pPr><w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
+<w:style w:type="character" w:customStyle="1" w:styleId="CommentTextChar"><w:name w:val="Comment Text Char"/><w:basedOn w:val="DefaultParagraphFont"/><w:link w:val="CommentText"/><w:uiPriority w:val="99"/><w:semiHidden/><w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="CommentSubject"><w:name w:val="annotation subject"/><w:basedOn w:val="CommentText"/><w:next w:val="CommentText"/><w:link w:val="CommentSubjectChar"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:rPr><w:b/><w:bCs/></w:rPr></w:style>
+<w:style w:type="character" w:customStyle="1" w:styleId="CommentSubjectChar"><w:name w:val="Comment Subject Char"/><w:basedOn w:val="CommentTextChar"/><w:link w:val="CommentSubject"/><w:uiPriority w:val="99"/><w:semiHidden/><w:rPr><w:b/><w:bCs/><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="BalloonText"><w:name w:val="Balloon Text"/><w:basedOn w:val="Normal"/><w:link w:val="BalloonTextChar"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:rPr><w:rFonts w:ascii="Segoe UI" w:hAnsi="Segoe UI" w:cs="Segoe UI"/><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>
+<w:style w:type="character" w:customStyle="1" w:styleId="BalloonTextChar"><w:name w:val="Balloon Text Char"/><w:basedOn w:val="DefaultParagraphFont"/><w:link w:val="BalloonText"/><w:uiPriority w:val="99"/><w:semiHidden/><w:rPr><w:rFonts w:ascii="Segoe UI" w:hAnsi="Segoe UI" w:cs="Segoe UI"/><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>
+</w:styles>"""
+
+
+def finish_package(path: Path) -> None:
+    """Clean python-docx's default package into one Word 2013+ would write for this form:
+    real properties (no "generated by python-docx", no 2013 dates, no Mac Word 2011 app
+    record), compatibility mode 15, zh-TW theme language and theme fonts, 標楷體 in the
+    font table, the comment styles defined, and the Word 2010 and bibliography leftovers
+    (stylesWithEffects, customXml) dropped."""
+    from datetime import datetime
+
+    from lxml import etree
+
+    from pipeline.office.docprops import DocumentInfo, set_document_info
+    from pipeline.office.opc import CONTENT_TYPES, Package, parse, resolve, serialize
+
+    package = Package.read(path)
+    w = lambda tag: f"{{{W_NS}}}{tag}"  # noqa: E731
+
+    def edit(name: str, change) -> None:
+        root = parse(package.parts[name])
+        change(root)
+        package.parts[name] = serialize(root)
+
+    # Parts nobody reads: Word 2010's stylesWithEffects, an empty bibliography (customXml).
+    dropped = [n for n in package.parts if n.startswith("customXml/") or n == "word/stylesWithEffects.xml"]
+    for name in dropped:
+        del package.parts[name]
+    for rels in [n for n in package.parts if n.endswith(".rels")]:
+        source = rels.replace("_rels/", "").removesuffix(".rels")
+
+        def prune(root, source=source) -> None:
+            for rel in list(root):
+                if rel.get("TargetMode") != "External" and resolve(source, rel.get("Target", "")) in dropped:
+                    root.remove(rel)
+
+        edit(rels, prune)
+
+    def types(root) -> None:
+        for node in list(root):
+            if node.get("PartName", "").lstrip("/") in dropped:
+                root.remove(node)
+
+    edit(CONTENT_TYPES, types)
+
+    def settings(root) -> None:
+        compat = root.find(w("compat"))
+        for node in list(compat):
+            if node.tag == w("compatSetting"):
+                compat.remove(node)
+        for name, value in COMPAT_SETTINGS:
+            etree.SubElement(compat, w("compatSetting"), {w("name"): name, w("uri"): WORD_URI, w("val"): value})
+        root.find(w("themeFontLang")).set(w("eastAsia"), "zh-TW")
+        root.find(w("defaultTabStop")).set(w("val"), "480")  # two characters of 12 pt
+
+    edit("word/settings.xml", settings)
+
+    def fonts(root) -> None:
+        for font in list(root):
+            name = font.get(w("name"))
+            if name in ("ＭＳ 明朝", "ＭＳ ゴシック") or name in FONTS:
+                root.remove(font)
+            elif name == "Times New Roman":
+                font.find(w("family")).set(w("val"), "roman")
+        for name, (alt, panose, charset, family, pitch, sig) in FONTS.items():
+            font = etree.SubElement(root, w("font"), {w("name"): name})
+            if alt:
+                etree.SubElement(font, w("altName"), {w("val"): alt})
+            etree.SubElement(font, w("panose1"), {w("val"): panose})
+            etree.SubElement(font, w("charset"), {w("val"): charset})
+            etree.SubElement(font, w("family"), {w("val"): family})
+            etree.SubElement(font, w("pitch"), {w("val"): pitch})
+            if sig:
+                keys = ("usb0", "usb1", "usb2", "usb3", "csb0", "csb1")
+                etree.SubElement(font, w("sig"), {w(k): v for k, v in zip(keys, sig, strict=True)})
+
+    edit("word/fontTable.xml", fonts)
+
+    def theme(root) -> None:
+        a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+        for scheme in root.iter(f"{{{a}}}majorFont", f"{{{a}}}minorFont"):
+            scheme.find(f"{{{a}}}latin").set("typeface", LATIN_FONT)
+            for font in scheme.findall(f"{{{a}}}font"):
+                if font.get("script") == "Hant":
+                    font.set("typeface", EAST_ASIA_FONT)
+
+    edit("word/theme/theme1.xml", theme)
+
+    def styles(root) -> None:
+        have = {s.get(w("styleId")) for s in root.iter(w("style"))}
+        for style in parse(COMMENT_STYLES):
+            if style.get(w("styleId")) not in have:
+                root.append(style)
+        for style in root.iter(w("style")):  # tab stops of A4 with 2 cm margins, not of Letter
+            if style.get(w("styleId")) in ("Header", "Footer"):
+                for tab in style.iter(w("tab")):
+                    tab.set(w("pos"), "4819" if tab.get(w("val")) == "center" else "9638")
+
+    edit("word/styles.xml", styles)
+
+    now = datetime.now().astimezone()
+    set_document_info(package, DocumentInfo(title="推動性別平等工作成果報告（Word 範本）", author="", when=now))
+    package.save(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="overwrite an existing template")
@@ -655,13 +852,13 @@ def main(argv: list[str] | None = None) -> int:
     doc = Document()
     setup_styles(doc)
     build(doc)
+    page_number_footer(doc)
     # python-docx's default package carries a thumbnail of an empty page: not ours to show.
     rels = doc.part.package.rels
     for rid in [rid for rid, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
         rels.pop(rid)
-    doc.core_properties.title = "推動性別平等工作成果報告"
-    doc.core_properties.author = "tpe-gender-report"
     doc.save(args.out)
+    finish_package(args.out)
     print(f"wrote {args.out}")
     return 0
 

@@ -503,6 +503,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     from openpyxl.utils import get_column_letter
 
     from pipeline.office.celltext import append_values
+    from pipeline.office.xlsx import use_excel_font_order
     from pipeline.outputs import atomic_write
 
     fills = {
@@ -535,6 +536,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{ws.max_row - 1}"  # the agencies, not the city line
     path.parent.mkdir(parents=True, exist_ok=True)
+    use_excel_font_order()
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from pipeline.form.fmt import Formatter, chinese_numeral, date_pattern
 from pipeline.form.spec import Form
-from pipeline.form.tablemap import Recipe
+from pipeline.form.tablemap import Recipe, TickStyle
 from pipeline.inputs.records import Record, Value
 
 
@@ -100,9 +100,16 @@ class Encoder:
             return self.fmt.difference(value if value is not None else Decimal(0))
         return self.fmt.number(value)
 
-    def value(self, recipe: Recipe, row: Record | None = None, index: int = 0, sheet_id: str = "") -> Any:
+    def value(
+        self,
+        recipe: Recipe,
+        row: Record | None = None,
+        index: int = 0,
+        sheet_id: str = "",
+        ticks: TickStyle | None = None,
+    ) -> Any:
         """What the template places for ``recipe`` (``row``: the body row, ``index``: its
-        position, ``sheet_id``: the sheet of the rows)."""
+        position, ``sheet_id``: the sheet of the rows, ``ticks``: the table's tick glyphs)."""
         empty: Any = [] if recipe.kind in LIST_KINDS else ""
         if not self.holds(recipe, row) or (recipe.first_row and index > 0):
             return empty
@@ -122,9 +129,9 @@ class Encoder:
             return show(self.at(recipe.date, row), render)
         if kind == "tick":
             ticked = self.typed(recipe.tick, row)
-            return fmt.box(ticked == recipe.equals if recipe.equals is not None else ticked)
+            return fmt.box(ticked == recipe.equals if recipe.equals is not None else ticked, ticks)
         if kind == "ticks":
-            return self.ticks(recipe, row)
+            return self.ticks(recipe, row, ticks)
         if kind == "people":
             return self.people(recipe, row)
         if kind == "count":
@@ -134,9 +141,9 @@ class Encoder:
         if kind == "numbering":
             return self.form.sheets[sheet_id][1].numbering.format(n=index + 1)
         if kind == "lines":
-            return [text for part in recipe.lines for text in [self.value(part, row, index, sheet_id)] if text]
+            return [text for part in recipe.lines for text in [self.value(part, row, index, sheet_id, ticks)] if text]
         if kind == "join":
-            return "".join(self.value(part, row, index, sheet_id) for part in recipe.join)
+            return "".join(self.value(part, row, index, sheet_id, ticks) for part in recipe.join)
         if kind == "const":
             return recipe.const
         if kind == "groups":
@@ -156,13 +163,13 @@ class Encoder:
             ]  # fmt: skip
         raise ValueError(f"{kind} is not a value of its own")  # none_if_empty, grid kinds: see context
 
-    def ticks(self, recipe: Recipe, row: Record | None) -> list[dict[str, str]]:
+    def ticks(self, recipe: Recipe, row: Record | None, style: TickStyle | None = None) -> list[dict[str, str]]:
         """A tick group as lines; a group left entirely blank shows nothing."""
         options = recipe.ticks or ()
         if all(is_blank(self.at(o.tick, row)) for o in options):
             return []
         return [
-            {"box": self.fmt.box(self.typed(o.tick, row)),
+            {"box": self.fmt.box(self.typed(o.tick, row), style),
              "text": o.label + (show(self.at(o.note, row)) if o.note else "")}
             for o in options
         ]  # fmt: skip
@@ -201,7 +208,8 @@ class Encoder:
         for annex in self.form.annexes:
             if annex.section != section or not annex.listed:
                 continue
-            lines.append(annex.line.format(number=annex.number, title=annex.title))
+            title = annex.title_with(lambda ref: show(self.at(ref, None)))
+            lines.append(annex.line.format(number=annex.number, title=title))
             if annex.subs:
                 keys = [f.key for f in self.form.sheets[annex.subs][1].specs]
                 for r in self.inputs.rows(annex.subs):
@@ -236,6 +244,9 @@ def wording_pattern(wording: str, names: Mapping[str, str]) -> re.Pattern[str]:
 
 
 NUMBER = r"-?[\d,，]*\.?\d+"
+# Ticks as people type them over a printed box (the reader's own single-character ticks).
+TYPED_TICKS = ("V", "v", "Ｖ", "✓", "✔", "☑", "☒", "■")
+TYPED_UNTICKED = ("☐", "□")
 
 
 class Decoder:
@@ -244,9 +255,12 @@ class Decoder:
     def __init__(self, form: Form):
         self.form = form
         formats = form.formats
-        self.ticked = {formats.ticked, formats.done}
-        self.unticked = {formats.unticked, formats.not_done}
-        self.glyphs = "".join(self.ticked | self.unticked)
+        styles = [t.ticks for t in form.tables.values() if t.ticks is not None]
+        # Every glyph the form prints, and the ticks a clerk or reviewer types (V ✓ ☑ …): a
+        # report shows the table's own glyphs, and a reviewer may have typed another.
+        self.ticked = {formats.ticked, formats.done, *(s.ticked for s in styles), *TYPED_TICKS}
+        self.unticked = {g for g in (formats.unticked, formats.not_done, *(s.unticked for s in styles)) if g}
+        self.unticked |= set(TYPED_UNTICKED)
         self.dates = {
             "date_short": date_pattern(formats.date_short),
             "date_long": date_pattern(formats.date_long),
@@ -272,17 +286,28 @@ class Decoder:
             return None, text
         return f"{m['y']}-{int(m['m']):02d}-{int(m['d']):02d}", text.strip()[m.end() :]
 
-    def tick(self, text: str) -> bool | None:
-        """True for a ticked glyph at the start, False for an unticked one, None for neither."""
+    def _glyph(self, text: str) -> tuple[bool | None, str]:
+        """(ticked, the rest) for a glyph at the start of ``text``; (None, text) for none.
+
+        A letter used as a tick (V) counts only when no letter follows it: 「VIP」 is text."""
         text = text.strip()
-        if text[:1] and text[0] in self.ticked:
-            return True
-        if text[:1] and text[0] in self.unticked:
-            return False
-        return None
+        for glyph in sorted(self.ticked | self.unticked, key=len, reverse=True):
+            if not text.startswith(glyph):
+                continue
+            rest = text[len(glyph) :]
+            if glyph.isascii() and glyph.isalpha() and rest[:1].isascii() and rest[:1].isalpha():
+                continue
+            return glyph in self.ticked, rest.strip()
+        return None, text
+
+    def tick(self, text: str) -> bool | None:
+        """True for a ticked glyph at the start, False for an unticked one, None for neither
+        (a cell a table leaves blank for no)."""
+        return self._glyph(text)[0]
 
     def strip_glyph(self, text: str) -> str:
-        return text.strip().lstrip(self.glyphs).strip()
+        """``text`` without the tick glyph it starts with."""
+        return self._glyph(text)[1]
 
     # -- recipes ---------------------------------------------------------------------------
     def cell(

@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from pipeline.form.spec import Formats
+from pipeline.form.tablemap import TickStyle
 from pipeline.inputs.values import ROC_OFFSET
 
 ROUNDING = {"ROUND_DOWN": ROUND_DOWN, "ROUND_HALF_UP": ROUND_HALF_UP}
@@ -63,8 +64,10 @@ class Formatter:
     def _roc(pattern: str, value: date) -> str:
         return pattern.format(y=value.year - ROC_OFFSET, m=value.month, d=value.day)
 
-    def box(self, ticked: bool | None) -> str:
-        """A checkbox glyph: ☑ or ☐."""
+    def box(self, ticked: bool | None, style: TickStyle | None = None) -> str:
+        """A checkbox glyph: ☑ or ☐, or the table's own (a V, and nothing for no)."""
+        if style is not None:
+            return style.ticked if ticked else style.unticked
         return self.formats.ticked if ticked else self.formats.unticked
 
     def done(self, done: bool | None) -> str:

@@ -100,6 +100,10 @@ def convert(tp: Any, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SchemaError(f"{where}：應為整數")
         return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SchemaError(f"{where}：應為數字")
+        return float(value)
     if tp is str:
         if not isinstance(value, str):
             raise SchemaError(f"{where}：應為文字（請加引號）")

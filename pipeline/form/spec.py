@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from pipeline.form.tablemap import (
     Measures,
     Recipe,
     TableSpec,
+    Typeset,
     Unresolved,
     resolve,
 )
@@ -72,10 +74,18 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     carry: bool = False  # persists from one year to the next (report init --from)
+    # What a blank cell means (the sample agency's value); `report init` writes it into the
+    # blank workbook so that the clerk sees it and changes it where it does not fit.
+    default: str | None = None
 
     def __post_init__(self) -> None:
         if (self.type == "choice") != bool(self.choices):
             raise ValueError(f"{self.key}: 'choices' goes with type 'choice' only")
+        if self.default is not None:
+            if self.type not in ("text", "choice") or self.required:
+                raise ValueError(f"{self.key}: 'default' goes with an optional text or choice field only")
+            if self.choices and self.default not in self.choices:
+                raise ValueError(f"{self.key}: default「{self.default}」is not one of its choices")
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,14 @@ class AnnexSpec:
     line: str
     subs: str | None = None
     listed: bool = True
+    # Placeholders of the title filled from fields (「…({kind}部分)」: kind → s7.years.budget_kind).
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def title_with(self, value: Callable[[str], str]) -> str:
+        """The title with its placeholders filled (``value`` gives a field's text by its ref)."""
+        if not self.fields:
+            return self.title
+        return self.title.format(**{name: value(ref) for name, ref in self.fields.items()})
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,7 @@ class Form:
     values: dict[str, Recipe]
     tables: dict[str, TableSpec]
     free_layout: FreeLayout
+    typeset: Typeset = field(default_factory=Typeset)
     directory: Path = field(default=Path("."), compare=False)
 
     @cached_property

@@ -12,6 +12,8 @@ wording and choice a recipe names exists.
 from __future__ import annotations
 
 import difflib
+import re
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -135,6 +137,55 @@ class NestedIn:
     item: int
 
 
+Align = Literal["left", "center", "right", "both"]
+
+
+@dataclass(frozen=True)
+class TickStyle:
+    """How a table shows a tick box: the glyph of a ticked box and of an unticked one
+    (blank: the form leaves the cell empty beside a ticked V)."""
+
+    ticked: str
+    unticked: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.ticked.strip() or len(self.ticked) > 2 or len(self.unticked) > 2:
+            raise ValueError("勾選符號應為一或兩個字（例：☑、V），未勾選可為空白")
+        if self.ticked == self.unticked:
+            raise ValueError("勾選與未勾選的符號不可相同")
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """How an official table is typeset: column widths, alignment, rows kept on one page,
+    and a landscape page for a wide table."""
+
+    # One per grid column: relative weights (1, 2.5 …) shared over the text width, or
+    # fixed widths ("2.4cm").  Empty: the template's widths.
+    widths: tuple[float | str, ...] = ()
+    align: dict[int, Align] = field(default_factory=dict)  # column → alignment (over typeset.align)
+    split: bool = False  # body rows may break across pages (long narrative rows only)
+    landscape: bool = False  # the table (with its heading and notes) on landscape pages
+    padding_cm: float | None = None  # left and right cell margins of a dense table (Word's: 0.19)
+
+    def __post_init__(self) -> None:
+        for width in self.widths:
+            if isinstance(width, str):
+                if not re.fullmatch(r"\d+(\.\d+)?cm", width.strip()):
+                    raise ValueError(f"欄寬「{width}」應為數字（比例）或公分（例：2.4cm）")
+            elif width <= 0:
+                raise ValueError("欄寬應大於 0")
+        if any(col < 0 for col in self.align):
+            raise ValueError("align 的欄號應為 0 或以上")
+        if self.padding_cm is not None and not 0 <= self.padding_cm <= 1:
+            raise ValueError("padding_cm 應在 0 到 1 公分之間")
+
+    def cm(self, index: int) -> float | None:
+        """The fixed width of column ``index`` in cm (None for a relative weight)."""
+        width = self.widths[index]
+        return float(width.strip()[:-2]) if isinstance(width, str) else None
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """An official table of the Word template: its rows, and the recipe of each body cell."""
@@ -152,6 +203,8 @@ class TableSpec:
     grid: bool = False  # one row per official item of section 八
     nested_in: NestedIn | None = None
     header: tuple[str, ...] = ()  # a nested table's header row
+    layout: TableLayout = field(default_factory=TableLayout)
+    ticks: TickStyle | None = None  # the table's tick glyphs (default: formats.ticked/unticked)
 
     def __post_init__(self) -> None:
         if self.header_rows < 0 or self.footer_rows < 0:
@@ -257,6 +310,31 @@ class FreeLayout:
     table_kind: str
     image_kind: str
     bookmark: str
+    list_kind: str | None = None  # the kind of block that is a list item (indented by typeset.list_levels)
+
+
+@dataclass(frozen=True)
+class Typeset:
+    """How the report is typeset beyond the template's styles (pipeline/word/typeset.py)."""
+
+    # Where a body cell's text sits, by what it shows: a recipe kind (numbering, tick, date …)
+    # or, for numbers, the field's type (money right, int centred …).  Others keep the template's.
+    align: dict[str, Align] = field(default_factory=dict)
+    # The free-layout part's list items (條列): the numbering of each level, outermost first
+    # ({zh}: 一 二 …, {n}: 1 2 …); an item's level gives its indent, its numbering the hanging
+    # indent that keeps its continuation lines under its text.
+    list_levels: tuple[tuple[str, ...], ...] = ()
+    list_indent_em: float = 1.0  # each level further in by this many characters
+    picture_width_cm: float = 15.0  # the free-layout pictures, scaled to fit (never up)
+    picture_height_cm: float = 12.0
+
+    def __post_init__(self) -> None:
+        if self.picture_width_cm <= 0 or self.picture_height_cm <= 0 or self.list_indent_em < 0:
+            raise ValueError("圖片大小應大於 0，縮排應為 0 或以上")
+        for level in self.list_levels:
+            for numbering in level:
+                if ("{n}" in numbering) == ("{zh}" in numbering):
+                    raise ValueError(f"條列編號「{numbering}」應含 {{n}} 或 {{zh}} 其中之一")
 
 
 # -- checks when the form loads -----------------------------------------------------------
@@ -381,6 +459,12 @@ def resolve(form: Form) -> None:
         for path in table.footer:
             if path not in form.values:
                 _fail(f"{where}.footer", "值（values）", path, form.values)
+        columns = table.layout.widths
+        used = [r.col for r in table.cells.values() if r.col is not None] + list(table.footer.values())
+        if columns and used and max(used) >= len(columns):
+            raise Unresolved(f"{where}.layout.widths：表格至少有 {max(used) + 1} 欄，widths 只列了 {len(columns)} 欄")
+        if columns and any(col >= len(columns) for col in table.layout.align):
+            raise Unresolved(f"{where}.layout.align：欄號超出 widths 的 {len(columns)} 欄")
         if table.nested_in is not None:
             if table.nested_in.table not in form.tables:
                 _fail(f"{where}.nested_in", "表格", table.nested_in.table, form.tables)
@@ -395,12 +479,29 @@ def resolve(form: Form) -> None:
             spec = sheet(f"annexes[{annex.number}].subs", annex.subs)
             for name in _placeholders(form.sub_annex_line):
                 spec_field("sub_annex_line", spec, name)
+        where = f"annexes[{annex.number}]"
+        for ref in annex.fields.values():
+            qualified(f"{where}.fields", ref)
+        unfilled = set(_placeholders(annex.title)) ^ set(annex.fields)
+        if unfilled:
+            raise Unresolved(f"{where}.title：{{}} 中的名稱應與 fields 相同（不符：{'、'.join(sorted(unfilled))}）")
+    from pipeline.form.spec import FieldType  # spec imports this module
+
+    aligned = set(KINDS) | set(typing.get_args(FieldType))
+    for name in form.typeset.align:
+        if name not in aligned:
+            _fail("typeset.align", "值的種類（recipe 種類或欄位型別）", name, aligned)
     layout = form.free_layout
     blocks = sheet("free_layout.sheet", layout.sheet)
     for name in ("kind", "text", "table", "header_rows"):
         spec_field(f"free_layout.{name}", blocks, getattr(layout, name))
     kinds = spec_field("free_layout.kind", blocks, layout.kind).choices
-    for kind in (*layout.styles, layout.table_kind, layout.image_kind):
+    for kind in (
+        *layout.styles,
+        layout.table_kind,
+        layout.image_kind,
+        *([layout.list_kind] if layout.list_kind else []),
+    ):
         if kinds and kind not in kinds:
             _fail("free_layout", f"欄位 {layout.kind} 的選項", kind, kinds)
     used = _sheets_used(form)
@@ -430,6 +531,7 @@ def _sheets_used(form: Form) -> set[str]:
     used |= {sheet_of(ref) for ref in (form.identity.agency, form.identity.year, form.identity.groups)}
     used |= {sheet_of(ref) for ref in form.identity.year_fields}
     used |= {f.sheet for f in form.figures.values()} | {a.subs for a in form.annexes}
+    used |= {sheet_of(ref) for a in form.annexes for ref in a.fields.values()}
     for r in form.values.values():
         used |= set(of_recipe(r))
     for table in form.tables.values():

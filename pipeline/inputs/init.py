@@ -102,6 +102,13 @@ def init_inputs(
     if previous is not None:
         records, _ = read_inputs(Path(previous), form)
         data = _carried(records, form)
+    for wb_spec, spec in form.sheets.values():
+        if spec.kind != "fields":
+            continue
+        shown = data.setdefault(wb_spec.file, {}).setdefault(spec.name, {})
+        for f in spec.fields:  # a default is shown, so that the clerk sees it and changes it
+            if f.default is not None and shown.get(f.header) is None:
+                shown[f.header] = f.default
     identity = form.identity
     _put(data, form, identity.agency, agency)
     _put(data, form, identity.year, year)

@@ -263,6 +263,19 @@ def _read_fields(
     for spec in sh.fields:
         wanted = [fold_header(h) for h in (spec.header, *spec.aliases)]
         row = next((labels[k] for k in wanted if k in labels), None)
+        if row is None and spec.default is not None:
+            # A field added to the form after the workbook was made: its default, said so.
+            findings.append(
+                _finding(
+                    "input.missing-field",
+                    Severity.INFO,
+                    f"找不到欄位「{spec.header}」，以預設值「{spec.default}」填入報告"
+                    f"（可在「{FIELDS_LABEL_HEADER}」欄加上此標題並填寫）",
+                    Source(wb_spec.file, sh.name),
+                )
+            )
+            values[spec.key] = Value(spec.default, Source(wb_spec.file, sh.name))
+            continue
         if row is None:
             findings.append(
                 _finding(
@@ -386,7 +399,7 @@ def _parse(
     if V.is_blank(raw):
         if spec.required:
             findings.append(_finding("input.required", Severity.ERROR, f"「{spec.header}」必須填寫", source))
-        return Value(None, source)
+        return Value(spec.default, source)
     if isinstance(raw, Uncomputed):
         findings.append(
             _finding(

@@ -19,6 +19,7 @@ from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs.read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
 from pipeline.inputs.values import TICK_FORMS, UNTICK_FORMS
 from pipeline.office.celltext import append_values, put_value
+from pipeline.office.xlsx import use_excel_font_order
 from pipeline.outputs import atomic_write
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -178,6 +179,7 @@ def write_workbook(wb_spec: WorkbookSpec, form: Form, path: Path, data: Mapping[
         if name not in names and isinstance(extra, Mapping):
             _write_free_table(book.create_sheet(name), extra)
     _write_instructions(book, wb_spec)
+    use_excel_font_order()
     with atomic_write(path) as tmp:
         book.save(tmp)
     return path

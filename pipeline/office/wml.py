@@ -39,6 +39,7 @@ CHILD_ORDER: dict[str, Order] = {
         "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
         "w:tblPrChange",
     ),
+    "w:tblCellMar": ("w:top", ("w:start", "w:left"), "w:bottom", ("w:end", "w:right")),
     "w:tr": ("w:tblPrEx", "w:trPr", "*"),
     "w:trPr": (
         (

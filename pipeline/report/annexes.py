@@ -114,8 +114,16 @@ def expected_annexes(form: Form, inputs: Inputs) -> tuple[Annex, ...]:
             seen.add(number)
             subs.append(Annex(number, record.get("title") or "", spec.section, spec.number, record.at("number").source))
         subs.sort(key=lambda annex: number_key(annex.number))
-        annexes.append(Annex(spec.number, spec.title, spec.section, subs=tuple(subs)))
+        title = spec.title_with(lambda ref: _text(inputs, ref))
+        annexes.append(Annex(spec.number, title, spec.section, subs=tuple(subs)))
     return tuple(annexes)
+
+
+def _text(inputs: Inputs, ref: str) -> str:
+    """A field's value as text, for a title (``sheet.key`` of a fields sheet)."""
+    sheet_id, _, key = ref.rpartition(".")
+    value = inputs.fields(sheet_id).get(key)
+    return "" if value is None else str(value)
 
 
 def each_annex(annexes: tuple[Annex, ...]) -> Iterator[Annex]:

@@ -34,6 +34,7 @@ from pipeline.office.sml import (
     parse_range,
     range_ref,
 )
+from pipeline.office.xlsx import order_fonts, use_excel_font_order
 from pipeline.outputs import atomic_write
 
 FILL_RGB = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
@@ -163,6 +164,7 @@ def _mark_with_openpyxl(source: Path, items: list[Finding], target: Path) -> Non
         cell = book[sheet][ref]
         cell.fill = PatternFill("solid", fgColor=FILL_RGB[_worst(group)])
         cell.comment = Comment(_note_text(group), AUTHOR, width=NOTE_WIDTH, height=_note_height(len(group)))
+    use_excel_font_order()
     book.save(target)
 
 
@@ -222,7 +224,9 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
         return ref
 
     notes = _group(items, list(sheets), top_left)
-    cell_style = _CellStyles(package.xml(styles, edit=True))
+    styles_root = package.xml(styles, edit=True)
+    order_fonts(styles_root)  # a workbook saved in openpyxl's font order comes out valid
+    cell_style = _CellStyles(styles_root)
     by_sheet: dict[str, dict[str, list[Finding]]] = defaultdict(dict)
     for (sheet, ref), group in notes.items():
         by_sheet[sheet][ref] = group

@@ -248,6 +248,8 @@ class _DocxReader:
 
     def blocks(self, container: Element) -> Iterator[Block]:
         for child in container:
+            if child.tag == qn("w:p") and _only_a_section_break(child):
+                continue  # a page-layout marker, not text (LibreOffice drops it when it saves)
             if child.tag == qn("w:p"):
                 yield self.paragraph(child)
             elif child.tag == qn("w:tbl"):
@@ -628,3 +630,8 @@ def identify_tables(document: Document, form: Form) -> None:
 def docx_table(tbl: Element) -> Table:
     """One ``w:tbl`` element read on its own (no package: its pictures are not read)."""
     return _DocxReader(Path("table"), Package({}), "").table(tbl)
+
+
+def _only_a_section_break(p: Element) -> bool:
+    """An empty paragraph that only ends a section (a landscape page before or after it)."""
+    return p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None and not any(node.tag != qn("w:pPr") for node in p)

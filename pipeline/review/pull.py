@@ -14,6 +14,7 @@ or a rate), that is listed as a notice with the numbers it comes from.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from pipeline.form.codec import Decoder, Encoder, wording_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec
 from pipeline.office.celltext import safe_sheet_name
+from pipeline.outputs import umask
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
 from pipeline.review.report_file import ReportFile, open_report
 from pipeline.word.template import check_against_form, load_template
@@ -158,13 +160,16 @@ class Puller:
         return re.compile(pattern.pattern.removesuffix(r"\s*"), re.DOTALL)  # the lead starts the text
 
     def annex_lines(self, texts: list[str]) -> None:
-        """The sub-annex lines back into the 附件 sheet of the annex line above them."""
-        lines = {_squash(a.line.format(number=a.number, title=a.title)): a for a in self.form.annexes}
+        """The sub-annex lines back into the 附件 sheet of the annex line above them (and the
+        fields an annex's title shows back into their sheets)."""
+        lines = [(_annex_line(a), a) for a in self.form.annexes]
         current = None
         for text in texts:
-            annex = lines.get(_squash(text))
-            if annex is not None:
-                current = annex
+            found = next(((m, a) for pattern, a in lines if (m := pattern.fullmatch(_squash(text)))), None)
+            if found is not None:
+                m, current = found
+                for name, ref in current.fields.items():
+                    self.sink.put(ref, m.group(name))
                 continue
             m = wording_pattern(self.form.sub_annex_line, {}).fullmatch(text)
             if m and current is not None and current.subs:
@@ -305,7 +310,7 @@ class Puller:
 
     def annex_patterns(self) -> Iterator[re.Pattern[str]]:
         for annex in self.form.annexes:
-            yield re.compile(re.escape(_squash(annex.line.format(number=annex.number, title=annex.title))))
+            yield _annex_line(annex)
         yield wording_pattern(self.form.sub_annex_line, {})
 
     def run(self, staging: Path) -> None:
@@ -354,6 +359,17 @@ def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Re
         where = (recipe.row or 0, recipe.col) if with_row else recipe.col
         cells.setdefault(where, []).append(recipe)
     return sorted(cells.items(), key=lambda item: item[0])
+
+
+def _annex_line(annex: Any) -> re.Pattern[str]:
+    """A regex for an annex's line as the report prints it (spaces squashed), the fields
+    its title shows as named groups."""
+    marks = {name: f"\x00{i}\x00" for i, name in enumerate(annex.fields)}
+    line = _squash(annex.line.format(number=annex.number, title=annex.title.format(**marks) if marks else annex.title))
+    pattern = re.escape(line)
+    for name, mark in marks.items():
+        pattern = pattern.replace(re.escape(mark), f"(?P<{name}>.+?)")
+    return re.compile(pattern)
 
 
 def _title_pattern(form: Form) -> re.Pattern[str]:
@@ -476,6 +492,7 @@ def pull_report(report_path: Path, out_dir: Path, form: Form, attachments: Path 
         notices = figure_notices(puller.sink, form, staging)
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it 0700: a folder like any other
         shutil.move(str(staging), str(out_dir))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

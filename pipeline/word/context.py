@@ -10,16 +10,20 @@ plan that the renderer applies after Jinja has run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.form.codec import Encoder, paras, show
-from pipeline.form.tablemap import Recipe, TableSpec
+from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_pattern
+from pipeline.form.fmt import date_pattern
+from pipeline.form.spec import Form
+from pipeline.form.tablemap import Recipe, TableSpec, Typeset
 from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
 from pipeline.report.compute import Report
+from pipeline.word.typeset import TablePlan, Tokens
 
 
 @dataclass(frozen=True)
@@ -55,17 +59,22 @@ class Block:
     header_rows: int = 1
     caption: str = ""
     image: Path | None = None
+    listed: bool = False  # a list item (條列): indented by its numbering
 
 
 @dataclass(frozen=True)
 class Layout:
-    """What the renderer does after Jinja: merges, nested tables, free-layout blocks."""
+    """What the renderer does after Jinja: merges, nested tables, free-layout blocks, and
+    the typesetting (each table's plan, the tokens that never break, list indents)."""
 
     header_rows: dict[str, int]
     merges: tuple[Merge, ...] = ()
     nested: tuple[NestedTable, ...] = ()
     blocks: tuple[Block, ...] = ()
     bookmark: str = ""  # the paragraph the free-layout blocks go before
+    tables: dict[str, TablePlan] = field(default_factory=dict)
+    tokens: Tokens = field(default_factory=Tokens)
+    typeset: Typeset = field(default_factory=Typeset)
 
 
 def runs_of_equal(values: list[Any]) -> Iterable[tuple[int, int]]:
@@ -118,7 +127,7 @@ class ContextBuilder:
         for index, record in enumerate(records):
             row = {}
             for name, recipe in table.cells.items():
-                value = self.encoder.value(recipe, record, index, table.rows or "")
+                value = self.encoder.value(recipe, record, index, table.rows or "", table.ticks)
                 if recipe.runs:
                     key = record.get(recipe.field or "")
                     if index > 0 and previous.get(name) == key:
@@ -145,7 +154,10 @@ class ContextBuilder:
     def fields_table(self, table: TableSpec) -> dict[str, Any]:
         """The ready cells of a table fed by a ``fields`` sheet (one record)."""
         record = self.inputs.fields(table.rows or "")
-        return {name: self.encoder.value(recipe, record, 0, table.rows or "") for name, recipe in table.cells.items()}
+        return {
+            name: self.encoder.value(recipe, record, 0, table.rows or "", table.ticks)
+            for name, recipe in table.cells.items()
+        }
 
     def grid(self, table_id: str, table: TableSpec) -> list[dict[str, Any]]:
         """Section 八: one row per official item, with the measures filed under it."""
@@ -187,7 +199,7 @@ class ContextBuilder:
         row = self.form.strategy_row(where.category, where.item)
         cells = sorted(table.cells.values(), key=lambda r: r.col or 0)
         body = tuple(
-            tuple(str(self.encoder.value(recipe, record, i, table.rows or "")) for recipe in cells)
+            tuple(str(self.encoder.value(recipe, record, i, table.rows or "", table.ticks)) for recipe in cells)
             for i, record in enumerate(records)
         )
         self.nested.append(NestedTable(where.table, row or 0, where.col, table_id, table.header, body))
@@ -213,7 +225,8 @@ class ContextBuilder:
                 name = paragraphs[0] if paragraphs else ""
                 out.append(Block("image", paragraphs, image=contained(self.inputs.directory, name)))
             else:
-                out.append(Block("text", paragraphs, style=layout.styles.get(kind, "Normal")))
+                out.append(Block("text", paragraphs, style=layout.styles.get(kind, "Normal"),
+                                 listed=kind == layout.list_kind))  # fmt: skip
         return out
 
     def build(self) -> tuple[dict[str, Any], Layout]:
@@ -243,8 +256,66 @@ class ContextBuilder:
             nested=tuple(self.nested),
             blocks=tuple(self.blocks()),
             bookmark=self.form.free_layout.bookmark,
+            tables={key: table_plan(self.form, table) for key, table in self.form.tables.items()},
+            tokens=tokens(self.form),
+            typeset=self.form.typeset,
         )
         return context, layout
+
+
+def _align_key(form: Form, recipe: Recipe, sheet_id: str | None) -> str:
+    """What decides a cell's alignment: its recipe kind, or for a number its field's type."""
+    if recipe.kind == "number" and recipe.field:
+        ref = recipe.field
+        if "." in ref:
+            sheet_id, _, ref = ref.rpartition(".")
+        if sheet_id in form.sheets:
+            return next((f.type for f in form.sheets[sheet_id][1].specs if f.key == ref), "number")
+    return recipe.kind
+
+
+def table_plan(form: Form, table: TableSpec) -> TablePlan:
+    """How a table is typeset: its layout data, and each body column's (or cell's) alignment
+    from what it shows (typeset.align), the table's own `align` winning."""
+    align, cells = {}, {}
+    row_sheet = table.rows if table.rows in form.sheets else None
+    for recipe in table.cells.values():
+        if recipe.col is None:
+            continue
+        chosen = form.typeset.align.get(_align_key(form, recipe, row_sheet))
+        if chosen is None:
+            continue
+        if recipe.row is not None:
+            cells.setdefault((recipe.row, recipe.col), chosen)
+        else:
+            align.setdefault(recipe.col, chosen)
+    for path, col in table.footer.items():
+        chosen = form.typeset.align.get(_align_key(form, form.values[path], None))
+        if chosen is not None:
+            align.setdefault(col, chosen)
+    align.update(table.layout.align)
+    return TablePlan(
+        widths=table.layout.widths,
+        align=align,
+        cells=cells,
+        header_rows=table.header_rows,
+        split=table.layout.split,
+        landscape=table.layout.landscape,
+        padding_cm=table.layout.padding_cm,
+    )
+
+
+def tokens(form: Form) -> Tokens:
+    """What never breaks inside a line: the form's wordings with numbers (participants'
+    counts, 「N項」) and its printed dates."""
+    numbers = {name: NUMBER for name in ("total", "male", "female", "n")}
+    patterns = [
+        re.compile(wording_pattern(form.wording[name], numbers).pattern.removeprefix(r"\s*").removesuffix(r"\s*"))
+        for name in ("people_total", "people", "count")
+        if name in form.wording
+    ]
+    patterns += [date_pattern(form.formats.date_long), date_pattern(form.formats.date_short)]
+    return Tokens(tuple(patterns))
 
 
 def build_context(report: Report) -> tuple[dict[str, Any], Layout]:

@@ -29,8 +29,10 @@ from pipeline import cache
 from pipeline.errors import FormError
 from pipeline.findings import Finding
 from pipeline.form.spec import TableSpec
+from pipeline.form.tablemap import Typeset
 from pipeline.inputs.records import FreeTable
 from pipeline.inputs.values import strip_forbidden
+from pipeline.office.docprops import DocumentInfo, set_document_info
 from pipeline.office.opc import (
     CT_COMMENTS,
     NS,
@@ -60,13 +62,16 @@ from pipeline.office.wml import (
     text_of,
 )
 from pipeline.outputs import atomic_write
+from pipeline.word import typeset
 from pipeline.word.context import Block, Layout
 from pipeline.word.template import PreparedTemplate, load_template
 
 EMU_PER_CM = 360000
+EMU_PER_INCH = 914400
 EMU_PER_TWIP = 635
 MAX_IMAGE_WIDTH = 15 * EMU_PER_CM
 MAX_IMAGE_HEIGHT = 22 * EMU_PER_CM  # within the form's A4 text area (25.7 cm), with a line to spare
+# (form.yaml's typeset.picture_width_cm/_height_cm set the box of the free-layout pictures.)
 TEXT_WIDTH = 17 * EMU_PER_CM
 FIRST_DRAWING_ID = 1000  # docxtpl numbers the template's drawings from 1001
 
@@ -82,17 +87,18 @@ def render_report(
     findings: list[Finding] | None = None,
     tables: dict[str, TableSpec] | None = None,
     properties: dict[str, str] | None = None,
+    info: DocumentInfo | None = None,
 ) -> Path:
     """Render ``template`` with ``context``, apply ``layout``, anchor each finding as a
-    Word comment where it lands, record ``properties`` (provenance) and write ``out``
-    atomically."""
+    Word comment where it lands, record ``properties`` (provenance) and the document's
+    title, author and times (``info``), and write ``out`` atomically."""
     prepared = load_template(template)
     document = Document(prepared)
     document.fill(context)
     document.apply_layout(layout)
     if findings:
         document.add_comments(findings, tables or {})
-    document.save(out, properties or {})
+    document.save(out, properties or {}, info)
     return out
 
 
@@ -352,7 +358,37 @@ class Document:
             tc = cell(nested.table, nested.row, nested.column)
             tc.append(self._grid(nested.caption, [nested.header, *nested.rows], 1, _cell_width(tc)))
             sub(tc, "w:p")  # a cell must end with a paragraph
-        self._place_blocks(layout.blocks, layout.bookmark)
+        self._place_blocks(layout.blocks, layout.bookmark, layout.typeset)
+        self._typeset(layout)
+
+    def _typeset(self, layout: Layout) -> None:
+        """Widths, alignment, rows kept together, captions kept with their tables, landscape
+        pages (pipeline/word/typeset.py), from the form's layout data."""
+        headings = {self.style_id(f"Heading {n}"): n for n in range(1, 10)}
+        levels = {sid: n for sid, n in headings.items() if sid}
+        notes = {sid for sid in (self.style_id("Instruction"),) if sid}
+        font_pt = self._font_pt("Table Text")
+        tables = self.tables_by_caption()
+        plans = {id(tbl): layout.tables.get(caption) for caption, tbl in tables.items()}
+        portrait = typeset.page_of(typeset.body_section(self.body))
+        landscape = {key for key, plan in plans.items() if plan is not None and plan.landscape}
+        regions = typeset.landscape_regions(self.body, landscape, levels)
+        turned = {id(tbl) for region in regions for tbl in region.tables}
+        typeset.make_landscape(self.body, regions)
+        for tbl in self.body.iter(W_TBL):  # outer tables first: a nested one fits its cell
+            plan = plans.get(id(tbl)) or typeset.TablePlan(header_rows=0, numbers=True)
+            page = portrait.turned() if id(tbl) in turned else portrait
+            holder = tbl.getparent()
+            if holder.tag == W_TC:  # the width of its cell, inside the cell's margins
+                outer = holder.getparent().getparent()
+                inner = (_tc_twips(holder) or page.text_width) - typeset.cell_margin(outer)
+                page = typeset.Page(inner, page.height, 0, 0, page.top, page.bottom)
+            typeset.lay_out_table(tbl, plan, page, layout.tokens, font_pt)
+        typeset.keep_captions_with_tables(self.body, set(levels), notes)
+
+    def _font_pt(self, style: str) -> float:
+        """The font size of a style of the template (points; 10 when it says none)."""
+        return self.prepared.font_size(style) or 10.0
 
     def _paragraph(self, text: str = "", style: str | None = None) -> Element:
         """A new ``w:p`` with ``text`` in one run (line breaks and tabs as Word's)."""
@@ -422,22 +458,35 @@ class Document:
                 return start.getparent()
         return None
 
-    def _place_blocks(self, blocks: tuple[Block, ...], bookmark: str) -> None:
+    def _place_blocks(self, blocks: tuple[Block, ...], bookmark: str, style: Typeset | None = None) -> None:
         anchor = self._bookmarked(bookmark)
         if anchor is None:
             if blocks:
                 raise FormError(f"Word 範本中找不到書籤「{bookmark}」（成果說明的位置）")
             return
+        style = style or Typeset()
         drawing_ids = self._drawing_ids()
+        lists = typeset.ListStyle.of(style.list_levels, style.list_indent_em, self._font_pt("List Paragraph"))
+        box = (int(style.picture_width_cm * EMU_PER_CM), int(style.picture_height_cm * EMU_PER_CM))
+        caption = None  # the paragraph just placed: a picture after it keeps it on its page
         for block in blocks:
             if block.kind == "table" and block.table is not None:
                 self._place_table(anchor, block.table, block.header_rows, block.caption)
+                caption = None
             elif block.kind == "image":
                 if block.image is not None and block.image.is_file():
-                    anchor.addprevious(self._picture_paragraph(block.image, drawing_ids))
+                    if caption is not None:
+                        typeset.keep_with_next(caption)
+                    anchor.addprevious(self._picture_paragraph(block.image, drawing_ids, box))
+                caption = None
             else:
                 for text in block.paragraphs:
-                    anchor.addprevious(self._paragraph(text, block.style))
+                    caption = self._paragraph(text, block.style)
+                    if block.listed:
+                        typeset.indent_paragraph(caption, *lists.indent(text))
+                    if typeset.introduces(text):
+                        typeset.keep_with_next(caption)
+                    anchor.addprevious(caption)
 
     def _place_table(self, anchor: Element, free: FreeTable, header_rows: int, caption: str) -> None:
         if not max((len(r) for r in free.cells), default=0):
@@ -453,16 +502,20 @@ class Document:
         used = [int(v) for v in self.body.xpath("//@id") if str(v).isdigit()]
         return itertools.count(max(used, default=FIRST_DRAWING_ID) + 1)
 
-    def _picture_paragraph(self, path: Path, drawing_ids: Iterator[int]) -> Element:
-        """A paragraph with the picture, no wider than the text; an unusable file is
-        named in its place (the checks report it)."""
+    def _picture_paragraph(
+        self, path: Path, drawing_ids: Iterator[int], box: tuple[int, int] = (MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT)
+    ) -> Element:
+        """A centred paragraph with the picture, scaled down to fit ``box`` (EMU), its file
+        name as alt text; an unusable file is named in its place (the checks report it)."""
         try:
             picture = read_picture(path)
         except UnusablePicture:
             return self._paragraph(f"〔圖片無法放入：{path.name}〕")
         rid = self._add_media(picture)
         p = element("w:p")
-        sub(sub(p, "w:r"), "w:drawing").append(_inline_picture(next(drawing_ids), rid, path.name, picture))
+        typeset.align_paragraph(p, "center")
+        inline = _inline_picture(next(drawing_ids), rid, path.name, picture, box)
+        sub(sub(p, "w:r"), "w:drawing").append(inline)
         return p
 
     def _add_media(self, picture: Picture) -> str:
@@ -561,12 +614,15 @@ class Document:
 
     # -- saving --------------------------------------------------------------------------
 
-    def save(self, out: Path, properties: dict[str, str]) -> None:
-        """Record the provenance (with the content fingerprint) and write ``out`` atomically."""
+    def save(self, out: Path, properties: dict[str, str], info: DocumentInfo | None = None) -> None:
+        """Record the provenance (with the content fingerprint) and the document's own
+        properties (``info``), and write ``out`` atomically."""
         self.package.parts[self.part] = serialize(self.root)
         if self.comments is not None:
             self.package.parts[self.comments[0]] = serialize(self.comments[1])
         set_properties(self.package, properties, package_fingerprint(self.package))
+        if info is not None:
+            set_document_info(self.package, info)
         with atomic_write(out) as tmp:
             self.package.save(tmp)
 
@@ -720,14 +776,22 @@ def _merge_cells(tbl: Element, merges) -> None:
                 sub(below, "w:p")
 
 
-def _inline_picture(drawing_id: int, rid: str, filename: str, picture: Picture) -> Element:
-    """A ``wp:inline`` picture MAX_IMAGE_WIDTH wide (less when it would be taller than
-    MAX_IMAGE_HEIGHT: Word cuts off what runs past the page), as python-docx and Word write it."""
-    cx, cy = picture.fit(MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT)
+def _inline_picture(
+    drawing_id: int,
+    rid: str,
+    filename: str,
+    picture: Picture,
+    box: tuple[int, int] = (MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT),
+) -> Element:
+    """A ``wp:inline`` picture at its natural size, scaled down to fit ``box`` (EMU: Word cuts
+    off what runs past the page), with its file name as alt text, as python-docx and Word write it."""
+    natural = (round(picture.width_in * EMU_PER_INCH), round(picture.height_in * EMU_PER_INCH))
+    cx, cy = picture.fit(max(1, min(box[0], natural[0])), max(1, min(box[1], natural[1])))
     # The usual prefixes declared here: lxml would otherwise invent ns0, ns1, … for them.
     inline = etree.Element(qn("wp:inline"), nsmap={p: NS[p] for p in ("wp", "a", "pic", "r")})
     sub(inline, "wp:extent", {"cx": str(cx), "cy": str(cy)})
-    sub(inline, "wp:docPr", {"id": str(drawing_id), "name": f"Picture {drawing_id}"})
+    alt = Path(filename).stem
+    sub(inline, "wp:docPr", {"id": str(drawing_id), "name": f"Picture {drawing_id}", "descr": alt})
     sub(sub(inline, "wp:cNvGraphicFramePr"), "a:graphicFrameLocks", {"noChangeAspect": "1"})
     data = sub(sub(inline, "a:graphic"), "a:graphicData", {"uri": NS["pic"]})
     pic = sub(data, "pic:pic")

@@ -14,7 +14,7 @@ context through both and compares the documents.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,16 @@ class PreparedTemplate:
     stories: dict[str, str]  # header, footer and footnotes parts with tags → Jinja source
     plain: dict[str, str]  # other XML parts with tags (core properties) → Jinja source
     style_ids: dict[str, str]  # style name, lower case (as Word shows it) → style id
+    font_sizes: dict[str, float] = field(default_factory=dict)  # style id → its font size (pt)
 
     def style_id(self, name: str) -> str | None:
         """The id of the style Word shows as ``name`` (None when the template lacks it)."""
         return self.style_ids.get(name.lower())
+
+    def font_size(self, name: str) -> float | None:
+        """The font size (points) of the style Word shows as ``name``, its own or inherited."""
+        style_id = self.style_id(name)
+        return self.font_sizes.get(style_id) if style_id else None
 
 
 _MEMORY: dict[str, PreparedTemplate] = {}
@@ -89,7 +95,7 @@ def _as_data(prepared: PreparedTemplate) -> dict[str, Any]:
     return {name: getattr(prepared, name) for name in _CACHED_FIELDS}
 
 
-_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids")
+_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes")
 
 
 def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
@@ -99,6 +105,8 @@ def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
         isinstance(data.get(name), dict) and all(isinstance(v, str) for v in data[name].values())
         for name in ("stories", "plain", "style_ids")
     )
+    sizes = data.get("font_sizes")
+    maps = maps and isinstance(sizes, dict) and all(isinstance(v, (int, float)) for v in sizes.values())
     if not (strings and maps):  # not what this module stores: prepare again
         return prepare(path)
     try:
@@ -155,7 +163,10 @@ def prepare(path: Path) -> PreparedTemplate:
             stories[name] = _for_jinja(tpl.patch_xml(text))
         else:
             plain[name] = text
-    return PreparedTemplate(package.parts, document, body, head, tail, stories, plain, _style_ids(package, document))
+    styles = _styles_part(package, document)
+    return PreparedTemplate(
+        package.parts, document, body, head, tail, stories, plain, _style_ids(styles), _font_sizes(styles)
+    )
 
 
 def _around_body(blob: bytes) -> tuple[str, str]:
@@ -173,16 +184,47 @@ def _around_body(blob: bytes) -> tuple[str, str]:
     return pieces[0], pieces[1]
 
 
-def _style_ids(package: Package, document: str) -> dict[str, str]:
+def _styles_part(package: Package, document: str):
     for _rid, reltype, target in package.relationships(document):
         if reltype == RT_STYLES and target in package.parts:
-            root = parse(package.parts[target])
-            return {
-                name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
-                for style in root.iter(qn("w:style"))
-                if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))
-            }
-    return {}
+            return parse(package.parts[target])
+    return None
+
+
+def _style_ids(root) -> dict[str, str]:
+    if root is None:
+        return {}
+    return {
+        name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
+        for style in root.iter(qn("w:style"))
+        if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))
+    }
+
+
+def _font_sizes(root) -> dict[str, float]:
+    """Each paragraph style's font size in points, following ``w:basedOn`` (then the
+    document defaults)."""
+    if root is None:
+        return {}
+
+    def size_of(node) -> float | None:
+        sz = None if node is None else node.find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        try:
+            return int(sz.get(qn("w:val"))) / 2 if sz is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    default = size_of(root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}")) or 10.0
+    styles = {s.get(qn("w:styleId")): s for s in root.iter(qn("w:style")) if s.get(qn("w:type")) == "paragraph"}
+    sizes: dict[str, float] = {}
+    for style_id, style in styles.items():
+        node, seen = style, set()
+        while node is not None and size_of(node) is None and id(node) not in seen:
+            seen.add(id(node))
+            based = node.find(qn("w:basedOn"))
+            node = styles.get(based.get(qn("w:val"))) if based is not None else None
+        sizes[style_id] = size_of(node) or default
+    return sizes
 
 
 def _for_jinja(source: str) -> str:
@@ -241,9 +283,16 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
             provided[path] = {"paragraphs"}
         elif recipe.kind == "ticks":
             provided[path] = {"box", "text"}
+    columns = _grid_columns(prepared)
     for table_id, table in form.tables.items():
         if table.nested_in is not None:
             continue  # placed by the renderer
+        widths = table.layout.widths
+        if widths and table_id in columns and len(widths) != columns[table_id]:
+            raise FormError(
+                f"表單定義檔中表格「{table_id}」的 layout.widths 列了 {len(widths)} 欄，"
+                f"Word 範本的表格有 {columns[table_id]} 欄"
+            )
         if table_id not in captions:
             raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）；表單定義檔的 tables 列有此表")
         context = table.context or table_id
@@ -263,3 +312,11 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
         if known is not None and not used <= known:
             missing = "、".join(sorted(used - known))
             raise FormError(f"Word 範本在「{path}」的每一列用到 {missing}，表單定義檔中沒有這些欄")
+
+
+def _grid_columns(prepared: PreparedTemplate) -> dict[str, int]:
+    """How many grid columns each captioned table of the template has."""
+    from pipeline.office.wml import caption_of, grid_columns
+
+    root = parse(prepared.parts[prepared.document])
+    return {caption: grid_columns(tbl) for tbl in root.iter(qn("w:tbl")) if (caption := caption_of(tbl))}

@@ -139,3 +139,43 @@ def test_figures_are_printed_by_their_format(form):
 def test_wording_patterns_read_back_their_placeholders():
     pattern = wording_pattern("總計{total}人 男{male}人", {"total": r"\d+", "male": r"\d+"})
     assert pattern.fullmatch("總計 27 人男15人").groupdict() == {"total": "27", "male": "15"}
+
+
+# -- a table's own tick glyphs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ticked,shown",
+    [(True, "V"), (False, ""), (None, "")],
+)
+def test_a_table_that_prints_a_v_and_leaves_no_blank_reads_back(form, encoder, ticked, shown):
+    """二(二) as the filed form: V in the chosen box, the others left empty."""
+    style = form.tables["s2.meetings"].ticks
+    assert encoder.value(Recipe(tick="quorum"), record(quorum=ticked), ticks=style) == shown
+    out: dict[str, Any] = {}
+    Decoder(form).cell([Recipe(tick="quorum")], shown, out, lambda key: ())
+    assert out == {"quorum": bool(ticked)}
+
+
+@pytest.mark.parametrize("typed", ["V", "v", "Ｖ", "✓", "✔", "☑", "☒", "■", " V "])
+def test_every_tick_a_reviewer_may_type_reads_as_ticked(form, typed):
+    assert Decoder(form).tick(typed) is True
+
+
+@pytest.mark.parametrize("text,ticked,rest", [("☐", False, ""), ("□其他", False, "其他"), ("", None, ""),
+                                              ("VIP室", None, "VIP室"), ("V副市長", True, "副市長")])  # fmt: skip
+def test_a_letter_is_a_tick_only_when_no_letter_follows(form, text, ticked, rest):
+    decoder = Decoder(form)
+    assert decoder.tick(text) is ticked
+    assert decoder.strip_glyph(text) == rest
+
+
+def test_the_other_chair_with_a_title_reads_back_in_the_meetings_table(form, encoder):
+    style = form.tables["s2.meetings"].ticks
+    recipes = [Recipe(tick="chair_other", col=4), Recipe(text="chair_other_title", col=4)]
+    row = record(chair_other=True, chair_other_title="秘書長")
+    shown = "".join(encoder.value(r, row, ticks=style) for r in recipes)
+    assert shown == "V秘書長"
+    out: dict[str, Any] = {}
+    Decoder(form).cell(recipes, shown, out, lambda key: ())
+    assert out == {"chair_other": True, "chair_other_title": "秘書長"}

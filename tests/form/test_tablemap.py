@@ -189,3 +189,46 @@ def test_a_nested_table_renamed_works_everywhere(tmp_path, sample_inputs):
     from pipeline.review.extract import read_tables
 
     assert read_tables(rebuilt)["renamed_venues"] == read_tables(report)["renamed_venues"]
+
+
+# -- typesetting data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda d: d["tables"]["s2.members"]["layout"].update(widths=[1, 2]), "widths"),
+        (lambda d: d["tables"]["s2.members"]["layout"].update(widths=[1, 1, 1, 1, 1, "2in"]), "公分"),
+        (lambda d: d["tables"]["s2.members"]["layout"].update(widths=[1, 1, 1, 1, 1, 0]), "大於 0"),
+        (lambda d: d["tables"]["s2.members"]["layout"].update(align={9: "left"}), "align"),
+        (lambda d: d["tables"]["s2.members"]["layout"].update(align={1: "middle"}), "middle"),
+        (lambda d: d["tables"]["s2.meetings"].update(ticks={"ticked": "", "unticked": ""}), "勾選"),
+        (lambda d: d["typeset"]["align"].update(amount="right"), "amount"),
+        (lambda d: d["typeset"].update(list_levels=[["{x}、"]]), "條列編號"),
+        (lambda d: d["annexes"][5].update(fields={"kinds": "s7.years.budget_kind"}), "kind"),
+        (lambda d: d["annexes"][5].update(fields={"kind": "s7.years.budget_kinds"}), "budget_kinds"),
+    ],
+    ids=["too-few-widths", "width-unit", "zero-width", "align-column", "align-value", "tick-glyph",
+         "align-kind", "list-numbering", "annex-placeholder", "annex-field"],
+)  # fmt: skip
+def test_typesetting_data_is_checked_when_the_form_loads(tmp_path, change, message):
+    folder = copy_form(tmp_path, change)
+    with pytest.raises(FormError, match=message):
+        load_form(folder)
+
+
+def test_widths_that_do_not_match_the_templates_table_stop_the_build(tmp_path, sample_inputs):
+    from pipeline import build
+
+    folder = copy_form(tmp_path, lambda d: d["tables"]["s2.members"]["layout"].update(widths=[1] * 7))
+    with pytest.raises(FormError, match="s2.members.*7 欄.*6 欄"):
+        build(sample_inputs, tmp_path / "out", folder)
+
+
+def test_a_default_must_be_one_of_the_choices(tmp_path):
+    def change(d):
+        years = next(s for wb in d["workbooks"] if wb["id"] == "s7" for s in wb["sheets"] if s["id"] == "years")
+        next(f for f in years["fields"] if f["key"] == "budget_kind")["default"] = "特種基金"
+
+    with pytest.raises(FormError, match="特種基金"):
+        load_form(copy_form(tmp_path, change))

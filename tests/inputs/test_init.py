@@ -206,3 +206,9 @@ def test_dropdowns_accept_what_the_reader_accepts(blank):
     assert all(parse_checkbox(typed) for typed in ("Ｖ", "TRUE", "是"))
     level = load_workbook(blank / "04_性別統計.xlsx")["新增指標"].data_validations.dataValidation
     assert all(dv.errorStyle in (None, "stop") for dv in level)  # a real choice still stops
+
+
+def test_blank_workbooks_show_the_defaults_for_the_clerk_to_change(blank):
+    info = {row[0].value: row[1].value for row in load_workbook(blank / "00_基本資料.xlsx")["基本資料"].iter_rows()}
+    years = {row[0].value: row[1].value for row in load_workbook(blank / "07_性別預算.xlsx")["年度及總計"].iter_rows()}
+    assert info["機關自稱"] == "本處" and years["預算類別"] == "附屬單位預算"

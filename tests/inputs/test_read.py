@@ -237,3 +237,24 @@ def test_values_are_shown_as_the_clerk_typed_them(make_inputs, form, with_formul
     _, findings = read_inputs(folder, form)
     [finding] = [f for f in findings if f.rule == "input.bad-value"]
     assert "「21.5%」" in finding.message and "0.215" not in finding.message
+
+
+def test_a_blank_field_with_a_default_reads_as_the_default(make_inputs, form):
+    folder = make_inputs()
+    inputs, findings = read_inputs(folder, form)
+    assert inputs.fields("header.info").get("self_name") == "本處"
+    assert inputs.fields("s7.years").get("budget_kind") == "附屬單位預算"
+    assert [f for f in findings if "機關自稱" in f.message] == []
+
+
+def test_a_workbook_made_before_a_field_was_added_uses_its_default_and_says_so(make_inputs, form):
+    folder = make_inputs()
+    book = load_workbook(folder / "00_基本資料.xlsx")
+    ws = book["基本資料"]
+    row = next(c.row for c in ws["A"] if c.value == "機關自稱")
+    ws.delete_rows(row)  # last year's workbook: no such row
+    book.save(folder / "00_基本資料.xlsx")
+    inputs, findings = read_inputs(folder, form)
+    assert inputs.fields("header.info").get("self_name") == "本處"
+    [note] = [f for f in findings if "機關自稱" in f.message]
+    assert note.severity.value == "info" and "本處" in note.message

@@ -260,3 +260,27 @@ def test_a_paragraph_added_in_libreoffice_where_the_form_has_a_list_is_carried(s
         assert rebuilt.count(added) == 1 and rebuilt.index(added) > rebuilt.index(
             next(p for p in rebuilt if p.startswith("九、"))
         )
+
+
+def test_the_agencys_own_wording_is_printed_and_pulled_back(sample_inputs, tmp_path, form):
+    """三(六) names the agency as it names itself; 附件6 names its kind of budget."""
+    from tests.conftest import set_cell
+
+    set_cell(sample_inputs / "00_基本資料.xlsx", "基本資料", "機關自稱", "本局")
+    set_cell(sample_inputs / "07_性別預算.xlsx", "年度及總計", "預算類別", "單位預算")
+    report = build(sample_inputs, tmp_path / "out").output
+    paragraphs = read_paragraphs(report)
+    assert "(六) 新聞聯絡人/經營本局 (暨所屬) 社群媒體小編相關訓練" in paragraphs
+    assert "●附件6：臺北市各機關性別預算表(單位預算部分)" in paragraphs
+    pull_report(report, tmp_path / "pulled", form)
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again").output
+    assert read_paragraphs(rebuilt) == paragraphs
+    info = load_workbook_fields(tmp_path / "pulled" / "00_基本資料.xlsx", "基本資料")
+    years = load_workbook_fields(tmp_path / "pulled" / "07_性別預算.xlsx", "年度及總計")
+    assert info["機關自稱"] == "本局" and years["預算類別"] == "單位預算"
+
+
+def load_workbook_fields(path, sheet) -> dict:
+    from openpyxl import load_workbook
+
+    return {row[0].value: row[1].value for row in load_workbook(path)[sheet].iter_rows()}

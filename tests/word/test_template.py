@@ -61,3 +61,27 @@ def test_tags_in_headers_and_footers_are_filled(tmp_path):
     assert [p.text for p in header.paragraphs] == ["臺北市 A&B\n第二行"]  # a line break
     assert [p.text for p in footer.paragraphs] == ["第 109 年版"]
     assert report.paragraphs[0].text == "臺北市 A&B\n第二行"
+
+
+def test_the_template_is_a_word_2013_document_without_python_docx_leftovers(form):
+    """What tools/make_template.py makes (and a maintainer keeps when editing in Word)."""
+    import zipfile
+
+    from lxml import etree
+
+    from pipeline.office.docprops import read_document_info
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(form.template_path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    assert not [n for n in parts if n.startswith("customXml/") or "stylesWithEffects" in n]
+    info = read_document_info(parts["docProps/core.xml"])
+    assert "python-docx" not in info["description"] and not info["created"].startswith("2013")
+    assert b"Macintosh" not in parts["docProps/app.xml"]
+    settings = etree.fromstring(parts["word/settings.xml"])
+    compat = {s.get(w + "name"): s.get(w + "val") for s in settings.iter(w + "compatSetting")}
+    assert compat["compatibilityMode"] == "15"
+    footer = etree.fromstring(parts["word/footer1.xml"])
+    assert [t.text.strip() for t in footer.iter(w + "instrText")] == ["PAGE", "NUMPAGES"]
+    styles = {s.get(w + "styleId") for s in etree.fromstring(parts["word/styles.xml"]).iter(w + "style")}
+    assert {"CommentText", "CommentReference", "Footer"} <= styles
