@@ -138,10 +138,12 @@ def build(
 
     例：report build --inputs inputs --out outputs
     """
-    from pipeline.submit.libreoffice import Office
-
     formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
-    office = Office().start() if formats else None  # starts while the report is built; ends with the command
+    office = None
+    if formats:  # LibreOffice starts while the report is built, and ends with the command
+        from pipeline.submit.libreoffice import Office
+
+        office = Office().start()
     from pipeline.main import build as run_build
 
     result = run_build(inputs, out, _form_dir(form_dir), comments=not clean, strict=strict, mark=not no_mark)

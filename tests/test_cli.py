@@ -78,17 +78,21 @@ def test_ctrl_c_during_a_build_exits_130(tmp_path, monkeypatch, capsys):
 # -- one version, exit statuses, another form edition ----------------------------------------
 
 
-def test_version_is_the_one_from_pyproject(monkeypatch, capsys):
+def test_version_has_one_source(monkeypatch, capsys):
+    """pyproject.toml takes the version from pipeline.__version__; the installation's metadata,
+    every report and `report --version` agree with it."""
     import re
     from importlib.metadata import version
 
+    import pipeline
     from pipeline.main import GENERATOR_VERSION
 
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # tomllib is Python 3.11+
-    declared = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)
-    assert version("tpe-gender-report") == declared == GENERATOR_VERSION
+    assert re.search(r'^dynamic = \["version"\]', pyproject, re.MULTILINE)
+    assert 'version = {attr = "pipeline.__version__"}' in pyproject
+    assert version("tpe-gender-report") == pipeline.__version__ == GENERATOR_VERSION
     assert run_cli(["--version"], monkeypatch) == 0
-    assert capsys.readouterr().out.strip().endswith(declared)
+    assert capsys.readouterr().out.strip().endswith(pipeline.__version__)
 
 
 def test_the_report_records_the_generator_version(sample_report):

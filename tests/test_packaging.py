@@ -20,6 +20,8 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+import pipeline
+
 from .conftest import ROOT, SAMPLE_INPUTS
 
 PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
@@ -86,7 +88,7 @@ def build_sample_elsewhere(python: Path, work: Path) -> Path:
     shutil.copytree(SAMPLE_INPUTS, elsewhere / "inputs")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"TPE_REPORT_CACHE": "off"}
     report = python.parent / "report"
-    assert run([str(report), "--version"], cwd=elsewhere, env=env).stdout.strip().endswith("0.1.0")
+    assert run([str(report), "--version"], cwd=elsewhere, env=env).stdout.strip().endswith(pipeline.__version__)
     done = run([str(report), "build", "--inputs", "inputs", "--out", "outputs"], cwd=elsewhere, env=env)
     assert "找不到" not in done.stderr
     return elsewhere / "outputs" / REPORT

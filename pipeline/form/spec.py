@@ -33,7 +33,11 @@ FORM_EDITION = "tpe-gender-report"  # the edition shipped with the program
 def _shipped_form_dir() -> Path:
     """The shipped form's folder: package data ``pipeline.templates`` (pyproject.toml maps the
     repository's top-level templates/ there), or that folder itself in a plain checkout."""
-    from importlib.resources import files
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "templates" / FORM_EDITION, package.parent / "templates" / FORM_EDITION):
+        if (folder / "form.yaml").is_file():  # installed as files, or a checkout: no import needed
+            return folder
+    from importlib.resources import files  # e.g. a zipped installation
 
     try:
         root = files("pipeline.templates")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,7 @@ def _read_fields(
             )
             continue
         source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{row}")
-        shown = ws.formats.get((row, value_col))
+        shown = partial(ws.formats.get, (row, value_col))
         values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings, shown)
     return Record(values, Source(wb_spec.file, sh.name))
 
@@ -341,7 +342,8 @@ def _read_table(
             if col is None:
                 continue
             source = Source(wb_spec.file, sh.name, f"{column_letter(col)}{row}")
-            values[spec.key] = _parse(raws[spec.key], spec, source, form, findings, ws.formats.get((row, col)))
+            shown = partial(ws.formats.get, (row, col))
+            values[spec.key] = _parse(raws[spec.key], spec, source, form, findings, shown)
         records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))
     return tuple(records)
 
@@ -394,7 +396,12 @@ def _unlabelled_finding(
 
 
 def _parse(
-    raw: Any, spec: FieldSpec, source: Source, form: Form, findings: list[Finding], number_format: str | None = None
+    raw: Any,
+    spec: FieldSpec,
+    source: Source,
+    form: Form,
+    findings: list[Finding],
+    number_format: Callable[[], str | None] = lambda: None,
 ) -> Value:
     if V.is_blank(raw):
         if spec.required:
@@ -425,7 +432,7 @@ def _parse(
     try:
         return Value(_PARSERS[spec.type](raw, spec, form), source)
     except V.BadValue as exc:
-        shown = as_typed(raw, number_format, form)
+        shown = as_typed(raw, number_format(), form)  # the format is read only for a bad value
         findings.append(
             _finding(
                 "input.bad-value",
