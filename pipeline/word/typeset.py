@@ -25,11 +25,11 @@ from pipeline.office.opc import Element, element, qn
 from pipeline.office.wml import (
     caption_of,
     ensure_child,
-    grid_span,
     is_header_row,
+    merge_in,
     place_child,
+    span_in,
     text_of,
-    vmerge,
 )
 
 TWIPS_PER_CM = 1440 / 2.54
@@ -235,15 +235,26 @@ def cell_margin(tbl: Element) -> int:
 # Cell and Row are read for every cell of every table of a build and never compared or
 # printed: plain classes with slots, not dataclasses (whose generated methods cost import time).
 class Cell:
-    """A cell read once: its first grid column and span, its lines of text, its part in a
-    vertical merge (``wml.vmerge``) and how many rows the tables nested in it have."""
+    """A cell read once: its first grid column and span, its ``w:tcPr``, its lines of text,
+    its part in a vertical merge (``wml.vmerge``) and how many rows the tables nested in it
+    have."""
 
-    __slots__ = ("start", "span", "tc", "lines", "merge", "nested_rows")
+    __slots__ = ("start", "span", "tc", "tc_pr", "lines", "merge", "nested_rows")
 
-    def __init__(self, start: int, span: int, tc: Element, lines: list[str], merge: str | None, nested_rows: int):
+    def __init__(
+        self,
+        start: int,
+        span: int,
+        tc: Element,
+        tc_pr: Element,
+        lines: list[str],
+        merge: str | None,
+        nested_rows: int,
+    ):
         self.start = start
         self.span = span
         self.tc = tc
+        self.tc_pr = tc_pr
         self.lines = lines
         self.merge = merge
         self.nested_rows = nested_rows
@@ -261,14 +272,16 @@ class Row:
 
 
 def rows_of(tbl: Element) -> list[Row]:
-    """The table's rows, each cell read once (everything the layout needs to know of it)."""
+    """The table's rows, each cell read once (everything the layout needs to know of it);
+    a cell without a ``w:tcPr`` gets one (the layout sets each cell's width in it)."""
     rows = []
     for tr in tbl.iterchildren(W_TR):
         cells, start = [], 0
         for tc in tr.iterchildren(W_TC):
-            span = grid_span(tc)
+            tc_pr = ensure_child(tc, "w:tcPr")
+            span = span_in(tc_pr)
             nested = sum(len(t.findall(W_TR)) for t in tc.iterchildren(W_TBL))
-            cells.append(Cell(start, span, tc, list(cell_lines(tc)), vmerge(tc), nested))
+            cells.append(Cell(start, span, tc, tc_pr, list(cell_lines(tc)), merge_in(tc_pr), nested))
             start += span
         rows.append(Row(tr, is_header_row(tr), cells))
     return rows
@@ -277,14 +290,17 @@ def rows_of(tbl: Element) -> list[Row]:
 def minimum_widths(rows: list[Row], columns: int, tokens: Tokens, font_pt: float, padding: int) -> list[int]:
     """For each grid column, the width (twips) its longest unbreakable token needs."""
     widest = [0.0] * columns
+    seen: dict[tuple[str, bool], float] = {}  # a column repeats its lines (是, 否, 0): each measured once
     for row in rows:
         for cell in row.cells:
             start = cell.start
             if cell.span != 1 or start >= columns:
                 continue  # a spanning cell shares its width: not one column's minimum
             for line in cell.lines:
-                for token in tokens.of(line, row.header):
-                    widest[start] = max(widest[start], em_width(token))
+                em = seen.get((line, row.header))
+                if em is None:
+                    em = seen[line, row.header] = max(map(em_width, tokens.of(line, row.header)), default=0.0)
+                widest[start] = max(widest[start], em)
     return [math.ceil(em * font_pt * 20 * SLACK) + padding if em else 0 for em in widest]
 
 
@@ -337,7 +353,7 @@ def set_widths(tbl: Element, rows: list[Row], widths: list[int]) -> None:
         col.set(W_W, str(width))
     for row in rows:
         for cell in row.cells:
-            tc_w = ensure_child(ensure_child(cell.tc, "w:tcPr"), "w:tcW")
+            tc_w = ensure_child(cell.tc_pr, "w:tcW")
             tc_w.set(W_TYPE, "dxa")
             tc_w.set(W_W, str(sum(widths[cell.start : cell.start + cell.span])))
 
