@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline import build
 from pipeline.review.extract import read_paragraphs, read_tables
 
-from .conftest import append_row, set_cell
+from .conftest import append_row, needs_soffice, set_cell
 
 
 def cell_map(path: Path) -> dict[tuple[str, int, int], str]:
@@ -76,3 +76,20 @@ def test_empty_table_shows_the_forms_none_row(sample_inputs, tmp_path):
     book.save(path)
     tables = read_tables(build(sample_inputs, tmp_path / "out").output)
     assert tables["s10.future"][1:] == [["", "無", "", "", ""]]
+
+
+@needs_soffice
+def test_a_report_a_reviewer_saved_in_libreoffice_is_kept_by_the_next_build(sample_inputs, tmp_path):
+    """A reviewer opens the report in LibreOffice and saves it (as .docx, in place): the next
+    build sees that the file is no longer as it was written, and keeps it in history/."""
+    import shutil
+
+    from tests.support.libreoffice import saved_as_docx
+
+    out = tmp_path / "out"
+    report = build(sample_inputs, out).output
+    saved = saved_as_docx(report, tmp_path / "saved.docx")
+    shutil.copyfile(saved, report)
+    again = build(sample_inputs, out)
+    assert again.kept_edit is not None and again.kept_edit.parent == out / "history"
+    assert again.kept_edit.read_bytes() == saved.read_bytes()
