@@ -16,12 +16,16 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline import cli_zh
 from pipeline.errors import ExitCode, PipelineError
 from pipeline.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from pipeline.city.batch import AgencyRow
 
 cli_zh.install()  # before the options below are made: click names their types as they are built
 _, Group = cli_zh.command_classes()
@@ -293,20 +297,32 @@ def _at_least_one(value: int | None) -> int | None:
     metavar="個數",
     help="同時建置的工作程序數，至少 1（預設：CPU 核心數）",
 )
+@click.option("--pdf", "as_pdf", is_flag=True, help="另以 LibreOffice 輸出各機關報告的 PDF（PDF/A-2b）")
+@click.option("--odt", "as_odt", is_flag=True, help="另以 LibreOffice 輸出各機關報告的 ODF 文件（.odt）")
 @FORM
-def build_all_command(root: Path, out: Path, workers: int | None, form_dir: Path | None) -> None:
+def build_all_command(
+    root: Path, out: Path, workers: int | None, as_pdf: bool, as_odt: bool, form_dir: Path | None
+) -> None:
     """建置全市各機關的報告（資料夾中每個子資料夾為一個機關的輸入），並輸出全市彙整表、圖及網頁。
 
     各機關平行建置；輸入無法使用的機關記錄原因後繼續處理其他機關。審查者編修過的報告先移到
     該機關的 history/ 再寫新版，並逐一列出。
 
-    結束狀態：0 全部完成且無錯誤；1 有機關失敗或有錯誤檢核；2 資料夾無法使用；130 中斷（Ctrl-C）。
+    --pdf、--odt：所有報告建置完成後，由同一個 LibreOffice 依序轉檔；某機關轉檔失敗時列出原因，
+    其他機關照常轉出。
 
-    例：report build-all 各機關輸入 --out 全市輸出 --workers 2
+    結束狀態：0 全部完成且無錯誤；1 有機關失敗、有錯誤檢核或轉檔失敗；2 資料夾無法使用；130 中斷（Ctrl-C）。
+
+    例：report build-all 各機關輸入 --out 全市輸出 --workers 2 --pdf
     """
     from pipeline.city.batch import build_all, find_agencies
 
     total = len(find_agencies(root, out))
+    formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
+    if formats:  # no LibreOffice: say so before the city is built, not after
+        from pipeline.submit.libreoffice import find_soffice
+
+        find_soffice()
     with click.progressbar(
         length=total, label="建置各機關報告", show_pos=True, item_show_func=lambda name: name
     ) as bar:
@@ -336,7 +352,29 @@ def build_all_command(root: Path, out: Path, workers: int | None, form_dir: Path
     click.echo(f"彙整表：{result.summary}")
     click.echo(f"彙整圖：{result.chart}")
     click.echo(f"彙整網頁：{result.page}")
-    _exit(result.ok)
+    converted = _export_all(result.built, formats) if formats else True
+    _exit(result.ok and converted)
+
+
+def _export_all(rows: list[AgencyRow], formats: list[str]) -> bool:
+    """Convert every built report in one LibreOffice session; False when any conversion failed.
+
+    LibreOffice starts only once the build workers are done (they are forked processes).
+    """
+    from pipeline.submit.export import export_reports
+
+    reports = {row.output: row.folder for row in rows if row.output is not None}
+    outcomes = export_reports(list(reports), formats)
+    written = [outcome for outcome in outcomes.values() if not isinstance(outcome, PipelineError)]
+    names = "、".join(f".{ext}" for ext in formats)
+    click.echo(f"轉檔（{names}）：完成 {len(written)} 份報告，失敗 {len(outcomes) - len(written)} 份")
+    for docx, outcome in outcomes.items():
+        if isinstance(outcome, PipelineError):
+            click.echo(f"  轉檔失敗：{reports[docx]}：{outcome}", err=True)
+        else:
+            for kept in outcome.kept_edits:
+                click.echo(f"  注意：{reports[docx]} 的 .odt 在上次產生後曾被編輯，已保存為 {kept}")
+    return len(written) == len(outcomes)
 
 
 @cli.command()

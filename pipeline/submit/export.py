@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import ConversionError
+from pipeline.errors import ConversionError, OutputError, PipelineError
 from pipeline.office.provenance import FINGERPRINT, PREFIX, read_properties, stamp_odf
 from pipeline.outputs import atomic_write, check_not_open, keep_if_edited
 from pipeline.submit.libreoffice import Job, Office
@@ -83,9 +83,35 @@ def export_report(docx: Path, formats: Sequence[str] = FORMATS, office: Office |
 
     Raises ToolMissing without LibreOffice, ConversionError when a copy cannot be made.
     """
+    (outcome,) = export_reports([docx], formats, office).values()
+    if isinstance(outcome, PipelineError):
+        raise outcome
+    return outcome
+
+
+def export_reports(
+    reports: Sequence[Path], formats: Sequence[str] = FORMATS, office: Office | None = None
+) -> dict[Path, Exported | PipelineError]:
+    """Write the PDF/A and/or .odt of several reports in one LibreOffice session.
+
+    Each report gets what was written for it, or the error that stopped it (a
+    report open in an editor, a failed conversion): one report failing does not
+    stop the others.  Raises ToolMissing without LibreOffice.
+    """
     if office is None:
         with Office() as own:
-            return export_report(docx, formats, own)
-    export = ReportExport(docx, formats, office)
-    (error,) = office.convert_all([export.job])
-    return export.deliver(error)
+            return export_reports(reports, formats, own)
+    outcomes: dict[Path, Exported | PipelineError] = {}
+    exports: list[ReportExport] = []
+    for docx in reports:
+        try:
+            exports.append(ReportExport(docx, formats, office))
+        except OutputError as exc:
+            outcomes[Path(docx)] = exc
+    errors = office.convert_all([export.job for export in exports])
+    for export, error in zip(exports, errors, strict=True):
+        try:
+            outcomes[export.docx] = export.deliver(error)
+        except (ConversionError, OutputError) as exc:
+            outcomes[export.docx] = exc
+    return {Path(docx): outcomes[Path(docx)] for docx in reports}

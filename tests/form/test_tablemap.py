@@ -232,3 +232,35 @@ def test_a_default_must_be_one_of_the_choices(tmp_path):
 
     with pytest.raises(FormError, match="特種基金"):
         load_form(copy_form(tmp_path, change))
+
+
+def test_every_header_renamed_with_its_old_name_as_alias_works_everywhere(tmp_path, sample_inputs):
+    """A new edition renames column headers and keeps the old ones as aliases: the clerks'
+    workbooks still read, the report is the same, and pull writes the new headers."""
+    from openpyxl import load_workbook
+
+    from pipeline import build
+    from pipeline.review.extract import read_paragraphs, read_tables
+    from pipeline.review.pull import pull_report
+
+    def rename(data):
+        for wb in data["workbooks"]:
+            for sheet in wb["sheets"]:
+                for spec in sheet.get("fields") or sheet.get("columns"):
+                    spec["aliases"] = [*spec.get("aliases", []), spec["header"]]
+                    spec["header"] = spec["header"] + "（新）"
+
+    folder = copy_form(tmp_path, rename)
+    form = load_everything(folder)
+    original = build(sample_inputs, tmp_path / "before").output
+    renamed = build(sample_inputs, tmp_path / "after", folder)
+    assert "input.missing-column" not in {f.rule for f in renamed.findings}
+    assert read_tables(renamed.output) == read_tables(original)
+    assert read_paragraphs(renamed.output) == read_paragraphs(original)
+    pull_report(renamed.output, tmp_path / "pulled", form)
+    members = load_workbook(tmp_path / "pulled" / "02_性別平等專案小組.xlsx")["成員"]
+    assert {row[0].value: row[1].value for row in members.iter_rows(min_row=2)}["委員總數（新）"] == 36
+    meetings = load_workbook(tmp_path / "pulled" / "02_性別平等專案小組.xlsx")["會議"]
+    assert [c.value for c in meetings[1]][0] == "會議場次（新）" and meetings.max_row > 1
+    rebuilt = build(tmp_path / "pulled", tmp_path / "again", folder).output
+    assert read_tables(rebuilt) == read_tables(original)

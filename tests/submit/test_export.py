@@ -72,3 +72,45 @@ def test_comments_on_merged_cells_survive_libreoffice_as_odt_and_as_docx(group_m
     assert report_shape(docx).comments == want
     exported = export_report(group_minimum_report, ("odt",))
     assert report_shape(exported.files["odt"]).comments == want  # the check let it through
+
+
+@needs_soffice
+def test_build_all_converts_every_agency_in_one_session_and_names_one_that_fails(tmp_path, monkeypatch, capsys):
+    from pypdf import PdfReader
+
+    from tests.support.synthetic import make_city
+
+    agencies = make_city(tmp_path / "city", 3, seed=5)
+    out = tmp_path / "out"
+    assert run_cli(["build-all", str(tmp_path / "city"), "--out", str(out), "--workers", "2"], monkeypatch) in (0, 1)
+    capsys.readouterr()
+    # The third agency's PDF is open in LibreOffice: that one conversion stops, the others go on.
+    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(folders) == len(agencies)
+    [locked] = folders[2].glob("*.docx")
+    (folders[2] / f".~lock.{locked.with_suffix('.pdf').name}#").write_text("x", encoding="utf-8")
+
+    code = run_cli(["build-all", str(tmp_path / "city"), "--out", str(out), "--pdf", "--odt"], monkeypatch)
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "轉檔（.pdf、.odt）：完成 2 份報告，失敗 1 份" in captured.out
+    assert f"轉檔失敗：{folders[2].name}" in captured.err and "LibreOffice 中開啟" in captured.err
+    for folder in folders[:2]:
+        [docx] = folder.glob("*.docx")
+        pdf, odt = docx.with_suffix(".pdf"), docx.with_suffix(".odt")
+        assert pdfa_claim(pdf) == ("2", "B") and len(PdfReader(pdf).pages) > 1
+        assert report_shape(odt) == report_shape(docx)
+        assert read_properties(odt)["表單"] == read_properties(docx)["表單"]
+    assert not list(folders[2].glob("*.pdf")) and not list(folders[2].glob("*.odt"))
+
+
+def test_build_all_without_libreoffice_says_so_before_building(tmp_path, monkeypatch, capsys):
+    from tests.support.synthetic import make_city
+
+    make_city(tmp_path / "city", 1, seed=5)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr("pipeline.submit.libreoffice.KNOWN_LOCATIONS", ())
+    code = run_cli(["build-all", str(tmp_path / "city"), "--out", str(tmp_path / "out"), "--pdf"], monkeypatch)
+    assert code == 2
+    assert "找不到 LibreOffice" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
