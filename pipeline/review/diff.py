@@ -247,21 +247,22 @@ def _compare_tables(old: _Placed, new: _Placed, title: str, table_id: str | None
     # A removed row goes back after the new table's row before it (or its header).
     last: Row | None = new.table.rows[header_rows - 1] if 0 < header_rows <= len(new.table.rows) else None
 
-    def cell_change(b: int, col: int, was: str, now: str, before: Cell | None, after: Cell) -> Change:
-        label = labels[col] if col < len(labels) else ""
+    def row_change(
+        kind: str,
+        side: _Placed,
+        row: int,
+        texts: Sequence[str],
+        old: str,
+        new: str,
+        before: Row | Cell | None = None,
+        after: Row | Cell | None = None,
+        column: tuple[str, int] | None = None,
+    ) -> Change:
+        """A change in body row ``row`` of ``side`` (``column``: a cell's header and grid column)."""
+        label, col = column if column is not None else (None, None)
+        anchor = last if kind == "removed" else None
         return Change(
-            "changed",
-            new.section,
-            title,
-            table_id,
-            row=b,
-            row_label=_row_label(new_texts[b]),
-            column=label,
-            col=col,
-            old=was,
-            new=now,
-            before=before,
-            after=after,
+            kind, side.section, title, table_id, row, _row_label(texts), label, col, old, new, before, after, anchor
         )
 
     for a, b in _pairs([" | ".join(t) for t in old_texts], [" | ".join(t) for t in new_texts]):
@@ -273,41 +274,17 @@ def _compare_tables(old: _Placed, new: _Placed, title: str, table_id: str | None
                 was = old_texts[a][index] if index < len(old_texts[a]) else ""
                 if _norm(was) != _norm(now):
                     before = old_cells[index] if index < len(old_cells) else None
-                    changes.append(cell_change(b, starts[index], was, now, before, new_cells[index]))
+                    col = starts[index]
+                    where = (labels[col] if col < len(labels) else "", col)
+                    changes.append(
+                        row_change("changed", new, b, new_texts[b], was, now, before, new_cells[index], where)
+                    )
         elif b is not None:
             last = new_rows[b]
-            changes.append(
-                Change(
-                    "added",
-                    new.section,
-                    title,
-                    table_id,
-                    row=b,
-                    row_label=_row_label(new_texts[b]),
-                    column=None,
-                    col=None,
-                    old="",
-                    new=" | ".join(new_texts[b]),
-                    after=new_rows[b],
-                )
-            )
+            changes.append(row_change("added", new, b, new_texts[b], "", " | ".join(new_texts[b]), after=new_rows[b]))
         elif a is not None:
-            text = " | ".join(old_texts[a])
             changes.append(
-                Change(
-                    "removed",
-                    old.section,
-                    title,
-                    table_id,
-                    row=a,
-                    row_label=_row_label(old_texts[a]),
-                    column=None,
-                    col=None,
-                    old=text,
-                    new="",
-                    before=old_rows[a],
-                    anchor=last,
-                )
+                row_change("removed", old, a, old_texts[a], " | ".join(old_texts[a]), "", before=old_rows[a])
             )
     return changes
 
