@@ -24,7 +24,7 @@ def version() -> str:
     return __version__
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Lazy: importing the package for the CLI's --help stays fast.
     if name in ("build", "verify", "BuildResult"):
         from pipeline import main

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import gettext
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import click
 
 MESSAGES: dict[str, str] = {
     # usage and help
@@ -167,7 +171,11 @@ def install() -> None:
                 setattr(module, attribute, replacements[current])
     for class_name, label in TYPE_NAMES.items():
         cls = getattr(click.types, class_name, None)
-        if isinstance(cls, type) and isinstance(getattr(cls, "name", None), str):
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, click.types.ParamType)
+            and isinstance(getattr(cls, "name", None), str)
+        ):
             cls.name = label
 
 
@@ -178,7 +186,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def command_classes() -> tuple[type, type]:
+def command_classes() -> tuple[type[click.Command], type[click.Group]]:
     """(Command, Group) classes whose usage line names options and commands in Chinese
     (click writes ``[OPTIONS]`` and ``COMMAND [ARGS]...`` as plain defaults, not gettext)
     and whose help lines up Chinese metavars (click counts characters, not columns)."""
@@ -188,7 +196,7 @@ def command_classes() -> tuple[type, type]:
     class HelpFormatter(click.HelpFormatter):
         """Click's help layout, measured in terminal columns."""
 
-        def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
             rows = list(rows)
             first = min(max((display_width(term) for term, _ in rows), default=0), col_max)
             indent = " " * (first + col_spacing + self.current_indent)
@@ -214,7 +222,7 @@ def command_classes() -> tuple[type, type]:
 
         context_class = Context
 
-        def __init__(self, *args, **kwargs) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
             super().__init__(*args, **kwargs)
 
@@ -224,7 +232,7 @@ def command_classes() -> tuple[type, type]:
         command_class = Command
         context_class = Context
 
-        def __init__(self, *args, **kwargs) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
             kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
             super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipeline.city.chart import write_chart
 from pipeline.city.page import PAGE_NAME, write_page
@@ -32,7 +32,12 @@ from pipeline.form.fmt import Formatter
 from pipeline.form.spec import DEFAULT_FORM_DIR, Form, load_form
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import DefaultContext
+    from multiprocessing.process import BaseProcess
+
     from pipeline.main import BuildResult
+    from pipeline.office.celltext import CellValue
     from pipeline.report.compute import Report
 
 SUMMARY_NAME = "全市彙整表.xlsx"
@@ -153,6 +158,7 @@ def build_agency(folder: Path, out: Path, form_dir: Path = DEFAULT_FORM_DIR) -> 
         return AgencyRow(
             folder.name, Status.FAILED, f"內部錯誤（{type(exc).__name__}）：{exc}", seconds=time.perf_counter() - start
         )
+    assert result.report is not None  # build() returns its report model whenever it returns
     return summarize(folder.name, result, result.report, time.perf_counter() - start)
 
 
@@ -203,15 +209,18 @@ def build_all(
 # parent knows which agency a dead worker was building, records it, and starts another.
 
 
+Task = tuple[Path, Path]  # an agency's input folder, its output folder
+
+
 @dataclass
 class _Worker:
-    process: Any  # multiprocessing.Process
-    conn: Any  # the parent's end of the pipe
-    task: tuple[Path, Path] | None = None
+    process: BaseProcess
+    conn: Connection[Task | None, AgencyRow]  # the parent's end of the pipe (None: stop)
+    task: Task | None = None
     started: float = 0.0
 
 
-def _worker_main(conn: Any, form_dir: Path, builder: Builder) -> None:
+def _worker_main(conn: Connection[AgencyRow, Task | None], form_dir: Path, builder: Builder) -> None:
     """A worker: build the agencies the parent sends, one at a time, until told to stop."""
     from pipeline import cache
 
@@ -230,7 +239,7 @@ def _worker_main(conn: Any, form_dir: Path, builder: Builder) -> None:
         conn.send(builder(folder, out, form_dir))
 
 
-def _start_worker(context: Any, form_dir: Path, builder: Builder) -> _Worker:
+def _start_worker(context: DefaultContext, form_dir: Path, builder: Builder) -> _Worker:
     parent, child = context.Pipe()
     process = context.Process(target=_worker_main, args=(child, form_dir, builder), daemon=True)
     process.start()
@@ -238,7 +247,7 @@ def _start_worker(context: Any, form_dir: Path, builder: Builder) -> _Worker:
     return _Worker(process, parent)
 
 
-def _ended(process: Any) -> str:
+def _ended(process: BaseProcess) -> str:
     """Why a worker process ended, for the summary (a signal or an exit status)."""
     process.join(timeout=5)
     code = process.exitcode
@@ -251,7 +260,7 @@ def _ended(process: Any) -> str:
 
 
 def _run_workers(
-    tasks: list[tuple[Path, Path]], count: int, form_dir: Path, builder: Builder, done: Callable[[AgencyRow], None]
+    tasks: list[Task], count: int, form_dir: Path, builder: Builder, done: Callable[[AgencyRow], None]
 ) -> None:
     from multiprocessing.connection import wait
 
@@ -271,14 +280,13 @@ def _run_workers(
                         worker.conn.send(worker.task)
                     except OSError:  # died while idle: the task is noticed as failed below
                         pass
-            busy = [w for w in workers if w.task is not None]
+            busy = [(w, w.task) for w in workers if w.task is not None]
             if not busy:
                 break
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-            for worker in busy:
+            ready = set(wait([w.conn for w, _ in busy] + [w.process.sentinel for w, _ in busy]))
+            for worker, (folder, _) in busy:
                 if worker.conn not in ready and worker.process.sentinel not in ready:
                     continue
-                folder, _ = worker.task
                 try:
                     row = worker.conn.recv() if worker.conn.poll() else None
                 except (EOFError, OSError):
@@ -320,12 +328,12 @@ def summarize(folder: str, result: BuildResult, report: Report, seconds: float =
         year=report.year,
         groups=report.groups,
         committee_total=report.value(city.committee_total),
-        committee_share=report.figures.get(city.committee_share),
-        general_rate=report.figures.get(city.general_rate),
-        managers_rate=report.figures.get(city.managers_rate),
-        physical_rate=report.figures.get(city.physical_rate),
-        budget_current=report.figures.get(city.budget_current),
-        budget_next=report.figures.get(city.budget_next),
+        committee_share=report.share(city.committee_share),
+        general_rate=report.share(city.general_rate),
+        managers_rate=report.share(city.managers_rate),
+        physical_rate=report.share(city.physical_rate),
+        budget_current=report.amount(city.budget_current),
+        budget_next=report.amount(city.budget_next),
         categories_done=len(report.strategies.categories_done),
         items_done=len(report.strategies.items_done),
         categories_required=max((g.categories for g in groups), default=None),
@@ -403,7 +411,7 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else "是" if value else "否"
 
 
-def summary_values(row: AgencyRow, form: Form | None = None, threshold: Fraction = Fraction(1, 3)) -> list[object]:
+def summary_values(row: AgencyRow, form: Form | None = None, threshold: Fraction = Fraction(1, 3)) -> list[CellValue]:
     """One summary line, in the order of COLUMNS."""
     difference = (
         row.budget_next - row.budget_current if row.budget_next is not None and row.budget_current is not None else None
@@ -455,7 +463,9 @@ def _yes_no_count(values: list[bool | None]) -> str:
     return f"是 {values.count(True)}／否 {values.count(False)}"
 
 
-def city_totals(rows: list[AgencyRow], form: Form | None = None, threshold: Fraction = Fraction(1, 3)) -> list[object]:
+def city_totals(
+    rows: list[AgencyRow], form: Form | None = None, threshold: Fraction = Fraction(1, 3)
+) -> list[CellValue]:
     """The city line under the agencies (order of COLUMNS): counts and amounts added up,
     shares and rates averaged over the agencies that have them."""
     built = [row for row in rows if not row.failed]
@@ -503,7 +513,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
     from openpyxl.utils import get_column_letter
 
     from pipeline.office.celltext import append_values
-    from pipeline.office.xlsx import use_excel_font_order
+    from pipeline.office.xlsx import first_worksheet, use_excel_font_order
     from pipeline.outputs import atomic_write
 
     fills = {
@@ -512,7 +522,7 @@ def write_summary(rows: list[AgencyRow], path: Path, form: Form, threshold: Frac
         Status.BUILT: PatternFill("solid", fgColor="C6EFCE"),
     }
     book = Workbook()
-    ws = book.active
+    ws = first_worksheet(book)
     ws.title = "全市彙整"
     append_values(ws, [header.format(threshold=threshold) for header, _, _ in COLUMNS])
     for cell in ws[1]:

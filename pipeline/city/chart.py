@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from pipeline.outputs import atomic_write
 
 if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
+
     from pipeline.city.batch import AgencyRow
 
 FONT_FILES = (
@@ -61,6 +63,9 @@ def panels(
     def items(row: AgencyRow) -> float | None:
         return None if row.failed or row.items_done is None else float(row.items_done)
 
+    def share_label(row: AgencyRow) -> str:  # only asked of a row with a share
+        return "" if row.committee_share is None else percent(row.committee_share)
+
     most_items = max([row.items_done or 0 for row in rows] + [row.items_required or 0 for row in rows] + [1])
     most_errors = max([row.errors for row in rows if not row.failed] + [1])
     return [
@@ -68,7 +73,7 @@ def panels(
             f"委員單一性別比例(較低者)：門檻 {threshold}",
             share,
             lambda r: r.committee_share is not None and r.committee_share >= threshold,
-            lambda r: percent(r.committee_share),
+            share_label,
             0.5,
             tuple((t / 10, f"{t * 10}%") for t in range(6)),
             (float(threshold), f"{threshold}"),
@@ -98,7 +103,7 @@ def _count_ticks(top: int) -> tuple[tuple[float, str], ...]:
     return tuple((float(v), str(v)) for v in range(0, top + 1, step))
 
 
-def _font(size: int):
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A font that can show Chinese when one is installed; Pillow's default otherwise."""
     from PIL import ImageFont
 
@@ -111,9 +116,12 @@ def _font(size: int):
     return ImageFont.load_default(size)
 
 
-def _wrap(draw, text: str, font, width: int) -> list[str]:
+def _wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int
+) -> list[str]:
     """``text`` broken into lines no wider than ``width`` pixels (at any character: Chinese)."""
-    lines, line = [], ""
+    lines: list[str] = []
+    line = ""
     for ch in text:
         if draw.textlength(line + ch, font=font) > width and line:
             lines.append(line)

@@ -9,6 +9,7 @@ header sorts the agencies by it (again: the other way); the city line stays last
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from html import escape
@@ -85,8 +86,8 @@ def _cell(value: object, number_format: str | None, css: str = "") -> str:
 def write_page(
     headers: list[str],
     formats: list[str | None],
-    rows: list[tuple[str, list[object]]],
-    totals: list[object],
+    rows: Sequence[tuple[str, Sequence[object]]],
+    totals: Sequence[object],
     chart: Path,
     path: Path,
     title: str = "臺北市政府各機關推動性別平等工作成果 全市彙整",

@@ -15,7 +15,6 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, DecimalException
-from typing import Any
 
 from pipeline.office.sml import cell_ref, column_index
 
@@ -24,7 +23,7 @@ _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(([^()]*)\)", re.IGNORECASE)
 MAX_ROW, MAX_COLUMN = 1048576, 16384  # Excel's sheet size
 MAX_FORMULA_LENGTH = 8192  # Excel's limit on a formula's text
-_OPS: dict[type, Callable[[Any, Any], Any]] = {
+_OPS: dict[type[ast.operator], Callable[[Decimal, Decimal], Decimal]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -37,7 +36,7 @@ class FormulaError(ValueError):
 
 
 def evaluate(
-    formula: str, value_at: Callable[[int, int], Any], rows: int = MAX_ROW, columns: int = MAX_COLUMN
+    formula: str, value_at: Callable[[int, int], object], rows: int = MAX_ROW, columns: int = MAX_COLUMN
 ) -> Decimal:
     """Compute ``=…`` given ``value_at(row, col)`` for the same sheet, whose used range is
     ``rows`` × ``columns`` (cells beyond it are empty and are not visited)."""
@@ -66,8 +65,8 @@ def evaluate(
             raise FormulaError(f"參照的儲存格 {ref} 沒有可用的數值（其公式也無法計算）")
         return Decimal(str(value))
 
-    def total(match: re.Match) -> str:
-        parts = []
+    def total(match: re.Match[str]) -> str:
+        parts: list[Decimal | str] = []
         for arg in match.group(1).split(","):
             arg = arg.strip()
             rng = _RANGE.fullmatch(arg)

@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.inputs.filecheck import refuse_extent
+from pipeline.office.opc import Element
 from pipeline.office.sml import column_letter
 
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -67,7 +68,7 @@ def is_encrypted(archive: zipfile.ZipFile) -> bool:
     return b"encryption-data" in manifest
 
 
-def _format_code(element: etree._Element) -> str | None:
+def _format_code(element: Element) -> str | None:
     """An Excel format code for an ODF data style (number, percentage, currency, date, text)."""
     kind = etree.QName(element).localname
     number = element.find(_q("number", "number"))
@@ -102,7 +103,7 @@ class _Styles:
         self.data: dict[str, str | None] = {}
         self.cells: dict[str, tuple[str | None, str | None]] = {}  # name → (data style, parent)
 
-    def add(self, element: etree._Element) -> None:
+    def add(self, element: Element) -> None:
         if element.tag in self.DATA_STYLES:
             self.data[element.get(_q("style", "name"), "")] = _format_code(element)
         elif element.tag == _q("style", "style") and element.get(_q("style", "family")) == "table-cell":
@@ -175,7 +176,15 @@ def ods_layout(path: Path) -> dict[str, SheetLayout]:
     return layouts
 
 
-def _record(sheet: SheetLayout, cell, row: int, column: int, repeat: int, styles: _Styles, column_styles) -> None:
+def _record(
+    sheet: SheetLayout,
+    cell: Element,
+    row: int,
+    column: int,
+    repeat: int,
+    styles: _Styles,
+    column_styles: list[tuple[int, str | None]],
+) -> None:
     rows = int(cell.get(_q("table", "number-rows-spanned"), "1"))
     columns = int(cell.get(_q("table", "number-columns-spanned"), "1"))
     has_value = cell.get(_q("office", "value-type")) is not None

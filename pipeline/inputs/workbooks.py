@@ -14,12 +14,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.form.spec import FieldSpec, Form, SheetSpec, WorkbookSpec
 from pipeline.inputs.read import FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER, INSTRUCTIONS_SHEET
 from pipeline.inputs.values import TICK_FORMS, UNTICK_FORMS
 from pipeline.office.celltext import append_values, put_value
-from pipeline.office.xlsx import use_excel_font_order
+from pipeline.office.xlsx import first_worksheet, use_excel_font_order
 from pipeline.outputs import atomic_write
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -87,7 +88,7 @@ GENERAL_HELP = (
 )
 
 
-def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
+def _write_instructions(book: Workbook, wb_spec: WorkbookSpec) -> None:
     ws = book.create_sheet(INSTRUCTIONS_SHEET)
     append_values(ws, [f"{wb_spec.title}：填寫說明"])
     ws["A1"].font = Font(bold=True, size=14)
@@ -111,7 +112,7 @@ def _write_instructions(book, wb_spec: WorkbookSpec) -> None:
             cell.alignment = WRAP
 
 
-def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | None) -> None:
+def _write_fields(ws: Worksheet, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | None) -> None:
     append_values(ws, [FIELDS_LABEL_HEADER, FIELDS_VALUE_HEADER])
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
@@ -119,8 +120,9 @@ def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | No
         put_value(ws.cell(row=row, column=1), spec.header).font = HEADER_FONT
         target = put_value(ws.cell(row=row, column=2), (data or {}).get(spec.header))
         target.alignment = WRAP
-        if _number_format(spec):
-            target.number_format = _number_format(spec)
+        number_format = _number_format(spec)
+        if number_format:
+            target.number_format = number_format
         dv = _validation(spec, form)
         if dv is not None:
             ws.add_data_validation(dv)
@@ -130,7 +132,7 @@ def _write_fields(ws, sheet: SheetSpec, form: Form, data: Mapping[str, Any] | No
     ws.freeze_panes = "A2"
 
 
-def _write_table(ws, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]] | None) -> None:
+def _write_table(ws: Worksheet, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]] | None) -> None:
     append_values(ws, [spec.header for spec in sheet.columns])
     for cell in ws[1]:
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
@@ -140,6 +142,7 @@ def _write_table(ws, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]]
     for col, spec in enumerate(sheet.columns, start=1):
         letter = get_column_letter(col)
         wide = spec.type in ("paragraphs", "text")
+        number_format = _number_format(spec)
         ws.column_dimensions[letter].width = 40 if spec.type == "paragraphs" else 18 if wide else 12
         dv = _validation(spec, form)
         if dv is not None:
@@ -148,12 +151,12 @@ def _write_table(ws, sheet: SheetSpec, form: Form, rows: list[Mapping[str, Any]]
         for row in range(2, ws.max_row + 1):
             cell = ws.cell(row=row, column=col)
             cell.alignment = WRAP
-            if _number_format(spec):
-                cell.number_format = _number_format(spec)
+            if number_format:
+                cell.number_format = number_format
     ws.freeze_panes = "A2"
 
 
-def _write_free_table(ws, data: Mapping[str, Any]) -> None:
+def _write_free_table(ws: Worksheet, data: Mapping[str, Any]) -> None:
     for row in data.get("cells", []):
         append_values(ws, [None if value == "" else value for value in row])
     for rng in data.get("merges", []):
@@ -166,7 +169,7 @@ def _write_free_table(ws, data: Mapping[str, Any]) -> None:
 def write_workbook(wb_spec: WorkbookSpec, form: Form, path: Path, data: Mapping[str, Any] | None = None) -> Path:
     """Write one section workbook (blank, or filled from ``data``: sheet name → values)."""
     book = Workbook()
-    book.remove(book.active)
+    book.remove(first_worksheet(book))
     data = data or {}
     for sheet in wb_spec.sheets:
         ws = book.create_sheet(sheet.name)

@@ -18,14 +18,23 @@ cannot hold are dropped (openpyxl would refuse the whole workbook).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias
 
 from pipeline.inputs.values import strip_forbidden
+
+if TYPE_CHECKING:  # openpyxl is imported only where a workbook is written
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# A value the program writes into a cell (a datetime is a date, a bool an int).
+CellValue: TypeAlias = "str | int | float | Decimal | date | time | timedelta | None"
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def put_value(cell: Any, value: Any) -> Any:
+def put_value(cell: Cell | MergedCell, value: CellValue) -> Cell | MergedCell:
     """Set ``value`` on an openpyxl cell, a ``str`` always as text; returns the cell."""
     if isinstance(value, str):
         value = strip_forbidden(value)
@@ -38,11 +47,12 @@ def put_value(cell: Any, value: Any) -> Any:
     return cell
 
 
-def append_values(ws: Any, values: Iterable[Any]) -> None:
+def append_values(ws: Worksheet, values: Iterable[CellValue]) -> None:
     """``ws.append(values)`` on an openpyxl worksheet, each value through put_value."""
     from openpyxl.cell.cell import Cell
 
-    ws.append([put_value(Cell(ws), value) for value in values])
+    # types-openpyxl requires a cell's row and column; ws.append() gives them to a cell made without.
+    ws.append([put_value(Cell(ws), value) for value in values])  # type: ignore[call-arg]
 
 
 MAX_SHEET_NAME = 31  # Excel's limit

@@ -72,7 +72,8 @@ def core_xml(info: DocumentInfo) -> bytes:
 
 def app_xml(info: DocumentInfo) -> bytes:
     """docProps/app.xml: the company, and none of the statistics Word would recompute."""
-    root = etree.Element(f"{{{EP}}}Properties", nsmap={None: EP, "vt": VT})
+    # lxml-stubs types nsmap as str → str; lxml takes None for the default namespace.
+    root = etree.Element(f"{{{EP}}}Properties", nsmap={None: EP, "vt": VT})  # type: ignore[dict-item]
     for tag, text in (
         ("TotalTime", "0"),
         ("DocSecurity", "0"),

@@ -24,12 +24,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeAlias
 
 from lxml import etree
 
 from pipeline.errors import InputError
 
-Element = etree._Element  # an XML element (for type hints)
+# An XML element, for type hints: lxml's element class is the private etree._Element (the public
+# etree.Element is a factory function), so it is named once here as an explicit alias.
+Element: TypeAlias = etree._Element
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -144,6 +147,15 @@ def sub(parent: Element, tag: str, attrs: dict[str, str] | None = None, text: st
     return node
 
 
+def parent_of(node: Element) -> Element:
+    """The parent of an element that has one (a run's paragraph, a row's table): a
+    ValueError for a root, where a caller would otherwise fail on None."""
+    parent = node.getparent()
+    if parent is None:
+        raise ValueError(f"{node.tag!s} has no parent element")
+    return parent
+
+
 def parse(blob: bytes | str) -> Element:
     """Parse a part (or a fragment) with the safe parser."""
     if isinstance(blob, str):
@@ -192,9 +204,10 @@ def insert_in_order(parent: Element, new: Element, order: Order) -> Element:
     it: before the first child that comes later in the sequence.  Children the sequence
     does not name (extensions, comments) are passed over, unless it has an ``ANY`` place."""
     ranks, wildcard = _ranks(tuple(order))
-    rank = ranks.get(new.tag, wildcard)
+    tag = new.tag
+    rank = ranks.get(tag, wildcard) if isinstance(tag, str) else wildcard
     if rank is None:
-        raise KeyError(f"{new.tag} is not a child in this sequence")
+        raise KeyError(f"{tag!s} is not a child in this sequence")
     for existing in parent:
         later = ranks.get(existing.tag, wildcard) if isinstance(existing.tag, str) else None
         if later is not None and later > rank:
@@ -281,7 +294,8 @@ class Package:
                     tree = etree.fromstring(blob, KEEP_PARSER)
                 except etree.XMLSyntaxError as exc:
                     raise InputError(f"{label} 的 {name} 不是有效的 XML（{exc}）") from exc
-                if tree.getroottree().docinfo.doctype:
+                # lxml-stubs' DocInfo lacks doctype (lxml has it).
+                if tree.getroottree().docinfo.doctype:  # type: ignore[union-attr]
                     refuse_doctype(b"<!DOCTYPE", label, name)
             self._trees[name] = tree
         if edit:

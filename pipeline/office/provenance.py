@@ -74,7 +74,8 @@ def file_fingerprint(path: Path) -> str:
 def set_properties(package: Package, properties: Mapping[str, str], fingerprint: str) -> None:
     """Write ``properties`` and the content ``fingerprint`` as custom document properties."""
     values = {**{PREFIX + k: v for k, v in properties.items()}, FINGERPRINT: fingerprint}
-    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
+    # lxml-stubs types nsmap as str → str; lxml takes None for the default namespace.
+    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})  # type: ignore[dict-item]
     for pid, (name, value) in enumerate(values.items(), start=2):
         prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", {"fmtid": FMTID, "pid": str(pid), "name": name})
         etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
@@ -131,7 +132,9 @@ def stamp_odf(path: Path, properties: Mapping[str, str]) -> None:
         meta = etree.SubElement(root, f"{{{OFFICE_NS}}}meta")
     for old in list(meta.iter(f"{{{META_NS}}}user-defined")):
         if (old.get(f"{{{META_NS}}}name") or "").startswith(PREFIX):
-            old.getparent().remove(old)
+            parent = old.getparent()  # meta's descendant: never None
+            if parent is not None:
+                parent.remove(old)
     for name, value in values.items():
         prop = etree.SubElement(meta, f"{{{META_NS}}}user-defined", {f"{{{META_NS}}}name": name})
         prop.set(f"{{{META_NS}}}value-type", "string")

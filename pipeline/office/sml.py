@@ -190,7 +190,7 @@ def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 for cell in _cells(archive, part):
                     code = coded.get(cell.get("s", ""))
                     place = parse_cell(cell.get("r")) if code else None
-                    if place:
+                    if code and place:
                         shown[place] = code
             result[name] = shown
     return result

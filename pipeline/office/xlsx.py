@@ -9,6 +9,14 @@ children by tag whatever their order, so only writing changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from pipeline.office.opc import Element
+
 EXCEL_FONT_ORDER = (
     "b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name",
     "family", "charset", "scheme",
@@ -25,7 +33,18 @@ def use_excel_font_order() -> None:
         Font.__elements__ = EXCEL_FONT_ORDER
 
 
-def order_fonts(styles) -> None:
+def first_worksheet(book: Workbook) -> Worksheet:
+    """The worksheet a new ``Workbook()`` starts with (openpyxl's ``book.active`` may also be
+    a chartsheet or nothing, for a workbook that was read)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError(f"the workbook's first sheet is not a worksheet: {sheet!r}")
+    return sheet
+
+
+def order_fonts(styles: Element) -> None:
     """Put each ``<font>``'s children of a styles part (an lxml root) in the schema's order:
     a workbook another program wrote in openpyxl's order comes out valid."""
     rank = {name: i for i, name in enumerate(EXCEL_FONT_ORDER)}

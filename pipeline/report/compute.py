@@ -15,7 +15,7 @@ from pipeline.inputs.records import Inputs, Record
 Figure = Fraction | Decimal | None
 
 
-def ratio(part: Any, whole: Any) -> Fraction | None:
+def ratio(part: int | Decimal | None, whole: int | Decimal | None) -> Fraction | None:
     """``part / whole`` as an exact fraction; None when either is missing or whole is 0."""
     if part is None or not whole:
         return None
@@ -53,6 +53,20 @@ class Report:
         stem = self.form.output_name.format(agency=self.agency, year=self.year or "")
         return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in stem)
 
+    def share(self, name: str) -> Fraction | None:
+        """A share or rate figure (``lower_share``, ``ratio``) by name; None when it is unknown."""
+        value = self.figures.get(name)
+        if isinstance(value, Decimal):
+            raise TypeError(f"figure {name} is an amount, not a share")
+        return value
+
+    def amount(self, name: str) -> Decimal | None:
+        """An amount figure (``column_sum``, ``difference``) by name; None when it is unknown."""
+        value = self.figures.get(name)
+        if isinstance(value, Fraction):
+            raise TypeError(f"figure {name} is a share, not an amount")
+        return value
+
     def value(self, ref: str) -> Any:
         """The typed value of a field of a ``fields`` sheet, ``sheet.key`` (None when blank)."""
         return field_value(self.inputs, ref)
@@ -67,7 +81,8 @@ def field_value(inputs: Inputs, ref: str) -> Any:
 def participants_total(row: Record, total: str | None, male: str, female: str) -> int | None:
     """A course's participants: the stated total, else male + female."""
     if total is not None and row.get(total) is not None:
-        return row.get(total)
+        stated: int = row.get(total)
+        return stated
     men, women = row.get(male), row.get(female)
     if men is None and women is None:
         return None
@@ -92,6 +107,8 @@ def figure(spec: FigureSpec, inputs: Inputs, done: dict[str, Figure]) -> Figure:
     if spec.kind == "column_sum":
         return column_sum(inputs.rows(spec.sheet or ""), spec.column or "")
     minuend, subtrahend = (done.get(name) for name in spec.of)
+    if isinstance(minuend, Fraction) or isinstance(subtrahend, Fraction):  # of shares: exact (no Decimal - Fraction)
+        return Fraction(minuend or 0) - Fraction(subtrahend or 0)
     return (minuend or Decimal(0)) - (subtrahend or Decimal(0))
 
 

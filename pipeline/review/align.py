@@ -16,7 +16,10 @@ import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.review import document
 
 TAG = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
 STATEMENT = re.compile(r"{%-?\s*(.*?)\s*-?%}", re.DOTALL)
@@ -65,7 +68,7 @@ class Loop:
 
     path: str
     var: str
-    body: list[Any] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
 
 
 @dataclass
@@ -73,7 +76,7 @@ class Cond:
     """Paragraphs shown when ``expr`` holds (``{%p if expr %}``)."""
 
     expr: str
-    body: list[Any] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
 
 
 @dataclass
@@ -99,7 +102,9 @@ def _tokens(source: str) -> Iterator[tuple[str, str]]:
     while i < n:
         if source.startswith("{%", i):
             end = source.index("%}", i) + 2
-            yield "stmt", STATEMENT.match(source, i).group(1)
+            statement = STATEMENT.match(source, i)
+            assert statement is not None  # "{%" … "%}" is there
+            yield "stmt", statement.group(1)
             i = end
         elif source.startswith("<w:tbl>", i) or source.startswith("<w:tbl ", i):
             depth, j = 0, i
@@ -144,7 +149,7 @@ def outline(body_source: str) -> list[Item]:
         else:
             loop = FOR.match(token)
             if loop:
-                item: Item = Loop(loop.group(2), loop.group(1))
+                item: Loop | Cond = Loop(loop.group(2), loop.group(1))
             elif token.startswith("if "):
                 item = Cond(token[3:].strip())
             elif token.startswith(("endfor", "endif")):
@@ -166,7 +171,7 @@ class Block:
     """A top-level block of a report: a paragraph (text, style) or a table (its id, if known)."""
 
     kind: str  # "p" or "tbl"
-    element: Any
+    element: document.Paragraph | document.Table
     text: str = ""
     style: str = ""
     table: str | None = None
@@ -215,8 +220,7 @@ def align(items: list[Item], blocks: list[Block], claims: Claim) -> Alignment:
     pending: list[Item] = []
     cursor = 0
     for item in items:
-        anchor = isinstance(item, Table) or (isinstance(item, Para) and item.is_anchor)
-        if not anchor:
+        if not (isinstance(item, Table) or (isinstance(item, Para) and item.is_anchor)):
             if isinstance(item, Para) and not item.text.strip() and not item.bookmark:
                 continue  # the empty paragraph after a table
             pending.append(item)
@@ -236,7 +240,7 @@ def align(items: list[Item], blocks: list[Block], claims: Claim) -> Alignment:
     return result
 
 
-def _hit(item: Item, block: Block) -> bool:
+def _hit(item: Para | Table, block: Block) -> bool:
     if isinstance(item, Table):
         return block.kind == "tbl" and block.table == item.caption
     return _matches(item, block)

@@ -24,7 +24,7 @@ from lxml import etree
 from pipeline.errors import describe
 from pipeline.findings import Finding, Severity
 from pipeline.inputs.values import strip_forbidden
-from pipeline.office.opc import Package, serialize
+from pipeline.office.opc import Element, Package, serialize
 from pipeline.office.sml import (
     MAX_COLUMN,
     MAX_ROW,
@@ -126,8 +126,11 @@ def _group(
     """Findings by the cell that shows them: unknown sheet → first sheet, no or bad cell → A1."""
     notes: dict[Cell, list[Finding]] = defaultdict(list)
     for finding in items:
-        sheet = finding.source.sheet if finding.source.sheet in sheetnames else sheetnames[0]
-        cell = finding.source.cell if parse_cell(finding.source.cell) else "A1"
+        source = finding.source
+        if source is None:  # (only findings with a source are marked)
+            continue
+        sheet = source.sheet if source.sheet is not None and source.sheet in sheetnames else sheetnames[0]
+        cell = source.cell if source.cell is not None and parse_cell(source.cell) else "A1"
         notes[(sheet, top_left(sheet, cell))].append(finding)
     return notes
 
@@ -157,7 +160,7 @@ def _mark_with_openpyxl(source: Path, items: list[Finding], target: Path) -> Non
         # A merged cell is marked on its range's top-left cell (the others cannot hold a comment).
         for rng in book[sheet].merged_cells.ranges:
             if ref in rng:
-                return rng.start_cell.coordinate
+                return cell_ref(rng.min_row, rng.min_col)
         return ref
 
     for (sheet, ref), group in _group(items, book.sheetnames, top_left).items():
@@ -206,9 +209,12 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
         raise _Unhandled("no workbook part")
     related = _targets(package, workbook)
     sheets: dict[str, str] = {}
-    for sheet in package.xml(workbook).iter(_q("sheet")):
-        rel_type, part = related[sheet.get(_q("id", REL_NS))]
-        sheets[sheet.get("name")] = part if rel_type == RT_WORKSHEET else ""
+    for sheet_el in package.xml(workbook).iter(_q("sheet")):
+        rel_id, name = sheet_el.get(_q("id", REL_NS)), sheet_el.get("name")
+        if rel_id not in related or name is None:
+            raise _Unhandled("a sheet without its relationship or name")
+        rel_type, part = related[rel_id]
+        sheets[name] = part if rel_type == RT_WORKSHEET else ""
     styles = next((part for rel_type, part in related.values() if rel_type == RT_STYLES), None)
     if not sheets or styles is None:
         raise _Unhandled("no sheets or no styles")
@@ -216,7 +222,7 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
     def top_left(sheet: str, ref: str) -> str:
         if not sheets[sheet]:
             raise _Unhandled(f"{sheet} is not a worksheet")
-        row, column = parse_cell(ref)
+        row, column = _place(ref)
         for merge in package.xml(sheets[sheet]).iter(_q("mergeCell")):
             area = parse_range(merge.get("ref"))
             if area and area[0] <= row <= area[2] and area[1] <= column <= area[3]:
@@ -235,9 +241,9 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
         part = sheets[sheet]
         _check_no_comments(package, part)
         grid = _SheetGrid(package.xml(part, edit=True))
-        placed = []
+        placed: list[tuple[int, int, list[Finding]]] = []
         for ref, group in cells.items():
-            row, column = parse_cell(ref)
+            row, column = _place(ref)
             cell = grid.cell(row, column)
             cell.set("s", str(cell_style.with_fill(grid.style_of(cell, row, column), _worst(group))))
             placed.append((row, column, group))
@@ -247,6 +253,22 @@ def _mark_package(source: Path, items: list[Finding], target: Path) -> None:
     if not any(d.get("Extension", "").lower() == "rels" for d in types.iter(_q("Default", CT_NS))):
         raise _Unhandled("relationship parts are not declared by extension")
     package.save(target)
+
+
+def _place(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference that _group checked (A1 where it had none)."""
+    place = parse_cell(ref)
+    if place is None:
+        raise _Unhandled(f"not a cell reference: {ref}")
+    return place
+
+
+def _whole_number(node: Element, name: str) -> int:
+    """An attribute the direct path needs (a row's number, a column range's ends)."""
+    value = node.get(name)
+    if value is None:
+        raise _Unhandled(f"{etree.QName(node).localname} without {name}")
+    return int(value)
 
 
 def _check_no_comments(package: Package, part: str) -> None:
@@ -259,11 +281,11 @@ def _check_no_comments(package: Package, part: str) -> None:
 class _CellStyles:
     """The styles part's fills and cell formats, extended with the marking fills."""
 
-    def __init__(self, root: etree._Element):
-        self.fills = root.find(_q("fills"))
-        self.xfs = root.find(_q("cellXfs"))
-        if self.fills is None or self.xfs is None or not len(self.xfs):
+    def __init__(self, root: Element):
+        fills, xfs = root.find(_q("fills")), root.find(_q("cellXfs"))
+        if fills is None or xfs is None or not len(xfs):
             raise _Unhandled("styles without fills or cell formats")
+        self.fills, self.xfs = fills, xfs
         self.fill_ids: dict[Severity, int] = {}
         self.clones: dict[tuple[int, Severity], int] = {}
 
@@ -296,25 +318,25 @@ class _CellStyles:
 class _SheetGrid:
     """A worksheet's rows and cells, found by number and inserted in order when missing."""
 
-    def __init__(self, root: etree._Element):
+    def __init__(self, root: Element):
         self.root = root
-        self.data = root.find(_q("sheetData"))
-        if self.data is None:
+        data = root.find(_q("sheetData"))
+        if data is None:
             raise _Unhandled("worksheet without sheetData")
-        self.rows: dict[int, etree._Element] = {}
-        for row in self.data.findall(_q("row")):
-            if row.get("r") is None:
-                raise _Unhandled("a row without its number")
-            self.rows[int(row.get("r"))] = row
+        self.data = data
+        self.rows: dict[int, Element] = {}
+        for row in data.findall(_q("row")):
+            self.rows[_whole_number(row, "r")] = row
         fmt = root.find(_q("sheetFormatPr"))
-        fmt = {} if fmt is None else fmt.attrib
-        self.column_px = int(float(fmt.get("defaultColWidth", 0)) * 7 + 0.5) or 64
-        self.row_px = round(float(fmt.get("defaultRowHeight", 15)) * 4 / 3)
-        self.columns: list[tuple[int, int, etree._Element]] = [
-            (int(col.get("min")), int(col.get("max")), col) for col in root.findall(f"{_q('cols')}/{_q('col')}")
+        width, height = (None, None) if fmt is None else (fmt.get("defaultColWidth"), fmt.get("defaultRowHeight"))
+        self.column_px = int(float(0 if width is None else width) * 7 + 0.5) or 64
+        self.row_px = round(float(15 if height is None else height) * 4 / 3)
+        self.columns: list[tuple[int, int, Element]] = [
+            (_whole_number(col, "min"), _whole_number(col, "max"), col)
+            for col in root.findall(f"{_q('cols')}/{_q('col')}")
         ]
 
-    def cell(self, row: int, column: int) -> etree._Element:
+    def cell(self, row: int, column: int) -> Element:
         """The ``<c>`` at (row, column), created (with its row) in order when absent."""
         ref = cell_ref(row, column)
         row_el = self.rows.get(row)
@@ -341,7 +363,7 @@ class _SheetGrid:
         self._widen(row_el, row, column)
         return new
 
-    def _widen(self, row_el: etree._Element, row: int, column: int) -> None:
+    def _widen(self, row_el: Element, row: int, column: int) -> None:
         """Keep the row's spans and the sheet's dimension around a new cell."""
         spans = row_el.get("spans")
         if spans:
@@ -358,16 +380,16 @@ class _SheetGrid:
                 bottom, right = max(area[2], row), max(area[3], column)
                 dimension.set("ref", range_ref(top, left, bottom, right))
 
-    def style_of(self, cell: etree._Element, row: int, column: int) -> int:
+    def style_of(self, cell: Element, row: int, column: int) -> int:
         """The cell format shown at a cell: its own, else its row's, else its column's."""
-        if cell.get("s") is not None:
-            return int(cell.get("s"))
+        if (own := cell.get("s")) is not None:
+            return int(own)
         row_el = self.rows[row]
-        if row_el.get("customFormat") in ("1", "true") and row_el.get("s") is not None:
-            return int(row_el.get("s"))
+        if row_el.get("customFormat") in ("1", "true") and (row_style := row_el.get("s")) is not None:
+            return int(row_style)
         for first, last, col in self.columns:
-            if first <= column <= last and col.get("style") is not None:
-                return int(col.get("style"))
+            if first <= column <= last and (column_style := col.get("style")) is not None:
+                return int(column_style)
         return 0
 
     def width_px(self, column: int) -> int:
@@ -376,8 +398,8 @@ class _SheetGrid:
             if first <= column <= last:
                 if col.get("hidden") in ("1", "true"):
                     return 0
-                if col.get("width") is not None:
-                    return int(float(col.get("width")) * 7 + 0.5)
+                if (width := col.get("width")) is not None:
+                    return int(float(width) * 7 + 0.5)
         return self.column_px
 
     def height_px(self, row: int) -> int:
@@ -386,8 +408,8 @@ class _SheetGrid:
         if row_el is not None:
             if row_el.get("hidden") in ("1", "true"):
                 return 0
-            if row_el.get("ht") is not None:
-                return round(float(row_el.get("ht")) * 4 / 3)
+            if (height := row_el.get("ht")) is not None:
+                return round(float(height) * 4 / 3)
         return self.row_px
 
 
@@ -432,7 +454,8 @@ def _add_comments(
     package: Package, part: str, grid: _SheetGrid, placed: list[tuple[int, int, list[Finding]]], data_id: int
 ) -> int:
     """Give the sheet a comments part and its VML drawing; the next free VML id block."""
-    comments = etree.Element(_q("comments"), nsmap={None: MAIN})
+    # lxml-stubs types nsmap as str → str; lxml takes None for the default namespace.
+    comments = etree.Element(_q("comments"), nsmap={None: MAIN})  # type: ignore[dict-item]
     etree.SubElement(etree.SubElement(comments, _q("authors")), _q("author")).text = AUTHOR
     listed = etree.SubElement(comments, _q("commentList"))
     blocks = len(placed) // 1024 + 1  # each idmap number names 1024 shape ids

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
 
 from pipeline.form.spec import Form
 from pipeline.review.document import Cell, Document, Paragraph, Row, Table, read_document
+
+Part = Paragraph | Cell | Row | Table  # what a change concerns in a report
 
 CONTEXT = 12  # characters of unchanged text shown on each side of a change
 SHORT = 30  # texts up to this long are shown whole, old → new
@@ -43,9 +44,9 @@ class Change:
     col: int | None  # grid column
     old: str
     new: str
-    before: Any = field(default=None, compare=False, repr=False)
-    after: Any = field(default=None, compare=False, repr=False)
-    anchor: Any = field(default=None, compare=False, repr=False)
+    before: Part | None = field(default=None, compare=False, repr=False)
+    after: Part | None = field(default=None, compare=False, repr=False)
+    anchor: Row | Paragraph | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = [self.section] if self.section else []
@@ -112,7 +113,7 @@ def _hunks(old: str, new: str) -> list[tuple[str, int, int, int, int]]:
                 merged[-2:] = [("replace", previous[1], i2, previous[3], j2)]
                 continue
         merged.append((tag, i1, i2, j1, j2))
-    return [(tag if tag == "equal" else _kind(*span), *span) for tag, *span in merged]
+    return [(tag if tag == "equal" else _kind(i1, i2, j1, j2), i1, i2, j1, j2) for tag, i1, i2, j1, j2 in merged]
 
 
 def _kind(i1: int, i2: int, j1: int, j2: int) -> str:
@@ -246,10 +247,23 @@ def _compare_tables(old: _Placed, new: _Placed, title: str, table_id: str | None
     # A removed row goes back after the new table's row before it (or its header).
     last: Row | None = new.table.rows[header_rows - 1] if 0 < header_rows <= len(new.table.rows) else None
 
-    def cell_change(b: int, col: int, was: str, now: str, before: Cell | None, after: Cell) -> Change:
-        label = labels[col] if col < len(labels) else ""
-        where = {"row": b, "row_label": _row_label(new_texts[b]), "column": label, "col": col}
-        return Change("changed", new.section, title, table_id, old=was, new=now, before=before, after=after, **where)
+    def row_change(
+        kind: str,
+        side: _Placed,
+        row: int,
+        texts: Sequence[str],
+        old: str,
+        new: str,
+        before: Row | Cell | None = None,
+        after: Row | Cell | None = None,
+        column: tuple[str, int] | None = None,
+    ) -> Change:
+        """A change in body row ``row`` of ``side`` (``column``: a cell's header and grid column)."""
+        label, col = column if column is not None else (None, None)
+        anchor = last if kind == "removed" else None
+        return Change(
+            kind, side.section, title, table_id, row, _row_label(texts), label, col, old, new, before, after, anchor
+        )
 
     for a, b in _pairs([" | ".join(t) for t in old_texts], [" | ".join(t) for t in new_texts]):
         if a is not None and b is not None:
@@ -260,29 +274,17 @@ def _compare_tables(old: _Placed, new: _Placed, title: str, table_id: str | None
                 was = old_texts[a][index] if index < len(old_texts[a]) else ""
                 if _norm(was) != _norm(now):
                     before = old_cells[index] if index < len(old_cells) else None
-                    changes.append(cell_change(b, starts[index], was, now, before, new_cells[index]))
+                    col = starts[index]
+                    where = (labels[col] if col < len(labels) else "", col)
+                    changes.append(
+                        row_change("changed", new, b, new_texts[b], was, now, before, new_cells[index], where)
+                    )
         elif b is not None:
             last = new_rows[b]
-            row = {"row": b, "row_label": _row_label(new_texts[b]), "column": None, "col": None}
-            changes.append(
-                Change(
-                    "added",
-                    new.section,
-                    title,
-                    table_id,
-                    old="",
-                    new=" | ".join(new_texts[b]),
-                    after=new_rows[b],
-                    **row,
-                )
-            )
+            changes.append(row_change("added", new, b, new_texts[b], "", " | ".join(new_texts[b]), after=new_rows[b]))
         elif a is not None:
-            row = {"row": a, "row_label": _row_label(old_texts[a]), "column": None, "col": None}
-            text = " | ".join(old_texts[a])
             changes.append(
-                Change(
-                    "removed", old.section, title, table_id, old=text, new="", before=old_rows[a], anchor=last, **row
-                )
+                row_change("removed", old, a, old_texts[a], " | ".join(old_texts[a]), "", before=old_rows[a])
             )
     return changes
 
@@ -291,11 +293,13 @@ def _whole_table(kind: str, placed: _Placed, title: str, table_id: str | None) -
     """A table one report has and the other has not."""
     text = _whole(placed.table)
     old, new = (text, "") if kind == "removed" else ("", text)
-    side = {"before": placed.table} if kind == "removed" else {"after": placed.table}
-    return Change(kind, placed.section, title, table_id, None, "", None, None, old, new, **side)
+    before, after = (placed.table, None) if kind == "removed" else (None, placed.table)
+    return Change(kind, placed.section, title, table_id, None, "", None, None, old, new, before, after)
 
 
-def _paragraph_change(kind: str, section: str, was: Paragraph | None, now: Paragraph | None, anchor=None) -> Change:
+def _paragraph_change(
+    kind: str, section: str, was: Paragraph | None, now: Paragraph | None, anchor: Paragraph | None = None
+) -> Change:
     old, new = (was.text if was else ""), (now.text if now else "")
     return Change(kind, section, None, None, None, "", None, None, old, new, was, now, anchor)
 
@@ -321,10 +325,11 @@ def compare(old: Document, new: Document, form: Form) -> list[Change]:
     for a, b in _pairs(old_free, new_free):
         if a is not None and b is not None:
             if _norm(old_free[a]) != _norm(new_free[b]):
-                was, now = before.free[a], after.free[b]
-                header_rows = sum(1 for r in now.table.rows if r.header) or 1
-                name, table_id = _free_name(now.table, was.table), _free_id(now.table, was.table)
-                changes += _compare_tables(was, now, name, table_id, header_rows)
+                was_placed, now_placed = before.free[a], after.free[b]
+                header_rows = sum(1 for r in now_placed.table.rows if r.header) or 1
+                name = _free_name(now_placed.table, was_placed.table)
+                free_id = _free_id(now_placed.table, was_placed.table)
+                changes += _compare_tables(was_placed, now_placed, name, free_id, header_rows)
         elif b is not None:
             placed = after.free[b]
             changes.append(_whole_table("added", placed, _free_name(placed.table), _free_id(placed.table)))

@@ -301,7 +301,8 @@ class _DocxReader:
             trpr = tr.find(qn("w:trPr"))
             before_el = None if trpr is None else trpr.find(qn("w:gridBefore"))
             before = 0 if before_el is None else _bounded_int(before_el.get(qn("w:val")), width - 1)
-            cells, col = [], before
+            cells: list[Cell] = []
+            col = before
             for tc in wml.content_children(tr, "w:tc"):
                 span = wml.grid_span(tc, max(width - col, 1))
                 if wml.hmerge(tc) == "continue" and cells:  # an old-style span: the cell before widens
@@ -321,7 +322,7 @@ def _cell(blocks: list[Block], span: int, continued: bool, element: Element) -> 
 
 def _drawing_names(blip: Element) -> list[Element]:
     """The names a picture is known by, nearest first: pic:cNvPr, then wp:docPr."""
-    names = []
+    names: list[Element] = []
     for ancestor in blip.iterancestors():
         if ancestor.tag == qn("pic:pic"):
             names.extend(ancestor.iter(qn("pic:cNvPr")))
@@ -401,7 +402,8 @@ class _OdtReader:
                     if style.get(on("style:family")) != "paragraph":
                         continue
                     name = style.get(on("style:name"), "")
-                    if style.getparent().tag == on("office:automatic-styles"):
+                    holder = style.getparent()  # (the root is no style:style)
+                    if holder is not None and holder.tag == on("office:automatic-styles"):
                         self.automatic.add(name)
                     parent = style.get(on("style:parent-style-name"))
                     if parent:

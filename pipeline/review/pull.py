@@ -22,17 +22,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, OutputError
 from pipeline.form.codec import Decoder, Encoder, wording_pattern
-from pipeline.form.spec import Form
+from pipeline.form.spec import AnnexSpec, FieldSpec, Form
 from pipeline.form.tablemap import Recipe, TableSpec
 from pipeline.office.celltext import safe_sheet_name
 from pipeline.outputs import umask
 from pipeline.review.align import Block, Cond, Item, Loop, Para, align, outline
+from pipeline.review.document import Table
 from pipeline.review.report_file import ReportFile, open_report
 from pipeline.word.template import check_against_form, load_template
+
+if TYPE_CHECKING:
+    from pipeline.inputs.records import Inputs
 
 TICK = "V"
 
@@ -91,7 +95,7 @@ class Puller:
         sink, form = self.sink, self.form
         if kind == "report_title":
             self.title(text)
-        elif kind == "figure":
+        elif kind == "figure" and recipe.figure is not None:
             sink.shown_figures[recipe.figure] = text.strip()
             if recipe.stated and text.strip():
                 sink.put(recipe.stated, self.decoder.number(text))
@@ -99,7 +103,7 @@ class Puller:
             self.items(recipe, texts)
         elif kind == "annexes":
             self.annex_lines(texts)
-        elif kind == "paragraphs" and _is_table_field(form, recipe.paragraphs):
+        elif kind == "paragraphs" and recipe.paragraphs is not None and _is_table_field(form, recipe.paragraphs):
             sheet, _, key = recipe.paragraphs.rpartition(".")
             for paragraph in texts:
                 if paragraph.strip():
@@ -116,7 +120,7 @@ class Puller:
         if len(recipes) == 1 and recipes[0].kind == "join":
             recipes = list(recipes[0].join or ())
         for recipe in recipes:
-            if recipe.kind == "figure":  # computed, not data: kept to compare (notices)
+            if recipe.figure is not None:  # computed, not data: kept to compare (notices)
                 self.sink.shown_figures[recipe.figure] = text.strip()
         self.decoder.cell([r for r in recipes if r.kind != "figure"], text, out, self._choices)
 
@@ -139,16 +143,17 @@ class Puller:
     def items(self, recipe: Recipe, texts: list[str]) -> None:
         """Numbered paragraphs back into rows: a paragraph with the lead starts a row."""
         lead = self.lead_pattern(recipe)
+        body = recipe.body or ""
         rows: list[dict[str, Any]] = []
         for text in texts:
             m = lead.match(text)
             if m:
-                row = {recipe.body: text[m.end() :].strip()}
+                row = {body: text[m.end() :].strip()}
                 if recipe.name:
                     row[recipe.name] = m.group("title").strip()
                 rows.append(row)
             elif rows:
-                rows[-1][recipe.body] += "\n" + text.strip()
+                rows[-1][body] += "\n" + text.strip()
             elif recipe.items:
                 self.notes.append(f"「{text.strip()[:30]}」不在任何一項之下，未讀回")
         for row in rows:
@@ -250,7 +255,7 @@ class Puller:
         kinds = {self.prepared.style_id(name) or name: kind for kind, name in layout.styles.items()}
         plain = next((kind for kind, name in layout.styles.items() if name == "Normal"), None)
         for block in blocks:
-            if block.kind == "tbl":
+            if isinstance(block.element, Table):  # a block of kind "tbl"
                 name, sheet = self.report.free_table(block.element)
                 base, n = name, 1
                 while name in self.sink.free_tables:  # two tables without their sheet name: keep both
@@ -361,7 +366,7 @@ def _by_cell(spec: TableSpec, with_row: bool = False) -> list[tuple[Any, list[Re
     return sorted(cells.items(), key=lambda item: item[0])
 
 
-def _annex_line(annex: Any) -> re.Pattern[str]:
+def _annex_line(annex: AnnexSpec) -> re.Pattern[str]:
     """A regex for an annex's line as the report prints it (spaces squashed), the fields
     its title shows as named groups."""
     marks = {name: f"\x00{i}\x00" for i, name in enumerate(annex.fields)}
@@ -401,13 +406,13 @@ def _cell_value(value: Any, field_type: str) -> Any:
     return value
 
 
-def _by_header(values: dict[str, Any], specs: dict[str, Any]) -> dict[str, Any]:
+def _by_header(values: dict[str, Any], specs: dict[str, FieldSpec]) -> dict[str, Any]:
     """Values by field key → by the workbook's column header (blank ones left out)."""
     out = {}
     for key, value in values.items():
         spec = specs.get(key)
         shown = _cell_value(value, spec.type) if spec is not None else None
-        if shown is not None:
+        if spec is not None and shown is not None:
             out[spec.header] = shown
     return out
 
@@ -450,7 +455,7 @@ def figure_notices(sink: Sink, form: Form, folder: Path) -> list[str]:
     return notices
 
 
-def _figure_sources(name: str, form: Form, records: Any) -> str:
+def _figure_sources(name: str, form: Form, records: Inputs) -> str:
     """The numbers a figure is computed from, named by their workbook headers."""
     spec = form.figures[name]
     if spec.kind == "difference":

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.form.spec import Form
-from pipeline.office.opc import Element, element, qn, sub
+from pipeline.office.opc import Element, element, parent_of, qn, sub
 from pipeline.office.wml import ensure_child, place_child, text_atoms
 from pipeline.outputs import atomic_write
 from pipeline.review.diff import Change, _hunks, _pairs, compare
@@ -83,38 +83,35 @@ def mark_changes(document: Document, changes: list[Change]) -> None:
     for change in changes:
         before, after, anchor = change.before, change.after, change.anchor
         if change.kind == "changed" and isinstance(after, Paragraph):
-            mark_paragraph(after.element, change.old, marks)
+            mark_paragraph(_xml(after), change.old, marks)
         elif change.kind == "changed" and isinstance(after, Cell):
-            _mark_cell(after, before, change.old, marks)
+            _mark_cell(after, before if isinstance(before, Cell) else None, change.old, marks)
         elif change.kind == "added" and isinstance(after, Row):
-            _insert_row(after.element, marks)
+            _insert_row(_xml(after), marks)
         elif change.kind == "added" and isinstance(after, Paragraph):
-            _insert_paragraph(after.element, marks)
+            _insert_paragraph(_xml(after), marks)
         elif change.kind == "added" and isinstance(after, Table):
             for row in after.rows:
-                _insert_row(row.element, marks)
+                _insert_row(_xml(row), marks)
         elif change.kind == "removed" and isinstance(before, Row):
             tr = _deleted_row(before, marks)
             if isinstance(anchor, Row):
-                anchor.element.addnext(tr)
-            elif isinstance(anchor, Table):
-                _first_row_place(anchor.element, tr)
+                _xml(anchor).addnext(tr)
         elif change.kind == "removed" and isinstance(before, Paragraph):
             p = _deleted_paragraph(before, None, marks)
             if isinstance(anchor, Paragraph):
-                anchor.element.addnext(p)
+                _xml(anchor).addnext(p)
             elif body is not None:
                 body.insert(0, p)
         # A whole table removed is listed, not put back: where it stood in the new report
         # is not known once its neighbours changed too.
 
 
-def _first_row_place(tbl: Element, tr: Element) -> None:
-    first = tbl.find(W_TR)
-    if first is not None:
-        first.addprevious(tr)
-    else:
-        tbl.append(tr)
+def _xml(part: Paragraph | Cell | Row | Table) -> Element:
+    """The element a part of the new report stands on (every part read from a .docx has one)."""
+    if part.element is None:
+        raise ValueError(f"a {type(part).__name__} of the new report without its XML element")
+    return part.element
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -138,9 +135,10 @@ def _split_run(run: Element, node: Element, offset: int) -> Element:
     second half is a new run with the same properties, returned."""
     second = etree_copy_shell(run)
     if offset > 0:
-        tail = sub(second, "w:t", text=node.text[offset:])
+        text = node.text or ""  # a w:t with text: the offset is inside it
+        tail = sub(second, "w:t", text=text[offset:])
         tail.set(XML_SPACE, "preserve")
-        node.text = node.text[:offset]
+        node.text = text[:offset]
         node.set(XML_SPACE, "preserve")
         moving = list(node.itersiblings())
     else:
@@ -168,7 +166,7 @@ def _run_at(p: Element, position: int) -> Element | None:
     offset = 0
     for node, text in text_atoms(p):
         end = offset + len(text)
-        run = node.getparent()
+        run = parent_of(node)
         if offset < position < end:
             return _split_run(run, node, position - offset)
         if position == offset:
@@ -185,8 +183,8 @@ def _runs_between(p: Element, start: int, end: int) -> list[Element]:
     found: list[Element] = []
     offset = 0
     for node, text in text_atoms(p):
-        if start <= offset < end and node.getparent() not in found:
-            found.append(node.getparent())
+        if start <= offset < end and parent_of(node) not in found:
+            found.append(parent_of(node))
         offset += len(text)
     return found
 
@@ -195,7 +193,8 @@ def _wrap(runs: list[Element], tag: str, marks: _Marks) -> None:
     """Put each run (consecutive ones together) inside a new w:ins / w:del."""
     current: Element | None = None
     for run in runs:
-        if run.getparent() is not None and run.getparent().tag in (qn("w:ins"), qn("w:del")):
+        holder = run.getparent()
+        if holder is not None and holder.tag in (qn("w:ins"), qn("w:del")):
             continue  # already a tracked change
         if current is None or current.getnext() is not run:
             current = marks.mark(tag)
@@ -247,7 +246,7 @@ def _put_deleted(p: Element, position: int, text: str, marks: _Marks) -> None:
     """Old text as a deletion at ``position`` of the new text (before what was inserted there)."""
     run = _run_at(p, position)
     if run is not None:
-        place = run.getparent() if run.getparent().tag == qn("w:ins") else run
+        place = parent_of(run) if parent_of(run).tag == qn("w:ins") else run
         place.addprevious(_deleted_run(text, run, marks))
         return
     atoms = [node for node, _text in text_atoms(p)]
@@ -257,7 +256,7 @@ def _put_deleted(p: Element, position: int, text: str, marks: _Marks) -> None:
     if last is None:
         p.append(deletion)
     else:
-        place = last.getparent() if last.getparent().tag == qn("w:ins") else last
+        place = parent_of(last) if parent_of(last).tag == qn("w:ins") else last
         place.addnext(deletion)
 
 
@@ -280,11 +279,11 @@ def _portable(node: Element) -> Element:
     """A copy of an element of the old report that is safe to put into the new one."""
     twin = copy.deepcopy(node)
     for found in list(twin.iter(*_NOT_PORTABLE)):
-        found.getparent().remove(found)
+        parent_of(found).remove(found)
     for wrapper in list(twin.iter(*_UNWRAP)):
         for child in list(wrapper):
             wrapper.addprevious(child)
-        wrapper.getparent().remove(wrapper)
+        parent_of(wrapper).remove(wrapper)
     return twin
 
 
@@ -318,7 +317,7 @@ def _mark_cell(cell: Cell, old: Cell | None, old_text: str, marks: _Marks) -> No
     following: Element | None = None  # the new paragraph a removed one goes before
     for a, b in reversed(pairs):
         if b is not None:
-            following = new_paragraphs[b].element
+            following = _xml(new_paragraphs[b])
             if a is not None:
                 if re.sub(r"\s+", "", old_paragraphs[a].text) != re.sub(r"\s+", "", new_paragraphs[b].text):
                     mark_paragraph(following, old_paragraphs[a].text, marks)
@@ -330,7 +329,7 @@ def _mark_cell(cell: Cell, old: Cell | None, old_text: str, marks: _Marks) -> No
             if following is not None:
                 following.addprevious(deleted)
             else:
-                new_paragraphs[-1].element.addnext(deleted)
+                _xml(new_paragraphs[-1]).addnext(deleted)
 
 
 def _insert_row(tr: Element, marks: _Marks) -> None:

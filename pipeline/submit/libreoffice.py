@@ -36,13 +36,15 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConversionError, ToolMissing, describe
 from pipeline.inputs.filecheck import OLE_MAGIC
@@ -163,6 +165,10 @@ class Job:
     outputs: tuple[tuple[str, Path], ...]
 
 
+Output = tuple[str, Path, Path]  # a job's output: extension, where LibreOffice writes it, its target
+Staged = tuple[Path, list[Output]]  # a job's private, offline copy and its outputs
+
+
 def check_source(source: Path) -> str:
     """The document kind ("text" or "sheet"); ConversionError for what LibreOffice would misread.
 
@@ -187,7 +193,7 @@ def check_source(source: Path) -> str:
     return kind
 
 
-def _kill_tree(process: subprocess.Popen) -> None:
+def _kill_tree(process: subprocess.Popen[Any]) -> None:
     """End a process started in its own session and everything it started."""
     if process.poll() is None or os.name == "posix":
         try:
@@ -203,19 +209,21 @@ def _kill_tree(process: subprocess.Popen) -> None:
         pass
 
 
-def _popen(command: list[str], **options) -> subprocess.Popen:
+def _popen(command: list[str], **options: Any) -> subprocess.Popen[Any]:
     # A session of its own: the whole tree can be ended at once, and Ctrl-C in the
     # terminal reaches the program, which then ends LibreOffice itself.
-    if os.name == "posix":
-        options["start_new_session"] = True
-    else:
+    if sys.platform == "win32":
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+    else:
+        options["start_new_session"] = True
     return subprocess.Popen(command, **options)
 
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
     """Run a program; on timeout end it and every process it started (TimeoutExpired)."""
-    process = _popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process: subprocess.Popen[bytes] = _popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -233,7 +241,7 @@ class _Worker:
 
     def __init__(self, python: str, soffice: str, profile: Path):
         self.profile = profile
-        self.process = _popen(
+        self.process: subprocess.Popen[str] = _popen(
             [python, str(WORKER), soffice, str(profile), f"report_{uuid.uuid4().hex}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -257,7 +265,7 @@ class _Worker:
             self.lines.put(None)
             self.process.stdout.close()
 
-    def answer(self, timeout: float) -> dict | None:
+    def answer(self, timeout: float) -> dict[str, Any] | None:
         """The next answer, or None when the worker ended or did not answer in time."""
         try:
             line = self.lines.get(timeout=timeout)
@@ -266,11 +274,12 @@ class _Worker:
         if line is None:
             return None
         try:
-            return json.loads(line)
+            reply = json.loads(line)
         except ValueError:
             return None
+        return reply if isinstance(reply, dict) else None
 
-    def send(self, request: dict) -> bool:
+    def send(self, request: Mapping[str, object]) -> bool:
         try:
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(request) + "\n")
@@ -344,7 +353,7 @@ class Office:
         self._failed_starts = 0
         self._start_error = ""
         self._quitting: list[_Worker] = []
-        self._staged: dict[Job, tuple[Path, list[tuple[str, Path, Path]]] | ConversionError] = {}
+        self._staged: dict[Job, Staged | ConversionError] = {}
         atexit.register(self.close, wait=False)  # whatever happens, nothing is left running or lying about
         self.warm_used = False  # whether any conversion went through the warm worker
 
@@ -353,7 +362,7 @@ class Office:
     def __enter__(self) -> Office:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def start(self) -> Office:
@@ -460,15 +469,15 @@ class Office:
         One job failing (damaged file, time limit) does not stop the others.
         """
         results: list[ConversionError | None] = [None] * len(jobs)
-        staged: list[tuple[int, Path, list[tuple[str, Path, Path]]]] = []
+        staged: list[tuple[int, Path, list[Output]]] = []
         self.prepare(jobs)
         for index, job in enumerate(jobs):
-            copy = self._staged.pop(job)
-            if isinstance(copy, ConversionError):
-                results[index] = copy
+            prepared = self._staged.pop(job)
+            if isinstance(prepared, ConversionError):
+                results[index] = prepared
             else:
-                staged.append((index, *copy))
-        cold = []
+                staged.append((index, *prepared))
+        cold: list[tuple[int, Path, list[Output]]] = []
         for index, copy, outputs in staged:
             worker = self._warm_worker()
             if worker is None:  # no UNO here (or it cannot start again): the fallback
@@ -502,7 +511,7 @@ class Office:
                 except ConversionError as exc:
                     self._staged[job] = exc
 
-    def _stage(self, job: Job) -> tuple[Path, list[tuple[str, Path, Path]]]:
+    def _stage(self, job: Job) -> Staged:
         """The private, offline copy of a job's source and where each output will appear."""
         kind = check_source(job.source)
         for extension, _target in job.outputs:
@@ -522,7 +531,7 @@ class Office:
         outputs = [(ext, folder / "out" / f"document.{ext}", Path(target)) for ext, target in job.outputs]
         return copy, outputs
 
-    def _convert_warm(self, worker: _Worker, job: Job, copy: Path, outputs) -> None:
+    def _convert_warm(self, worker: _Worker, job: Job, copy: Path, outputs: list[Output]) -> None:
         request = {"source": str(copy), "outputs": [[str(produced), ext] for ext, produced, _t in outputs]}
         reply = worker.answer(self.timeout) if worker.send(request) else None
         if reply is None:
@@ -536,7 +545,7 @@ class Office:
         if not reply.get("ok"):  # LibreOffice's own reason is English and rarely helps a clerk
             raise self._failed(job.source)
 
-    def _convert_cold(self, pending) -> dict[int, ConversionError]:
+    def _convert_cold(self, pending: list[tuple[Job, Path, list[Output]]]) -> dict[int, ConversionError]:
         """The fallback: one ``soffice --convert-to`` per output format, all its files at once.
 
         When a whole batch fails (time limit, crash), its files are converted one
@@ -558,13 +567,15 @@ class Office:
                     errors[position] = details.get(copy) or self._failed(pending[position][0].source)
         return errors
 
-    def _cold_batch(self, extension: str, items) -> tuple[bool, dict[Path, ConversionError]]:
+    def _cold_batch(
+        self, extension: str, items: list[tuple[int, Path, Path]]
+    ) -> tuple[bool, dict[Path, ConversionError]]:
         """One ``soffice --convert-to`` for ``items``: whether it ran to its end, and why files failed."""
         if self._cold_profile is None:  # one profile for all the batches: made once
             self._cold_profile = self._new_profile()
         batch = self.work / f"batch-{uuid.uuid4().hex}"
         # Every private copy is named document.<ext>; the batch needs distinct names.
-        names = []
+        names: list[Path] = []
         for number, (_position, copy, _target) in enumerate(items):
             name = batch / "in" / f"d{number}{copy.suffix}"
             name.parent.mkdir(parents=True, exist_ok=True)

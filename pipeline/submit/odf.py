@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.office.opc import Element
 from pipeline.review.document import Paragraph, Table, read_document
 
 TICKS = "☑☐■□"
@@ -38,11 +39,11 @@ class Shape:
     and its merged areas, the ticks, and where each comment is anchored (with its text)."""
 
     tables: list[tuple[list[list[str]], list[tuple[int, int, int, int]]]] = field(default_factory=list)
-    ticks: Counter = field(default_factory=Counter)
+    ticks: Counter[str] = field(default_factory=Counter)
     comments: list[tuple[Place, str]] = field(default_factory=list)
 
 
-def _read_part(path: Path, name: str) -> etree._Element:
+def _read_part(path: Path, name: str) -> Element:
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo(name)
         if info.file_size > MAX_XML_BYTES:
@@ -132,7 +133,7 @@ def xlsx_dropdowns(path: Path) -> set[tuple[str, tuple[str, ...]]]:
 
     with open(path, "rb") as handle:
         book = load_workbook(handle)
-    found = set()
+    found: set[tuple[str, tuple[str, ...]]] = set()
     for sheet in book.worksheets:
         for validation in sheet.data_validations.dataValidation:
             if validation.type == "list" and validation.formula1:
@@ -148,14 +149,14 @@ def ods_dropdowns(path: Path) -> set[tuple[str, tuple[str, ...]]]:
         v.get(f"{{{_TABLE_NS}}}name"): v.get(f"{{{_TABLE_NS}}}condition", "")
         for v in root.iter(f"{{{_TABLE_NS}}}content-validation")
     }
-    found = set()
+    found: set[tuple[str, tuple[str, ...]]] = set()
     for table in root.iter(f"{{{_TABLE_NS}}}table"):
         used = {c.get(f"{{{_TABLE_NS}}}content-validation-name") for c in table.iter(f"{{{_TABLE_NS}}}table-cell")}
         for name in used - {None}:
             condition = conditions.get(name, "")
             if "is-in-list(" in condition:
                 inner = condition.split("is-in-list(", 1)[1].rsplit(")", 1)[0]
-                found.add((table.get(f"{{{_TABLE_NS}}}name"), _choices(inner)))
+                found.add((table.get(f"{{{_TABLE_NS}}}name", ""), _choices(inner)))
     return found
 
 

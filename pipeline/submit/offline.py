@@ -25,11 +25,12 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.office.opc import LIMITS, check_members
+from pipeline.office.opc import LIMITS, Element, check_members
 
 BLOCKED = "blocked-external-link"  # a relative name: it resolves inside the private folder, to nothing
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -96,9 +97,8 @@ def private_copy(source: Path, target: Path) -> int:
             return 0
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
             for info in archive.infolist():
-                data = changed.get(info.filename)
-                if data is None:
-                    data = archive.read(info)
+                kept = changed.get(info.filename)
+                data = archive.read(info) if kept is None else kept
                 # ODF wants its mimetype member first and stored; keep every member as it was.
                 member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 member.compress_type = info.compress_type
@@ -107,15 +107,20 @@ def private_copy(source: Path, target: Path) -> int:
     return cut
 
 
-def _parse(data: bytes) -> etree._Element:
+def _parse(data: bytes) -> Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"內容不是格式正確的 XML（第 {exc.lineno} 行）") from exc
 
 
-def _serialize(root: etree._Element) -> bytes:
+def _serialize(root: Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _attributes(node: Element) -> list[tuple[str, str]]:
+    # lxml gives attribute names and values as str; lxml-stubs says str | bytes.
+    return cast("list[tuple[str, str]]", node.attrib.items())
 
 
 def _cut_relationships(data: bytes) -> tuple[bytes, int]:
@@ -137,10 +142,8 @@ def _cut_ooxml_part(data: bytes) -> tuple[bytes, int]:
         return data, 0
     root = _parse(data)
     cut = 0
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        for name, value in node.attrib.items():
+    for node in root.iter(etree.Element):  # elements only: no comments, no processing instructions
+        for name, value in _attributes(node):
             local = etree.QName(name).localname
             if local in ("src", "href", "url", "sourceFile", "connectionFile") and is_external(value):
                 node.set(name, BLOCKED)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import ParamSpec
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter, Transformation
@@ -125,15 +126,17 @@ def package(
     built = build(inputs, out, form_dir, comments=False)
     if built.output is None:  # build() writes unless strict; kept as a guard
         raise InputError("報告未產生，無法製作送件檔案")
+    output = built.output
     # The BuildResult carries no records; the 附件 sheets are read again for the sub-annexes.
     form = load_form(form_dir)
     records, _ = read_inputs(inputs, form)
     found = find_annex_files(form, records)
-    export = ReportExport(built.output, ("pdf", "odt"), office)
+    export = ReportExport(output, ("pdf", "odt"), office)
     annex_files = [path for annex in each_annex(found.annexes) for path in found.files_of(annex)]
     folder = office.work / "annexes"
     annex_pages: dict[Path, PdfReader | ConversionError] = {}
-    jobs, job_files = [], []
+    jobs: list[Job] = []
+    job_files: list[Path] = []
     for path in annex_files:
         try:
             source = _annex_source(found, path)
@@ -148,7 +151,7 @@ def package(
     def deliver(error: ConversionError | None) -> Exported:
         """The report's .pdf and .odt checked and written; its pages first in the bundle."""
         exported = export.deliver(error)
-        writer.append(PdfReader(exported.files["pdf"]), outline_item=built.output.stem, import_outline=True)
+        writer.append(PdfReader(exported.files["pdf"]), outline_item=output.stem, import_outline=True)
         return exported
 
     with _quiet_pypdf():
@@ -172,24 +175,27 @@ def package(
             annex_pages[path] = failed or _pages(_converted_pdf, job.source, job.outputs[0][1])
         report = exported.files["pdf"]
         contents, failures = _append_annexes(writer, found, annex_pages)
-    writer.add_metadata({"/Title": f"{built.output.stem}（含附件）"})
+    writer.add_metadata({"/Title": f"{output.stem}（含附件）"})
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
     pages = len(writer.pages)
-    pdf_path = out / f"{built.output.stem}{PDF_SUFFIX}.pdf"
+    pdf_path = out / f"{output.stem}{PDF_SUFFIX}.pdf"
     with atomic_write(pdf_path) as tmp_pdf:
         with tmp_pdf.open("wb") as handle:
             writer.write(handle)
     odt = exported.files["odt"]
-    zip_path = _write_zip(out / f"{built.output.stem}{ZIP_SUFFIX}.zip", (built.output, odt), found)
+    zip_path = _write_zip(out / f"{output.stem}{ZIP_SUFFIX}.zip", (output, odt), found)
     return PackageResult(
         built, report, pdf_path, zip_path, pages, contents, failures, report_odt=odt, kept_edits=exported.kept_edits
     )
 
 
-def _pages(read, path: Path, *args) -> PdfReader | ConversionError:
-    """``read(path, *args)``, or the ConversionError it raised."""
+_Args = ParamSpec("_Args")
+
+
+def _pages(read: Callable[_Args, PdfReader], *args: _Args.args, **kwargs: _Args.kwargs) -> PdfReader | ConversionError:
+    """``read(*args, **kwargs)``, or the ConversionError it raised."""
     try:
-        return read(path, *args)
+        return read(*args, **kwargs)
     except ConversionError as exc:
         return exc
 
