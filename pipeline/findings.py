@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from pipeline.frozen import Frozen
+
 
 class Severity(str, Enum):
     """How serious a finding is."""
@@ -19,8 +21,8 @@ class Severity(str, Enum):
         return {"error": "錯誤", "warning": "警告", "info": "提示"}[self.value]
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, eq=False, repr=False)
+class Source(Frozen):
     """Where a value comes from: workbook file, sheet and cell (any may be absent)."""
 
     workbook: str
@@ -36,8 +38,8 @@ class Source:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Target:
+@dataclass(frozen=True, eq=False, repr=False)
+class Target(Frozen):
     """Where a finding lands in the report: a table (by id), body row and column key."""
 
     table: str | None = None
@@ -46,8 +48,8 @@ class Target:
     section: str | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, eq=False, repr=False)
+class Finding(Frozen):
     """One problem or note: rule id (for machines), severity, message, where it comes from
     and lands, and the rule's title (what a person reads instead of the id)."""
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,7 +117,7 @@ def build(
     # Render beside the report first: only a finished render may replace it, and only then
     # is a reviewer-edited report moved to history/.  The staging name is unique, so that
     # two builds into one folder never write the same file.
-    staging = out / f"{TEMP_PREFIX}staging-{uuid.uuid4().hex}.docx"
+    staging = out / f"{TEMP_PREFIX}staging-{os.urandom(16).hex()}.docx"
     now = datetime.now().astimezone()
     info = DocumentInfo(title=report.title, author=report.agency, when=now, company=report.agency)
     try:

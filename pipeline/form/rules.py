@@ -31,12 +31,13 @@ from pipeline.findings import Severity
 from pipeline.form import schema
 from pipeline.form.schema import SchemaError, build, did_you_mean
 from pipeline.form.spec import Form, load_yaml, read_form_file, yaml_error
+from pipeline.frozen import Frozen
 
 RULES_FILE = "rules.yaml"
 
 
-@dataclass(frozen=True)
-class Ref:
+@dataclass(frozen=True, eq=False, repr=False)
+class Ref(Frozen):
     """What a parameter names, resolved against the form when the rules load.
 
     ``sheet``: a sheet id ``<workbook>.<sheet>``; ``field``: a field key of the sheet(s)
@@ -58,15 +59,13 @@ OtherField = Annotated[str, Ref("field", "other_sheet")]
 RowsField = Annotated[str, Ref("field", "rows")]
 
 
-# Every kind's class is made at each start of the program, and a dataclass's generated
-# methods are compiled one by one (about 0.2 ms a class for __eq__, __hash__ and __repr__
-# alone): the kinds share the three below, which compare, hash and show every field as
-# the generated ones do.
+# Every kind's class is made at each start of the program: the kinds share equality, hash
+# and repr (pipeline.frozen) instead of compiling their own.
 _kind = dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 
 
 @_kind
-class Params:
+class Params(Frozen):
     """The parameters every kind shares: the sheet (or sheets) the rule applies to."""
 
     sheet: SheetId | None = None
@@ -74,21 +73,6 @@ class Params:
 
     scoped: ClassVar[bool] = True  # the kind goes through the records of its sheet(s)
     reads: ClassVar[tuple[str, ...]] = ()  # field keys the kind's code reads in its sheet(s)
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
-        return f"{type(self).__qualname__}({shown})"
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -316,8 +300,8 @@ KIND_PARAMS: dict[str, type[Params]] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rule(Frozen):
     """One rule of rules.yaml: id (the code machines read), title (what a person reads),
     severity, the typed parameters of its kind, and the field keys it reads in each record
     of its sheets."""
@@ -401,8 +385,8 @@ def _read_rules(path: Path, blob: bytes, data: dict[str, Any]) -> tuple[Rule, ..
     return tuple(rules)
 
 
-@dataclass(frozen=True)
-class _Head:
+@dataclass(frozen=True, eq=False, repr=False)
+class _Head(Frozen):
     """The keys every rule has, whatever its kind."""
 
     id: str

@@ -24,6 +24,7 @@ from pipeline.form.tablemap import (
     Unresolved,
     resolve,
 )
+from pipeline.frozen import Frozen
 
 FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
 
@@ -67,8 +68,8 @@ def _extracted(folder: Any) -> Path:
 DEFAULT_FORM_DIR = _shipped_form_dir()
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class FieldSpec(Frozen):
     """One input value: a labelled field or a table column."""
 
     key: str
@@ -92,8 +93,8 @@ class FieldSpec:
                 raise ValueError(f"{self.key}: default「{self.default}」is not one of its choices")
 
 
-@dataclass(frozen=True)
-class SheetSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class SheetSpec(Frozen):
     """One sheet of a workbook: a list of labelled fields, or a table."""
 
     id: str
@@ -118,8 +119,8 @@ class SheetSpec:
         return self.fields if self.kind == "fields" else self.columns
 
 
-@dataclass(frozen=True)
-class WorkbookSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class WorkbookSpec(Frozen):
     """One section workbook."""
 
     id: str
@@ -131,8 +132,8 @@ class WorkbookSpec:
     instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
 
 
-@dataclass(frozen=True)
-class Formats:
+@dataclass(frozen=True, eq=False, repr=False)
+class Formats(Frozen):
     """How figures are printed."""
 
     percent: dict[str, str | int | bool]
@@ -148,8 +149,8 @@ class Formats:
     none: str
 
 
-@dataclass(frozen=True)
-class GroupRule:
+@dataclass(frozen=True, eq=False, repr=False)
+class GroupRule(Frozen):
     """Section 八 minimums shared by one or more groups."""
 
     codes: tuple[str, ...]
@@ -161,8 +162,8 @@ class GroupRule:
             raise ValueError("categories and items are minimums: 0 or more")
 
 
-@dataclass(frozen=True)
-class AnnexSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class AnnexSpec(Frozen):
     """One annex of the form."""
 
     number: str
@@ -181,8 +182,8 @@ class AnnexSpec:
         return self.title.format(**{name: value(ref) for name, ref in self.fields.items()})
 
 
-@dataclass(frozen=True)
-class Category:
+@dataclass(frozen=True, eq=False, repr=False)
+class Category(Frozen):
     """A section 八 strategy category with its official items."""
 
     number: str
@@ -190,8 +191,8 @@ class Category:
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Form:
+@dataclass(frozen=True, eq=False, repr=False)
+class Form(Frozen):
     """The whole form definition."""
 
     id: str

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
+from pipeline.frozen import Frozen
+
 if TYPE_CHECKING:
     from pipeline.form.spec import FieldSpec, Form, SheetSpec
 
 
-@dataclass(frozen=True)
-class TickOption:
+@dataclass(frozen=True, eq=False, repr=False)
+class TickOption(Frozen):
     """One box of a tick group: the field ticked, its label and the field of its note."""
 
     tick: str
@@ -32,8 +34,8 @@ class TickOption:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class People:
+@dataclass(frozen=True, eq=False, repr=False)
+class People(Frozen):
     """The fields of a participants' count (總計N人 男N人 女N人)."""
 
     male: str
@@ -49,8 +51,8 @@ KINDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Recipe:
+@dataclass(frozen=True, eq=False, repr=False)
+class Recipe(Frozen):
     """How one value the template places is made from the records (exactly one kind)."""
 
     text: str | None = None
@@ -127,8 +129,8 @@ class Recipe:
 SIMPLE = ("text", "paragraphs", "number", "date", "tick", "count", "groups")
 
 
-@dataclass(frozen=True)
-class NestedIn:
+@dataclass(frozen=True, eq=False, repr=False)
+class NestedIn(Frozen):
     """Where a small table sits: a cell of another table's grid row (category, item)."""
 
     table: str
@@ -140,8 +142,8 @@ class NestedIn:
 Align = Literal["left", "center", "right", "both"]
 
 
-@dataclass(frozen=True)
-class TickStyle:
+@dataclass(frozen=True, eq=False, repr=False)
+class TickStyle(Frozen):
     """How a table shows a tick box: the glyph of a ticked box and of an unticked one
     (blank: the form leaves the cell empty beside a ticked V)."""
 
@@ -155,8 +157,8 @@ class TickStyle:
             raise ValueError("勾選與未勾選的符號不可相同")
 
 
-@dataclass(frozen=True)
-class TableLayout:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableLayout(Frozen):
     """How an official table is typeset: column widths, alignment, rows kept on one page,
     and a landscape page for a wide table."""
 
@@ -186,8 +188,8 @@ class TableLayout:
         return float(width.strip()[:-2]) if isinstance(width, str) else None
 
 
-@dataclass(frozen=True)
-class TableSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableSpec(Frozen):
     """An official table of the Word template: its rows, and the recipe of each body cell."""
 
     header_rows: int
@@ -234,8 +236,8 @@ class TableSpec:
         return row, place
 
 
-@dataclass(frozen=True)
-class FigureSpec:
+@dataclass(frozen=True, eq=False, repr=False)
+class FigureSpec(Frozen):
     """A figure the program computes from the records."""
 
     kind: Literal["lower_share", "ratio", "column_sum", "difference"]
@@ -262,8 +264,8 @@ class FigureSpec:
             raise ValueError("difference 的 of 應列出兩個數字（後者減前者之被減數在前）")
 
 
-@dataclass(frozen=True)
-class Identity:
+@dataclass(frozen=True, eq=False, repr=False)
+class Identity(Frozen):
     """The fields that name the report: agency, year (民國) and groups."""
 
     agency: str
@@ -272,8 +274,8 @@ class Identity:
     year_fields: dict[str, int] = field(default_factory=dict)  # report init: year + offset
 
 
-@dataclass(frozen=True)
-class City:
+@dataclass(frozen=True, eq=False, repr=False)
+class City(Frozen):
     """The figures (by name) and field (``sheet.key``) behind the city summary's columns."""
 
     committee_total: str
@@ -286,8 +288,8 @@ class City:
     budget_next: str
 
 
-@dataclass(frozen=True)
-class Measures:
+@dataclass(frozen=True, eq=False, repr=False)
+class Measures(Frozen):
     """Section 八: the sheet of measures and its fields."""
 
     sheet: str
@@ -297,8 +299,8 @@ class Measures:
     done: str
 
 
-@dataclass(frozen=True)
-class FreeLayout:
+@dataclass(frozen=True, eq=False, repr=False)
+class FreeLayout(Frozen):
     """The free-layout part: its sheet of blocks and how each kind of block is written."""
 
     sheet: str
@@ -313,8 +315,8 @@ class FreeLayout:
     list_kind: str | None = None  # the kind of block that is a list item (indented by typeset.list_levels)
 
 
-@dataclass(frozen=True)
-class Typeset:
+@dataclass(frozen=True, eq=False, repr=False)
+class Typeset(Frozen):
     """How the report is typeset beyond the template's styles (pipeline/word/typeset.py)."""
 
     # Where a body cell's text sits, by what it shows: a recipe kind (numbering, tick, date …)

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.findings import Source
+from pipeline.frozen import Frozen
 
 
-@dataclass(frozen=True)
-class Value:
+@dataclass(frozen=True, eq=False, repr=False)
+class Value(Frozen):
     """One cell's value, typed; ``value`` is None when blank or not understood (see ``raw``)."""
 
     value: Any
@@ -19,8 +20,8 @@ class Value:
     raw: str | None = None  # the text as typed, kept when it could not be understood
 
 
-@dataclass(frozen=True)
-class Record:
+@dataclass(frozen=True, eq=False, repr=False)
+class Record(Frozen):
     """One table row (or the labelled fields of a ``fields`` sheet)."""
 
     values: Mapping[str, Value]
@@ -41,8 +42,8 @@ class Record:
         return item if item is not None else Value(None, self.source)
 
 
-@dataclass(frozen=True)
-class FreeTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class FreeTable(Frozen):
     """A table sheet of the free-layout part, kept as the clerk laid it out."""
 
     name: str
@@ -51,8 +52,8 @@ class FreeTable:
     merges: tuple[tuple[int, int, int, int], ...] = ()  # 0-based first row/col, last row/col
 
 
-@dataclass(frozen=True)
-class SheetRecords:
+@dataclass(frozen=True, eq=False, repr=False)
+class SheetRecords(Frozen):
     """Everything read from one sheet."""
 
     sheet_id: str
@@ -61,8 +62,8 @@ class SheetRecords:
     records: tuple[Record, ...] = ()
 
 
-@dataclass(frozen=True)
-class Inputs:
+@dataclass(frozen=True, eq=False, repr=False)
+class Inputs(Frozen):
     """Everything read from the inputs folder."""
 
     directory: Path

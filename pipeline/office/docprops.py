@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
+from pipeline.frozen import Frozen
 from pipeline.office.opc import Package, serialize
 
 RT_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
@@ -31,8 +32,8 @@ EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
+@dataclass(frozen=True, eq=False, repr=False)
+class DocumentInfo(Frozen):
     """What File → Info shows of a document: its title, who wrote it and when."""
 
     title: str

@@ -29,6 +29,7 @@ from typing import TypeAlias
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.frozen import Frozen
 
 # An XML element, for type hints: lxml's element class is the private etree._Element (the public
 # etree.Element is a factory function), so it is named once here as an explicit alias.
@@ -77,8 +78,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass(frozen=True)
-class Limits:
+@dataclass(frozen=True, eq=False, repr=False)
+class Limits(Frozen):
     """What a package from outside may hold before it is refused unread."""
 
     file_bytes: int = 100 * 1024 * 1024  # a report with pictures; a workbook has its own

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.frozen import Frozen
+
 DEFAULT_DPI = 72.0  # what Word assumes when a file does not say
 INCHES_PER_METRE = 39.3701
 # A picture is embedded whole and Word decodes it whole: a phone photo is a few MB and a few
@@ -20,8 +22,8 @@ MAX_PICTURE_BYTES = 25 * 1024 * 1024
 MAX_PICTURE_PIXELS = 89_478_485
 
 
-@dataclass(frozen=True)
-class Picture:
+@dataclass(frozen=True, eq=False, repr=False)
+class Picture(Frozen):
     """An image file Word can show: its bytes, type and natural size in inches."""
 
     blob: bytes

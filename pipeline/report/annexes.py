@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipeline.findings import Source
 from pipeline.form.spec import Form
+from pipeline.frozen import Frozen
 from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.records import Inputs
 
@@ -79,8 +80,8 @@ def is_annex_name(path: Path) -> bool:
     return _fold(path.name).startswith(PREFIX)
 
 
-@dataclass(frozen=True)
-class Annex:
+@dataclass(frozen=True, eq=False, repr=False)
+class Annex(Frozen):
     """One expected annex, or a sub-annex (``parent`` set) listed in a 附件 sheet."""
 
     number: str
@@ -133,8 +134,8 @@ def each_annex(annexes: tuple[Annex, ...]) -> Iterator[Annex]:
         yield from annex.subs
 
 
-@dataclass(frozen=True)
-class AnnexFiles:
+@dataclass(frozen=True, eq=False, repr=False)
+class AnnexFiles(Frozen):
     """The annex folder matched against the expected annexes."""
 
     folder: Path

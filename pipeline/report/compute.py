@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import FigureSpec
+from pipeline.frozen import Frozen
 from pipeline.inputs.records import Inputs, Record
 
 Figure = Fraction | Decimal | None
@@ -22,16 +23,16 @@ def ratio(part: int | Decimal | None, whole: int | Decimal | None) -> Fraction |
     return Fraction(part) / Fraction(whole)
 
 
-@dataclass(frozen=True)
-class Strategies:
+@dataclass(frozen=True, eq=False, repr=False)
+class Strategies(Frozen):
     """Section 八: which categories and items were done."""
 
     items_done: tuple[tuple[str, int], ...]  # (category number, item number)
     categories_done: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Report:
+@dataclass(frozen=True, eq=False, repr=False)
+class Report(Frozen):
     """The report model: the inputs plus every figure derived from them."""
 
     form: Form

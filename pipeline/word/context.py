@@ -20,14 +20,15 @@ from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_pattern
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec, Typeset
+from pipeline.frozen import Frozen
 from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
 from pipeline.report.compute import Report
 from pipeline.word.typeset import TablePlan, Tokens
 
 
-@dataclass(frozen=True)
-class Merge:
+@dataclass(frozen=True, eq=False, repr=False)
+class Merge(Frozen):
     """Merge body rows ``first``..``last`` (0-based) of one column of a report table."""
 
     table: str
@@ -36,8 +37,8 @@ class Merge:
     last: int
 
 
-@dataclass(frozen=True)
-class NestedTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class NestedTable(Frozen):
     """A small table placed inside a body cell of a report table."""
 
     table: str
@@ -48,8 +49,8 @@ class NestedTable:
     rows: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
-class Block:
+@dataclass(frozen=True, eq=False, repr=False)
+class Block(Frozen):
     """One block of the free-layout 成果說明 part."""
 
     kind: str  # text, table or image
@@ -62,8 +63,8 @@ class Block:
     listed: bool = False  # a list item (條列): indented by its numbering
 
 
-@dataclass(frozen=True)
-class Layout:
+@dataclass(frozen=True, eq=False, repr=False)
+class Layout(Frozen):
     """What the renderer does after Jinja: merges, nested tables, free-layout blocks, and
     the typesetting (each table's plan, the tokens that never break, list indents)."""
 

@@ -23,6 +23,7 @@ from lxml import etree
 
 from pipeline import cache
 from pipeline.errors import FormError, describe
+from pipeline.frozen import Frozen
 from pipeline.office import opc as ooxml
 from pipeline.office.opc import (
     RT_CORE_PROPERTIES,
@@ -40,8 +41,8 @@ TAG_MARKS = (b"{{", b"{%", b"{#")
 MARK = "body"  # a stand-in for the cleared body while the document is cut in two
 
 
-@dataclass(frozen=True)
-class PreparedTemplate:
+@dataclass(frozen=True, eq=False, repr=False)
+class PreparedTemplate(Frozen):
     """A template ready for Jinja: its parts, and the Jinja source of the parts with tags."""
 
     parts: dict[str, bytes]  # the template package, part name → bytes as stored

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.errors import FormError
+from pipeline.frozen import Frozen
 from pipeline.office.opc import Element, element, qn
 from pipeline.office.wml import (
     caption_of,
@@ -112,8 +113,8 @@ _LATIN_RUN = re.compile(r"[^\s\u2E80-\uFFEF]+")  # what never breaks inside: num
 _GLYPH_START = re.compile(f"^[{GLYPHS}]\\s*([A-Za-z0-9]+|.)?")
 
 
-@dataclass(frozen=True)
-class Tokens:
+@dataclass(frozen=True, eq=False, repr=False)
+class Tokens(Frozen):
     """What must stay on one line of a cell: the form's wordings with numbers in them
     (「總計27人 男15人 女12人」, 「109年8月27日」, 「4項」), runs of Latin letters and
     digits, a tick box with its label's first word, and a short cell line (a name, a
@@ -156,8 +157,8 @@ def cell_lines(tc: Element) -> Iterator[str]:
 # -- tables ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TablePlan:
+@dataclass(frozen=True, eq=False, repr=False)
+class TablePlan(Frozen):
     """How to typeset one table (from the form's data): widths, alignments, row splitting."""
 
     widths: tuple[float | str, ...] = ()  # weights, or "2.4cm"; empty: keep the table's own
@@ -170,8 +171,8 @@ class TablePlan:
     numbers: bool = False  # a table without a map (free layout): cells of a number aligned by their look
 
 
-@dataclass(frozen=True)
-class Page:
+@dataclass(frozen=True, eq=False, repr=False)
+class Page(Frozen):
     """The page of a section: its size and margins in twips."""
 
     width: int
@@ -524,8 +525,8 @@ def keep_captions_with_tables(body: Element, headings: set[str], notes: set[str]
             keep_with_next(p)
 
 
-@dataclass(frozen=True)
-class MergeGroup:
+@dataclass(frozen=True, eq=False, repr=False)
+class MergeGroup(Frozen):
     """The rows ``first``..``last`` under one vertically merged cell, and that cell's text."""
 
     first: int
@@ -712,8 +713,8 @@ def numbering_pattern(numbering: str) -> re.Pattern[str]:
     return re.compile("^\\s*" + "".join(parts) + "[ \u3000]?")
 
 
-@dataclass(frozen=True)
-class ListStyle:
+@dataclass(frozen=True, eq=False, repr=False)
+class ListStyle(Frozen):
     """How the free layout's list items are indented: the numbering of each level."""
 
     levels: tuple[tuple[re.Pattern[str], ...], ...]
