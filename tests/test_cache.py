@@ -167,7 +167,7 @@ def test_a_planted_entry_in_a_folder_writable_by_others_is_not_loaded(tmp_path):
     first = _build_in_new_process(shared, tmp_path / "out1")  # fills every kind of entry
     assert first.returncode == 0, first.stderr
     entries = [p for p in shared.rglob("*") if p.is_file()]
-    assert {p.parent.name for p in entries} == {"forms", "rules", "templates", "jinja"}
+    assert {p.parent.name for p in entries} == {"forms", "rules", "checked-rules", "templates", "jinja"}
     marker = tmp_path / "code-ran"
     payload = pickle.dumps(Planted(marker))
     for entry in entries:
@@ -186,12 +186,12 @@ def test_a_planted_entry_in_a_folder_writable_by_others_is_not_loaded(tmp_path):
 
 def test_a_planted_entry_that_is_a_link_is_not_loaded(tmp_path):
     """Even in a private folder, an entry file that is a link (to a file someone else could
-    write) is not followed: Jinja's compiled template and the pickled form alike."""
+    write) is not followed: Jinja's compiled template, the pickled form and rules alike."""
     own = tmp_path / "cache"
     own.mkdir(mode=0o700)
     assert _build_in_new_process(own, tmp_path / "out1").returncode == 0
     marker = tmp_path / "code-ran"
-    for kind, head in (("jinja", bc_magic), ("forms", b"")):
+    for kind, head in (("jinja", bc_magic), ("forms", b""), ("checked-rules", b"")):
         [entry] = (own / kind).iterdir()
         planted = tmp_path / f"planted-{kind}"
         planted.write_bytes(head + pickle.dumps(Planted(marker)))

@@ -215,6 +215,10 @@ class Form:
     free_layout: FreeLayout
     typeset: Typeset = field(default_factory=Typeset)
     directory: Path = field(default=Path("."), compare=False)
+    # What the form was loaded from, as a cache key (form.yaml's bytes, its folder, the code
+    # that reads it): what is checked against this form (the rules) is cached under it.
+    # Empty for a form made in code.
+    fingerprint: str = field(default="", init=False, compare=False, repr=False)
 
     @cached_property
     def sheets(self) -> dict[str, tuple[WorkbookSpec, SheetSpec]]:
@@ -307,6 +311,7 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
     if form is None:
         form = cache.remember("forms", entry, Form, lambda: _read_form(path, _parse_form(path, blob)), pickled=True)
         object.__setattr__(form, "directory", directory)  # where it was read from, not data
+        object.__setattr__(form, "fingerprint", entry)
         _FORMS.clear()  # one form per process is the norm; keep memory flat
         _FORMS[(entry, directory)] = form
     if not form.template_path.is_file():

@@ -96,12 +96,12 @@ class Recipe:
             shown = "、".join(named) if named else "沒有"
             raise ValueError(f"每個值只能有一種做法（{', '.join(KINDS)} 其中之一），此處{shown}")
 
-    @property
+    @cached_property  # asked for every cell of every table at each build
     def kind(self) -> str:
         """The kind of recipe (text, tick, figure …)."""
         return next(k for k in KINDS if getattr(self, k) not in (None, False))
 
-    @property
+    @cached_property
     def field(self) -> str | None:
         """The one field a simple recipe shows (None for the others)."""
         value = getattr(self, self.kind)

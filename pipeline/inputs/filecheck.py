@@ -19,7 +19,7 @@ from pipeline.errors import InputError
 from pipeline.office.opc import OLE_MAGIC, ZIP_MAGIC, Limits, check_members
 from pipeline.office.sml import column_index
 
-__all__ = ["check_workbook_file", "check_sheet_extent", "WORKBOOK_LIMITS", "OLE_MAGIC"]
+__all__ = ["check_workbook_file", "check_sheet_extent", "extent_fits", "sheet_extent", "WORKBOOK_LIMITS", "OLE_MAGIC"]
 
 WORKBOOK_LIMITS = Limits(file_bytes=25 * 1024 * 1024)  # a section workbook is a few hundred KB
 # A sheet's used range (rows × columns from A1, as the readers allocate it) and its merged
@@ -86,25 +86,53 @@ def _column(letters: bytes) -> int:
     return column_index(letters.decode("ascii"))
 
 
-def check_sheet_extent(xml: bytes, workbook: str, sheet: str) -> None:
-    """Raise InputError when a worksheet's cells, counted from A1, or its merged areas are
-    absurdly many: the message names the cell that reaches farthest."""
-    rows, columns, farthest = 0, 0, (0, 0, "A1")
+def sheet_extent(xml: bytes) -> tuple[int, int, int]:
+    """(rows, columns, merged cells) a worksheet's XML reaches, counted from A1: its cells,
+    its rows and its merged areas."""
+    cells = _CELL_AT.findall(xml)
+    merges = _MERGE_AT.findall(xml)
+    # Column letters repeat on every row: each distinct one converted once.
+    letters = {cell[0] for cell in cells} | {m[0] for m in merges} | {m[2] for m in merges}
+    column_of = {name: _column(name) for name in letters}
+    rows = max(
+        [
+            *(int(digits) for _letters, digits in cells),
+            *(max(int(d1), int(d2)) for _l1, d1, _l2, d2 in merges),
+            *(int(digits) for digits in _ROW_AT.findall(xml)),
+        ],
+        default=0,
+    )
+    columns = max(column_of.values(), default=0)
+    merged = sum((abs(int(d2) - int(d1)) + 1) * (abs(column_of[l2] - column_of[l1]) + 1) for l1, d1, l2, d2 in merges)
+    return rows, columns, merged
+
+
+def extent_fits(rows: int, columns: int, merged: int = 0) -> bool:
+    """Whether a sheet reaching ``rows`` × ``columns`` with ``merged`` merged cells is of a
+    size a reader may lay out."""
+    return rows * max(columns, 1) <= MAX_SHEET_CELLS and merged <= MAX_MERGED_CELLS
+
+
+def _farthest(xml: bytes) -> str:
+    """The cell (or merged area's far corner) that reaches farthest from A1, for the message."""
+    farthest = (0, 0, "A1")
     for letters, digits in _CELL_AT.findall(xml):
         row, column = int(digits), _column(letters)
-        rows, columns = max(rows, row), max(columns, column)
         if row * column > farthest[0] * farthest[1]:
             farthest = (row, column, (letters + digits).decode())
     for letters1, digits1, letters2, digits2 in _MERGE_AT.findall(xml):
         row, column = max(int(digits1), int(digits2)), max(_column(letters1), _column(letters2))
-        rows, columns = max(rows, row), max(columns, column)
         if row * column > farthest[0] * farthest[1]:
             farthest = (row, column, (letters2 + digits2).decode())
-    rows = max([rows, *(int(digits) for digits in _ROW_AT.findall(xml))])
-    merged = sum(
-        (abs(int(d2) - int(d1)) + 1) * (abs(_column(l2) - _column(l1)) + 1) for l1, d1, l2, d2 in _MERGE_AT.findall(xml)
-    )
-    refuse_extent(workbook, sheet, rows, columns, farthest[2], merged)
+    return farthest[2]
+
+
+def check_sheet_extent(xml: bytes, workbook: str, sheet: str) -> None:
+    """Raise InputError when a worksheet's cells, counted from A1, or its merged areas are
+    absurdly many: the message names the cell that reaches farthest."""
+    rows, columns, merged = sheet_extent(xml)
+    if not extent_fits(rows, columns, merged):
+        refuse_extent(workbook, sheet, rows, columns, _farthest(xml), merged)
 
 
 def refuse_extent(workbook: str, sheet: str, rows: int, columns: int, farthest: str, merged: int = 0) -> None:

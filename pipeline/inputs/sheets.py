@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, describe
-from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file
+from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file, extent_fits, sheet_extent
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
 from pipeline.office.opc import refuse_doctype
@@ -83,14 +83,15 @@ def scan_parts(path: Path) -> bool:
     when there are formulas."""
     formulas = False
     with zipfile.ZipFile(path) as archive:
-        sheets = {part: name for name, part in sheet_parts(archive).items()}
         for member in archive.infolist():
             if not member.filename.endswith((".xml", ".rels")):
                 continue
             data = archive.read(member)
             refuse_doctype(data, path.name)
             if member.filename.startswith("xl/worksheets/"):
-                check_sheet_extent(data, path.name, sheets.get(member.filename, member.filename))
+                if not extent_fits(*sheet_extent(data)):  # the sheet's name is looked up for the message only
+                    sheets = {part: name for name, part in sheet_parts(archive).items()}
+                    check_sheet_extent(data, path.name, sheets.get(member.filename, member.filename))
                 if b"<f>" in data or b"<f " in data:
                     formulas = True
     return formulas

@@ -119,7 +119,7 @@ def _each(c: Checker, rule: Rule) -> Iterator[tuple[str, Record]]:
     """The records of the rule's sheets, but those where a value the rule reads could not
     be read: the reader has reported that cell, and a rule seeing it blank would only
     add a second, contradictory finding (「有」 in a tick column: 無法解讀, not 未勾選)."""
-    reads = kinds.fields_read(rule.params)
+    reads = rule.reads
     for sheet_id in rule.params.scope:
         for record in c.records(sheet_id):
             if not any(record.at(key).raw is not None for key in reads):

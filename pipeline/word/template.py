@@ -53,6 +53,9 @@ class PreparedTemplate:
     plain: dict[str, str]  # other XML parts with tags (core properties) → Jinja source
     style_ids: dict[str, str]  # style name, lower case (as Word shows it) → style id
     font_sizes: dict[str, float] = field(default_factory=dict)  # style id → its font size (pt)
+    # Each captioned table's grid columns (caption → count), read when the template is
+    # prepared: checking them against the form's widths then needs no parse of the document.
+    grid_columns: dict[str, int] = field(default_factory=dict)
 
     def style_id(self, name: str) -> str | None:
         """The id of the style Word shows as ``name`` (None when the template lacks it)."""
@@ -95,7 +98,7 @@ def _as_data(prepared: PreparedTemplate) -> dict[str, Any]:
     return {name: getattr(prepared, name) for name in _CACHED_FIELDS}
 
 
-_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes")
+_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes", "grid_columns")
 
 
 def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
@@ -105,8 +108,9 @@ def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
         isinstance(data.get(name), dict) and all(isinstance(v, str) for v in data[name].values())
         for name in ("stories", "plain", "style_ids")
     )
-    sizes = data.get("font_sizes")
+    sizes, columns = data.get("font_sizes"), data.get("grid_columns")
     maps = maps and isinstance(sizes, dict) and all(isinstance(v, (int, float)) for v in sizes.values())
+    maps = maps and isinstance(columns, dict) and all(type(v) is int for v in columns.values())
     if not (strings and maps):  # not what this module stores: prepare again
         return prepare(path)
     try:
@@ -165,7 +169,16 @@ def prepare(path: Path) -> PreparedTemplate:
             plain[name] = text
     styles = _styles_part(package, document)
     return PreparedTemplate(
-        package.parts, document, body, head, tail, stories, plain, _style_ids(styles), _font_sizes(styles)
+        package.parts,
+        document,
+        body,
+        head,
+        tail,
+        stories,
+        plain,
+        _style_ids(styles),
+        _font_sizes(styles),
+        _grid_columns(package.parts[document]),
     )
 
 
@@ -283,7 +296,7 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
             provided[path] = {"paragraphs"}
         elif recipe.kind == "ticks":
             provided[path] = {"box", "text"}
-    columns = _grid_columns(prepared)
+    columns = prepared.grid_columns
     for table_id, table in form.tables.items():
         if table.nested_in is not None:
             continue  # placed by the renderer
@@ -314,9 +327,9 @@ def check_against_form(prepared: PreparedTemplate, form) -> None:
             raise FormError(f"Word 範本在「{path}」的每一列用到 {missing}，表單定義檔中沒有這些欄")
 
 
-def _grid_columns(prepared: PreparedTemplate) -> dict[str, int]:
-    """How many grid columns each captioned table of the template has."""
+def _grid_columns(document: bytes) -> dict[str, int]:
+    """How many grid columns each captioned table of the template's document part has."""
     from pipeline.office.wml import caption_of, grid_columns
 
-    root = parse(prepared.parts[prepared.document])
+    root = parse(document)
     return {caption: grid_columns(tbl) for tbl in root.iter(qn("w:tbl")) if (caption := caption_of(tbl))}

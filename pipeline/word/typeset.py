@@ -25,12 +25,11 @@ from pipeline.office.opc import Element, element, qn
 from pipeline.office.wml import (
     caption_of,
     ensure_child,
-    grid_span,
     is_header_row,
-    physical_cells,
+    merge_in,
     place_child,
+    span_in,
     text_of,
-    vmerge,
 )
 
 TWIPS_PER_CM = 1440 / 2.54
@@ -38,6 +37,10 @@ DEFAULT_CELL_MARGIN = 108  # twips, left and right: Word's default for Table Gri
 SLACK = 1.06  # renderers differ a little in their glyph widths: keep a margin
 ROW_SPLIT_SHARE = 0.8  # a row estimated taller than this share of the page may split anyway
 SHORT_TABLE_SHARE = 0.3  # a table shorter than this share of the page is kept on one page
+
+
+W_P, W_T, W_BR, W_TAB, W_TR, W_TC, W_TBL = (qn(t) for t in ("w:p", "w:t", "w:br", "w:tab", "w:tr", "w:tc", "w:tbl"))
+W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
 
 
 def paragraph_properties(p: Element) -> Element:
@@ -52,7 +55,7 @@ def keep_with_next(p: Element) -> None:
 
 def align_paragraph(p: Element, align: str) -> None:
     """Set a paragraph's alignment (left, center, right, both)."""
-    ensure_child(paragraph_properties(p), "w:jc").set(qn("w:val"), align)
+    ensure_child(paragraph_properties(p), "w:jc").set(W_VAL, align)
 
 
 def indent_paragraph(p: Element, left: int, hanging: int) -> None:
@@ -136,17 +139,17 @@ class Tokens:
 
 
 def cell_lines(tc: Element) -> Iterator[str]:
-    """The lines of a cell's text: one per paragraph and per line break."""
-    for p in tc.iter(qn("w:p")):
-        if p.getparent() is not tc:
-            continue  # a nested table's paragraph is measured with its own table
+    """The lines of a cell's text: one per paragraph and per line break (a nested table's
+    paragraphs are measured with their own table)."""
+    for p in tc.iterchildren(W_P):
         pieces: list[str] = []
-        for node in p.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
-            if node.tag == qn("w:br"):
+        for node in p.iter(W_T, W_BR, W_TAB):
+            tag = node.tag
+            if tag == W_BR:
                 yield "".join(pieces)
                 pieces = []
             else:
-                pieces.append(node.text or "" if node.tag == qn("w:t") else " ")
+                pieces.append(node.text or "" if tag == W_T else " ")
         yield "".join(pieces)
 
 
@@ -217,15 +220,6 @@ def grid_cols(tbl: Element) -> list[Element]:
     return tbl.findall(qn("w:tblGrid") + "/" + qn("w:gridCol"))
 
 
-def cells_by_column(tr: Element) -> Iterator[tuple[int, int, Element]]:
-    """(first grid column, span, cell) of each cell of a row."""
-    start = 0
-    for tc in physical_cells(tr):
-        span = grid_span(tc)
-        yield start, span, tc
-        start += span
-
-
 def cell_margin(tbl: Element) -> int:
     """The table's left + right cell margins in twips (Word's default when it sets none)."""
     total = 0
@@ -238,33 +232,75 @@ def cell_margin(tbl: Element) -> int:
     return total
 
 
-@dataclass
-class Row:
-    """A table row read once: its cells (first grid column, span, cell, lines of text)."""
+# Cell and Row are read for every cell of every table of a build and never compared or
+# printed: plain classes with slots, not dataclasses (whose generated methods cost import time).
+class Cell:
+    """A cell read once: its first grid column and span, its ``w:tcPr``, its lines of text,
+    its part in a vertical merge (``wml.vmerge``) and how many rows the tables nested in it
+    have."""
 
-    tr: Element
-    header: bool
-    cells: list[tuple[int, int, Element, list[str]]]
+    __slots__ = ("start", "span", "tc", "tc_pr", "lines", "merge", "nested_rows")
+
+    def __init__(
+        self,
+        start: int,
+        span: int,
+        tc: Element,
+        tc_pr: Element,
+        lines: list[str],
+        merge: str | None,
+        nested_rows: int,
+    ):
+        self.start = start
+        self.span = span
+        self.tc = tc
+        self.tc_pr = tc_pr
+        self.lines = lines
+        self.merge = merge
+        self.nested_rows = nested_rows
+
+
+class Row:
+    """A table row read once: whether it repeats as a header, and its cells."""
+
+    __slots__ = ("tr", "header", "cells")
+
+    def __init__(self, tr: Element, header: bool, cells: list[Cell]):
+        self.tr = tr
+        self.header = header
+        self.cells = cells
 
 
 def rows_of(tbl: Element) -> list[Row]:
-    """The table's rows, each cell's text split into lines."""
-    return [
-        Row(tr, is_header_row(tr), [(start, span, tc, list(cell_lines(tc))) for start, span, tc in cells_by_column(tr)])
-        for tr in tbl.findall(qn("w:tr"))
-    ]
+    """The table's rows, each cell read once (everything the layout needs to know of it);
+    a cell without a ``w:tcPr`` gets one (the layout sets each cell's width in it)."""
+    rows = []
+    for tr in tbl.iterchildren(W_TR):
+        cells, start = [], 0
+        for tc in tr.iterchildren(W_TC):
+            tc_pr = ensure_child(tc, "w:tcPr")
+            span = span_in(tc_pr)
+            nested = sum(len(t.findall(W_TR)) for t in tc.iterchildren(W_TBL))
+            cells.append(Cell(start, span, tc, tc_pr, list(cell_lines(tc)), merge_in(tc_pr), nested))
+            start += span
+        rows.append(Row(tr, is_header_row(tr), cells))
+    return rows
 
 
 def minimum_widths(rows: list[Row], columns: int, tokens: Tokens, font_pt: float, padding: int) -> list[int]:
     """For each grid column, the width (twips) its longest unbreakable token needs."""
     widest = [0.0] * columns
+    seen: dict[tuple[str, bool], float] = {}  # a column repeats its lines (是, 否, 0): each measured once
     for row in rows:
-        for start, span, _tc, lines in row.cells:
-            if span != 1 or start >= columns:
+        for cell in row.cells:
+            start = cell.start
+            if cell.span != 1 or start >= columns:
                 continue  # a spanning cell shares its width: not one column's minimum
-            for line in lines:
-                for token in tokens.of(line, row.header):
-                    widest[start] = max(widest[start], em_width(token))
+            for line in cell.lines:
+                em = seen.get((line, row.header))
+                if em is None:
+                    em = seen[line, row.header] = max(map(em_width, tokens.of(line, row.header)), default=0.0)
+                widest[start] = max(widest[start], em)
     return [math.ceil(em * font_pt * 20 * SLACK) + padding if em else 0 for em in widest]
 
 
@@ -306,20 +342,20 @@ def share_widths(total: int, wanted: list[float | None], weights: list[float], m
     return widths
 
 
-def set_widths(tbl: Element, widths: list[int]) -> None:
+def set_widths(tbl: Element, rows: list[Row], widths: list[int]) -> None:
     """Fixed table layout with these grid column widths: Word keeps them as they are."""
     tbl_pr = ensure_child(tbl, "w:tblPr")
     tbl_w = ensure_child(tbl_pr, "w:tblW")
-    tbl_w.set(qn("w:type"), "dxa")
-    tbl_w.set(qn("w:w"), str(sum(widths)))
-    ensure_child(tbl_pr, "w:tblLayout").set(qn("w:type"), "fixed")
+    tbl_w.set(W_TYPE, "dxa")
+    tbl_w.set(W_W, str(sum(widths)))
+    ensure_child(tbl_pr, "w:tblLayout").set(W_TYPE, "fixed")
     for col, width in zip(grid_cols(tbl), widths, strict=False):
-        col.set(qn("w:w"), str(width))
-    for tr in tbl.findall(qn("w:tr")):
-        for start, span, tc in cells_by_column(tr):
-            tc_w = ensure_child(ensure_child(tc, "w:tcPr"), "w:tcW")
-            tc_w.set(qn("w:type"), "dxa")
-            tc_w.set(qn("w:w"), str(sum(widths[start : start + span])))
+        col.set(W_W, str(width))
+    for row in rows:
+        for cell in row.cells:
+            tc_w = ensure_child(cell.tc_pr, "w:tcW")
+            tc_w.set(W_TYPE, "dxa")
+            tc_w.set(W_W, str(sum(widths[cell.start : cell.start + cell.span])))
 
 
 def set_cell_margins(tbl: Element, twips: int) -> None:
@@ -327,8 +363,8 @@ def set_cell_margins(tbl: Element, twips: int) -> None:
     margins = ensure_child(ensure_child(tbl, "w:tblPr"), "w:tblCellMar")
     for side in ("w:left", "w:right"):
         node = ensure_child(margins, side)
-        node.set(qn("w:w"), str(twips))
-        node.set(qn("w:type"), "dxa")
+        node.set(W_W, str(twips))
+        node.set(W_TYPE, "dxa")
 
 
 LINE_HEIGHT = 1.3  # ems: a line of 10 pt Chinese text as Word and LibreOffice set it
@@ -344,11 +380,11 @@ def text_height(lines: Iterable[str], width: int, padding: int, font_pt: float) 
 def estimated_height(row: Row, widths: list[int], padding: int, font_pt: float) -> int:
     """A row's height in twips as a renderer would lay it out, roughly (its tallest cell)."""
     tallest = 0
-    for start, span, tc, lines in row.cells:
-        if vmerge(tc) is not None:
+    for cell in row.cells:
+        if cell.merge is not None:
             continue  # a merged cell's text spreads over its rows (see keep_merged_rows)
-        nested = sum(len(t.findall(qn("w:tr"))) * 2 for t in tc.findall(qn("w:tbl")))  # two lines a row
-        height = text_height(lines, sum(widths[start : start + span]), padding, font_pt)
+        nested = cell.nested_rows * 2  # two lines a row
+        height = text_height(cell.lines, sum(widths[cell.start : cell.start + cell.span]), padding, font_pt)
         tallest = max(tallest, height + int(nested * font_pt * 20 * LINE_HEIGHT))
     return tallest
 
@@ -364,10 +400,10 @@ def keep_rows(rows: list[Row], heights: list[int], split: bool, page: Page) -> N
 def align_cells(rows: list[Row], plan: TablePlan) -> None:
     """The body cells' alignment by column (and by cell for a table of single values)."""
     for index, row in enumerate(rows[plan.header_rows :]):
-        for start, _span, tc, _lines in row.cells:
-            align = plan.cells.get((index, start)) or plan.align.get(start)
+        for cell in row.cells:
+            align = plan.cells.get((index, cell.start)) or plan.align.get(cell.start)
             if align:
-                for p in tc.findall(qn("w:p")):
+                for p in cell.tc.iterchildren(W_P):
                     align_paragraph(p, align)
 
 
@@ -381,11 +417,11 @@ def align_numbers(rows: list[Row]) -> None:
     for row in rows:
         if row.header:
             continue
-        for _start, _span, tc, lines in row.cells:
-            text = "".join(lines).strip()
+        for cell in row.cells:
+            text = "".join(cell.lines).strip()
             if _NUMBER.match(text):
                 amount = "," in text or "，" in text or len(text.replace(".", "")) >= 5
-                for p in tc.findall(qn("w:p")):
+                for p in cell.tc.iterchildren(W_P):
                     align_paragraph(p, "right" if amount else "center")
 
 
@@ -401,7 +437,7 @@ def keep_header_with_body(rows: list[Row]) -> None:
 def keep_rows_with_next(rows: list[Row]) -> None:
     """Each of ``rows`` stays on the page of the row after it."""
     for row in rows:
-        for p in row.tr.iter(qn("w:p")):
+        for p in row.tr.iter(W_P):
             keep_with_next(p)
 
 
@@ -421,13 +457,13 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
         weights = [0.0 if isinstance(w, str) else float(w) for w in plan.widths]
     else:
         wanted = [None] * len(columns)
-        weights = [float(c.get(qn("w:w")) or 1) for c in columns]
+        weights = [float(c.get(W_W) or 1) for c in columns]
     rows = rows_of(tbl)
     padding = cell_margin(tbl)
     widths = share_widths(
         page.text_width, wanted, weights, minimum_widths(rows, len(columns), tokens, font_pt, padding)
     )
-    set_widths(tbl, widths)
+    set_widths(tbl, rows, widths)
     align_cells(rows, plan)
     if plan.numbers:
         align_numbers(rows)
@@ -503,23 +539,26 @@ class MergeGroup:
 def merge_groups(rows: list[Row]) -> list[MergeGroup]:
     """Each vertical merge (a cell over several rows), in the order they end."""
     groups: list[MergeGroup] = []
-    open_at: dict[int, tuple[int, int, list[str], Element]] = {}  # column → (first row, span, text, cell)
+    open_at: dict[int, Cell] = {}  # column → the cell that starts its merge
+    first_row: dict[int, int] = {}
 
     def close(start: int, last: int) -> None:
-        first, span, lines, tc = open_at.pop(start)
+        cell = open_at.pop(start)
+        first = first_row.pop(start)
         if last > first:
-            groups.append(MergeGroup(first, last, start, span, tuple(lines), tc))
+            groups.append(MergeGroup(first, last, start, cell.span, tuple(cell.lines), cell.tc))
 
     for index, row in enumerate(rows):
         seen = set()
-        for start, span, tc, lines in row.cells:
-            merge = vmerge(tc)
+        for cell in row.cells:
+            start = cell.start
             seen.add(start)
-            if merge == "restart":
+            if cell.merge == "restart":
                 if start in open_at:
                     close(start, index - 1)
-                open_at[start] = (index, span, lines, tc)
-            elif merge is None and start in open_at:
+                open_at[start] = cell
+                first_row[start] = index
+            elif cell.merge is None and start in open_at:
                 close(start, index - 1)
         for start in [s for s in open_at if s not in seen]:
             close(start, index - 1)
@@ -533,7 +572,7 @@ def keep_merged_rows(rows: list[Row], heights: list[int], widths: list[int], pad
     and the rows under it are kept together as far down as its text reaches (the rest of
     the group may break, so a tall group does not leave a page half empty)."""
     for group in merge_groups(rows):
-        ensure_child(ensure_child(group.cell, "w:tcPr"), "w:vAlign").set(qn("w:val"), "top")
+        ensure_child(ensure_child(group.cell, "w:tcPr"), "w:vAlign").set(W_VAL, "top")
         needed = text_height(group.lines, sum(widths[group.start : group.start + group.span]), padding, font_pt)
         covered, last = 0, group.first
         while last < group.last and covered + heights[last] < needed:

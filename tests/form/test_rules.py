@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from pipeline.errors import FormError
-from pipeline.form.rules import KIND_PARAMS, MinShare, SumEquals, fields_read, load_rules
+from pipeline.form.rules import KIND_PARAMS, AtLeastOne, ExactlyOne, MinShare, SumEquals, fields_read, load_rules
 from pipeline.form.spec import DEFAULT_FORM_DIR, load_form
 from pipeline.report.check import KINDS
 
@@ -170,3 +170,14 @@ def test_the_rule_form_yaml_names_for_the_city_must_exist(form_dir):
     )
     with pytest.raises(FormError, match=r"city\.committee_rule.*「committee\.share」"):
         load_rules(load_form(form_dir))
+
+
+def test_kinds_compare_hash_and_show_every_field_as_dataclasses_do():
+    """The kinds share one __eq__, __hash__ and __repr__ (made once, not per class)."""
+    one = ExactlyOne(sheet="a.b", fields=("x", "y"), label="性別")
+    same = ExactlyOne(sheet="a.b", fields=("x", "y"), label="性別")
+    assert one == same and hash(one) == hash(same) and len({one, same}) == 1
+    assert one != ExactlyOne(sheet="a.b", fields=("x", "y"), label="其他")
+    assert one != ExactlyOne(sheets=("a.b",), fields=("x", "y"), label="性別")
+    assert one != AtLeastOne(sheet="a.b", fields=("x", "y"), label="性別")  # same fields, another kind
+    assert repr(one) == "ExactlyOne(sheet='a.b', sheets=(), fields=('x', 'y'), label='性別')"

@@ -83,14 +83,20 @@ def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeyp
     monkeypatch.setenv("TPE_REPORT_CACHE", str(tmp_path / "cache"))
     first, first_rules = load_form(form_dir), load_rules(load_form(form_dir))
     entries = {p.relative_to(tmp_path / "cache").parts[0] + p.suffix for p in (tmp_path / "cache").rglob("*.*")}
-    assert entries == {"forms.pickle", "rules.json"}  # the form as loaded; the rules' YAML as data
+    # the form as loaded; the rules' YAML as data, and the rules as checked against the form
+    assert entries == {"forms.pickle", "rules.json", "checked-rules.pickle"}
 
     def no_yaml(text):
         raise AssertionError("a cached form must not be parsed again")
 
+    def no_check(rule, form):
+        raise AssertionError("rules checked against this form must not be checked again")
+
     monkeypatch.setattr(form_module, "_FORMS", {})  # as in a new process
+    monkeypatch.setattr("pipeline.form.rules._CHECKED", {})
     monkeypatch.setattr(form_module, "load_yaml", no_yaml)
     monkeypatch.setattr("pipeline.form.rules.load_yaml", no_yaml)
+    monkeypatch.setattr("pipeline.form.rules._unresolved", no_check)
     assert load_form(form_dir) == first and load_rules(load_form(form_dir)) == first_rules
     assert load_form(form_dir).directory == form_dir
 
