@@ -154,11 +154,11 @@ def build(
     for path in result.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
-    if result.kept_edit is not None:
-        click.echo(f"注意：{result.output.name} 在上次產生後曾被編輯，已保存為 {result.kept_edit}")
     if result.output is None:
         click.echo("有錯誤且使用 --strict：未寫出報告", err=True)
     else:
+        if result.kept_edit is not None:  # only a report written replaces (and keeps) an edited one
+            click.echo(f"注意：{result.output.name} 在上次產生後曾被編輯，已保存為 {result.kept_edit}")
         click.echo(f"寫入：{result.output}")
     for path in result.marked_workbooks:
         click.echo(f"標示：{path}")
@@ -444,12 +444,15 @@ def package_command(inputs: Path, out: Path, form_dir: Path | None) -> None:
     for path in result.build.inputs_read:
         click.echo(f"讀取：{path}")
     _summary(result.findings)
-    if result.build.kept_edit is not None:
+    # A package always has its .docx and .odt; the checks below are for the type checker.
+    if result.build.output is not None and result.build.kept_edit is not None:
         click.echo(f"注意：{result.build.output.name} 在上次產生後曾被編輯，已保存為 {result.build.kept_edit}")
-    for kept in result.kept_edits:
-        click.echo(f"注意：{result.report_odt.name} 在上次產生後曾被編輯，已保存為 {kept}")
-    for path in (result.build.output, result.report_odt, result.report_pdf):
-        click.echo(f"寫入：{path}")
+    if result.report_odt is not None:
+        for kept in result.kept_edits:
+            click.echo(f"注意：{result.report_odt.name} 在上次產生後曾被編輯，已保存為 {kept}")
+    for written in (result.build.output, result.report_odt, result.report_pdf):
+        if written is not None:
+            click.echo(f"寫入：{written}")
     click.echo(f"寫入：{result.pdf}（共 {result.pages} 頁）")
     for item in result.contents:
         indent = "    " if item.sub else "  "

@@ -139,7 +139,8 @@ def build(
             staging.unlink(missing_ok=True)
     clock.lap("render")
     clear_marked(out / MARKED_DIR)
-    marked, unmarked = [], []
+    marked: list[Path] = []
+    unmarked: list[str] = []
     if mark and findings:
         from pipeline.review.annotate import mark_workbooks  # only when there is something to mark
 

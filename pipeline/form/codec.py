@@ -14,7 +14,7 @@ import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pipeline.form.fmt import Formatter, chinese_numeral, date_pattern
 from pipeline.form.spec import Form
@@ -23,12 +23,21 @@ from pipeline.inputs.records import Record, Value
 
 
 class Figures(Protocol):
-    """What an encoder reads besides the records: the report's figures and identity."""
+    """What an encoder reads besides the records: the report's figures and identity.
 
-    form: Form
-    figures: Mapping[str, Any]
-    title: str
-    groups: tuple[str, ...]
+    Read-only members, so that a frozen dataclass (pipeline.report.compute.Report) is one."""
+
+    @property
+    def form(self) -> Form: ...
+
+    @property
+    def figures(self) -> Mapping[str, Any]: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def groups(self) -> tuple[str, ...]: ...
 
 
 class Records(Protocol):
@@ -37,6 +46,17 @@ class Records(Protocol):
     def fields(self, sheet_id: str) -> Record: ...
 
     def rows(self, sheet_id: str) -> tuple[Record, ...]: ...
+
+
+T = TypeVar("T")
+
+
+def own(member: T | None) -> T:
+    """The member a recipe is named by (``recipe.text`` of a text recipe): Recipe makes sure the
+    member of its kind is set; this says so to the type checker."""
+    if member is None:
+        raise ValueError("a recipe without the member of its own kind")
+    return member
 
 
 def show(value: Value, render: Callable[[Any], str] = str) -> str:
@@ -116,46 +136,48 @@ class Encoder:
         kind = recipe.kind
         fmt = self.fmt
         if kind == "text":
-            return show(self.at(recipe.text, row))
+            return show(self.at(own(recipe.text), row))
         if kind == "paragraphs":
-            if row is None and self.is_table_field(recipe.paragraphs):
-                sheet_id, _, key = recipe.paragraphs.rpartition(".")
+            name = own(recipe.paragraphs)
+            if row is None and self.is_table_field(name):
+                sheet_id, _, key = name.rpartition(".")
                 return [p for r in self.inputs.rows(sheet_id) for p in paras(r.at(key))]
-            return paras(self.at(recipe.paragraphs, row))
+            return paras(self.at(name, row))
         if kind == "number":
-            return show(self.at(recipe.number, row), fmt.number)
+            return show(self.at(own(recipe.number), row), fmt.number)
         if kind == "date":
             render = fmt.date_long if recipe.format == "date_long" else fmt.date_short
-            return show(self.at(recipe.date, row), render)
+            return show(self.at(own(recipe.date), row), render)
         if kind == "tick":
-            ticked = self.typed(recipe.tick, row)
+            ticked = self.typed(own(recipe.tick), row)
             return fmt.box(ticked == recipe.equals if recipe.equals is not None else ticked, ticks)
         if kind == "ticks":
             return self.ticks(recipe, row, ticks)
         if kind == "people":
             return self.people(recipe, row)
         if kind == "count":
-            return show(self.at(recipe.count, row), lambda v: self.form.wording["count"].format(n=fmt.number(v)))
+            return show(self.at(own(recipe.count), row), lambda v: self.form.wording["count"].format(n=fmt.number(v)))
         if kind == "figure":
-            return self.figure(recipe.figure)
+            return self.figure(own(recipe.figure))
         if kind == "numbering":
             return self.form.sheets[sheet_id][1].numbering.format(n=index + 1)
         if kind == "lines":
-            return [text for part in recipe.lines for text in [self.value(part, row, index, sheet_id, ticks)] if text]
+            lines = [self.value(part, row, index, sheet_id, ticks) for part in own(recipe.lines)]
+            return [text for text in lines if text]
         if kind == "join":
-            return "".join(self.value(part, row, index, sheet_id, ticks) for part in recipe.join)
+            return "".join(self.value(part, row, index, sheet_id, ticks) for part in own(recipe.join))
         if kind == "const":
             return recipe.const
         if kind == "groups":
-            return "、".join(self.report.groups) or show(self.at(recipe.groups, row))
+            return "、".join(self.report.groups) or show(self.at(own(recipe.groups), row))
         if kind == "report_title":
             return self.report.title
         if kind == "items":
             return self.items(recipe)
         if kind == "annexes":
-            return self.annex_lines(recipe.annexes)
+            return self.annex_lines(own(recipe.annexes))
         if kind == "group_rules":
-            wording = self.form.wording[recipe.group_rules]
+            wording = self.form.wording[own(recipe.group_rules)]
             return [
                 wording.format(n=i, n_zh=chinese_numeral(i), codes="、".join(g.codes), categories=g.categories,
                                items=g.items)
@@ -176,7 +198,7 @@ class Encoder:
 
     def people(self, recipe: Recipe, row: Record | None) -> str:
         """「總計N人 男N人 女N人」 (the total is the stated one, else men + women)."""
-        p = recipe.people
+        p = own(recipe.people)
         num = self.fmt.number
         male, female = show(self.at(p.male, row), num), show(self.at(p.female, row), num)
         total = None
@@ -193,7 +215,7 @@ class Encoder:
         """Numbered paragraphs, one item per row: the lead (「(一) 名稱：」) before the first."""
         out = []
         lead = self.form.wording[recipe.lead or ""]
-        for i, r in enumerate(self.inputs.rows(recipe.items), start=1):
+        for i, r in enumerate(self.inputs.rows(own(recipe.items)), start=1):
             body = paras(r.at(recipe.body)) if recipe.body else []
             if not body and recipe.name is None:
                 continue  # nothing but a number to show
@@ -340,33 +362,34 @@ class Decoder:
             ticked = self.tick(text)
             if recipe.equals is not None:
                 if ticked:
-                    out[recipe.tick] = recipe.equals
+                    out[own(recipe.tick)] = recipe.equals
             else:
-                out[recipe.tick] = bool(ticked)
+                out[own(recipe.tick)] = bool(ticked)
             return self.strip_glyph(text) if ticked is not None else text
         if kind == "text":
             if text.strip() or not self._conditional(recipe):
                 self._condition_met(recipe, out, choices)
-                out.setdefault(recipe.text, text.strip())
+                name = own(recipe.text)
+                out.setdefault(name, text.strip())
                 if text.strip():
-                    out[recipe.text] = text.strip()
+                    out[name] = text.strip()
             return ""
         if kind == "groups":
-            out[recipe.groups] = text.strip()
+            out[own(recipe.groups)] = text.strip()
             return ""
         if kind == "paragraphs":
-            out[recipe.paragraphs] = "\n".join(line.strip() for line in text.split("\n") if line.strip())
+            out[own(recipe.paragraphs)] = "\n".join(line.strip() for line in text.split("\n") if line.strip())
             return ""
         if kind == "number":
-            out[recipe.number] = self.number(text)
+            out[own(recipe.number)] = self.number(text)
             return ""
         if kind == "count":
             m = wording_pattern(self.form.wording["count"], {"n": NUMBER}).fullmatch(text)
-            out[recipe.count] = self.number(m["n"]) if m else (text.strip() or None)
+            out[own(recipe.count)] = self.number(m["n"]) if m else (text.strip() or None)
             return ""
         if kind == "date":
             value, rest = self.date(text, recipe.format or "date_short")
-            out[recipe.date] = value if value is not None else (text.strip() or None)
+            out[own(recipe.date)] = value if value is not None else (text.strip() or None)
             return rest if value is not None else ""
         if kind == "ticks":
             for line in [ln for ln in text.split("\n") if ln.strip()]:
@@ -386,7 +409,7 @@ class Decoder:
             for part in recipe.lines or ():
                 if part.kind == "date":
                     value, _ = self.date(lines[0], part.format or "date_short") if lines else (None, "")
-                    out[part.date] = value
+                    out[own(part.date)] = value
                     if value is not None:
                         lines = lines[1:]
                 else:
@@ -408,7 +431,7 @@ class Decoder:
                 out.setdefault(key, others[0])
 
     def people(self, recipe: Recipe, text: str, out: dict[str, Any]) -> None:
-        p = recipe.people
+        p = own(recipe.people)
         names = {"total": NUMBER, "male": NUMBER, "female": NUMBER}
         for wording in (self.form.wording[recipe.format or "people"], self.form.wording["people"]):
             m = wording_pattern(wording, names).fullmatch(text)

@@ -14,9 +14,12 @@ import typing
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from functools import cache
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")  # a dataclass the form files are read into
 
 
 class SchemaError(ValueError):
@@ -35,7 +38,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def build(cls: type[T], data: Any, where: str = "", joiner: str = ".") -> T:
+def build(cls: type[D], data: Any, where: str = "", joiner: str = ".") -> D:
     """An instance of dataclass ``cls`` from a mapping: unknown or missing keys and values of
     the wrong type are SchemaErrors naming the place (``where``, ``joiner``, the key)."""
     if not isinstance(data, Mapping):
@@ -90,7 +93,7 @@ def convert(tp: Any, value: Any, where: str) -> Any:
             raise SchemaError(f"{where}：應為「名稱: 值」的對應表")
         key_type, value_type = args
         return {convert(key_type, k, where): convert(value_type, v, f"{where}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return build(tp, value, where)
     if tp is bool:
         if not isinstance(value, bool):

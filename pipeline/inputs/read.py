@@ -37,6 +37,9 @@ TITLES = {
     "input.duplicate-workbook": "同一活頁簿有兩個檔案",
 }
 
+# A sheet's cell value by (row, column), 1-based, as Grid.value gives it.
+CellValue = Callable[[int, int], Any]
+
 INSTRUCTIONS_SHEET = "填寫說明"
 FIELDS_LABEL_HEADER = "欄位"
 FIELDS_VALUE_HEADER = "內容"
@@ -145,7 +148,9 @@ class _Folder:
         """A finding for every file the form does not read (the pictures 成果說明 names excepted)."""
         for wb_spec in form.workbooks:  # a renamed copy beside the workbook itself
             read = self.read.get(wb_spec.file)
-            for path in self.look_alikes(wb_spec) if read is not None else ():
+            if read is None:
+                continue
+            for path in self.look_alikes(wb_spec):
                 findings.append(
                     _finding(
                         "input.unexpected-file",
@@ -240,7 +245,7 @@ def _read_sheet(
 
 def _read_fields(
     ws: Grid,
-    cell_value,
+    cell_value: CellValue,
     wb_spec: WorkbookSpec,
     sh: SheetSpec,
     form: Form,
@@ -263,8 +268,8 @@ def _read_fields(
     values: dict[str, Value] = {}
     for spec in sh.fields:
         wanted = [fold_header(h) for h in (spec.header, *spec.aliases)]
-        row = next((labels[k] for k in wanted if k in labels), None)
-        if row is None and spec.default is not None:
+        label_row = next((labels[k] for k in wanted if k in labels), None)
+        if label_row is None and spec.default is not None:
             # A field added to the form after the workbook was made: its default, said so.
             findings.append(
                 _finding(
@@ -277,7 +282,7 @@ def _read_fields(
             )
             values[spec.key] = Value(spec.default, Source(wb_spec.file, sh.name))
             continue
-        if row is None:
+        if label_row is None:
             findings.append(
                 _finding(
                     "input.missing-field",
@@ -288,16 +293,17 @@ def _read_fields(
                 )
             )
             continue
-        source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{row}")
-        shown = partial(ws.formats.get, (row, value_col))
-        values[spec.key] = _parse(cell_value(row, value_col), spec, source, form, findings, shown)
+        source = Source(wb_spec.file, sh.name, f"{column_letter(value_col)}{label_row}")
+        shown = partial(ws.formats.get, (label_row, value_col))
+        values[spec.key] = _parse(cell_value(label_row, value_col), spec, source, form, findings, shown)
     return Record(values, Source(wb_spec.file, sh.name))
 
 
-def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int]]:
+def _header_row(ws: Grid, sh: SheetSpec, cell_value: CellValue) -> tuple[int, dict[str, int]]:
     """Find the header row (within the first rows) and map column keys to column numbers."""
     wanted = {fold_header(h): spec.key for spec in sh.columns for h in (spec.header, *spec.aliases)}
-    best_row, best_map = 1, {}
+    best_row = 1
+    best_map: dict[str, int] = {}
     for row in range(1, min(ws.max_row, HEADER_SEARCH_ROWS) + 1):
         mapping: dict[str, int] = {}
         for col in range(1, ws.max_column + 1):
@@ -311,7 +317,7 @@ def _header_row(ws: Grid, sh: SheetSpec, cell_value) -> tuple[int, dict[str, int
 
 def _read_table(
     ws: Grid,
-    cell_value,
+    cell_value: CellValue,
     wb_spec: WorkbookSpec,
     sh: SheetSpec,
     form: Form,
@@ -338,17 +344,17 @@ def _read_table(
             continue
         values: dict[str, Value] = {}
         for spec in sh.columns:
-            col = mapping.get(spec.key)
-            if col is None:
+            column = mapping.get(spec.key)
+            if column is None:
                 continue
-            source = Source(wb_spec.file, sh.name, f"{column_letter(col)}{row}")
-            shown = partial(ws.formats.get, (row, col))
+            source = Source(wb_spec.file, sh.name, f"{column_letter(column)}{row}")
+            shown = partial(ws.formats.get, (row, column))
             values[spec.key] = _parse(raws[spec.key], spec, source, form, findings, shown)
         records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))
     return tuple(records)
 
 
-def _unlabelled_columns(ws: Grid, cell_value, header_row: int, mapping: dict[str, int]) -> list[int]:
+def _unlabelled_columns(ws: Grid, cell_value: CellValue, header_row: int, mapping: dict[str, int]) -> list[int]:
     """Columns whose header cell is blank while cells below it hold data."""
     mapped = set(mapping.values())
     return [

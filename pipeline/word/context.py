@@ -175,7 +175,7 @@ class ContextBuilder:
                         if paragraphs:
                             lines.append(fmt.done(measure.get(m.done)) + paragraphs[0])
                             lines.extend(paragraphs[1:])
-                row = {}
+                row: dict[str, Any] = {}
                 for name, recipe in table.cells.items():
                     if recipe.category:
                         row[name] = cat.label if n == 1 else ""
@@ -278,7 +278,8 @@ def _align_key(form: Form, recipe: Recipe, sheet_id: str | None) -> str:
 def table_plan(form: Form, table: TableSpec) -> TablePlan:
     """How a table is typeset: its layout data, and each body column's (or cell's) alignment
     from what it shows (typeset.align), the table's own `align` winning."""
-    align, cells = {}, {}
+    align: dict[int, str] = {}
+    cells: dict[tuple[int, int], str] = {}
     row_sheet = table.rows if table.rows in form.sheets else None
     for recipe in table.cells.values():
         if recipe.col is None:

@@ -16,20 +16,20 @@ import copy
 import hashlib
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
-from jinja2 import Environment, FileSystemBytecodeCache, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemBytecodeCache, StrictUndefined, Template, TemplateError, nodes
 from jinja2.bccache import Bucket
 from lxml import etree
 
 from pipeline import cache
 from pipeline.errors import FormError
 from pipeline.findings import Finding
-from pipeline.form.spec import TableSpec
-from pipeline.form.tablemap import Typeset
+from pipeline.form.tablemap import TableSpec, Typeset
 from pipeline.inputs.records import FreeTable
 from pipeline.inputs.values import strip_forbidden
 from pipeline.office.docprops import DocumentInfo, set_document_info
@@ -41,6 +41,7 @@ from pipeline.office.opc import (
     Element,
     Package,
     element,
+    parent_of,
     parse,
     qn,
     serialize,
@@ -127,9 +128,9 @@ class CachingEnvironment(Environment):
 
     def __init__(self, cache_dir: Path | None = None, **options: Any):
         super().__init__(**options)
-        self._compiled: dict[str, Any] = {}
+        self._compiled: dict[str, Template] = {}
         # cache_dir comes from pipeline.cache.cache_dir, which checked that it is safe to use.
-        self._disk = None
+        self._disk: OwnBytecodeCache | None = None
         if cache_dir is not None:
             try:
                 cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -137,7 +138,12 @@ class CachingEnvironment(Environment):
             except OSError:  # cannot be made: builds simply compile
                 self._disk = None
 
-    def from_string(self, source, globals=None, template_class=None):
+    def from_string(
+        self,
+        source: str | nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[Template] | None = None,
+    ) -> Template:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         compiled = self._compiled.get(source)
@@ -148,7 +154,7 @@ class CachingEnvironment(Environment):
             self._compiled[source] = compiled
         return compiled
 
-    def _code(self, source: str):
+    def _code(self, source: str) -> CodeType:
         if self._disk is None:
             return self.compile(source)
         name = "docx-" + hashlib.sha256(source.encode("utf-8")).hexdigest()
@@ -198,7 +204,7 @@ def resolve_listing(root: Element) -> None:
         text = t.text
         if not text or ("\n" not in text and "\t" not in text):
             continue
-        run = t.getparent()
+        run = parent_of(t)
         rpr = run.find(qn("w:rPr"))
         pieces = text.split("\t")
         last = _break_lines(t, pieces[0])
@@ -285,8 +291,23 @@ class Document:
         self.prepared = prepared
         self.package = Package(prepared.parts)
         self.part = prepared.document
-        self.root = self.body = None
-        self.comments = None
+        self._filled: tuple[Element, Element] | None = None  # the document's tree, its w:body
+        self.comments: tuple[str, Element] | None = None  # the comments part: its name, its tree
+
+    @property
+    def root(self) -> Element:
+        """The document part's tree (once filled)."""
+        return self._tree()[0]
+
+    @property
+    def body(self) -> Element:
+        """The document's w:body (once filled)."""
+        return self._tree()[1]
+
+    def _tree(self) -> tuple[Element, Element]:
+        if self._filled is None:
+            raise RuntimeError("the document is not filled yet: fill() comes first")
+        return self._filled
 
     # -- filling -------------------------------------------------------------------------
 
@@ -294,12 +315,15 @@ class Document:
         """Jinja on the body and on every other part with tags, then docxtpl's after-steps."""
         # The rendered body goes back between the document's own head and tail as text:
         # parsed once, rather than moved into the document tree node by node.
-        body = render_source(self.prepared.body, context)
-        self.root = parse_rendered(self.prepared.head + body + self.prepared.tail)
-        self.body = self.root.find(qn("w:body"))
-        resolve_listing(self.body)
-        fit_table_grids(self.body)
-        renumber_drawings(self.body)
+        rendered = render_source(self.prepared.body, context)
+        root = parse_rendered(self.prepared.head + rendered + self.prepared.tail)
+        body = root.find(qn("w:body"))
+        if body is None:  # template.py cut the body out of this part: it is there
+            raise FormError("Word 範本的主文件沒有本文（w:body）")
+        self._filled = (root, body)
+        resolve_listing(body)
+        fit_table_grids(body)
+        renumber_drawings(body)
         for name, source in self.prepared.stories.items():
             story = parse_rendered(render_source(source, context))
             resolve_listing(story)
@@ -313,7 +337,7 @@ class Document:
         """The id of a style by the name Word shows."""
         return self.prepared.style_id(name)
 
-    def tables_by_caption(self) -> dict[str, Any]:
+    def tables_by_caption(self) -> dict[str, Element]:
         """Every table (nested ones too) that carries an id in its Alt Text title."""
         found = {}
         for tbl in self.body.iter(W_TBL):
@@ -331,12 +355,12 @@ class Document:
                 sub(tc, "w:p")
         tables = self.tables_by_caption()
 
-        def table(table_id: str):
+        def table(table_id: str) -> Element:
             if table_id not in tables:
                 raise FormError(f"Word 範本中找不到表格「{table_id}」（表格替代文字標題）")
             return tables[table_id]
 
-        def cell(table_id: str, row: int, column: int):
+        def cell(table_id: str, row: int, column: int) -> Element:
             """A body cell of an official table (rows counted after its header rows)."""
             rows = table(table_id).findall(W_TR)
             try:
@@ -378,9 +402,9 @@ class Document:
         for tbl in self.body.iter(W_TBL):  # outer tables first: a nested one fits its cell
             plan = plans.get(id(tbl)) or typeset.TablePlan(header_rows=0, numbers=True)
             page = portrait.turned() if id(tbl) in turned else portrait
-            holder = tbl.getparent()
+            holder = parent_of(tbl)
             if holder.tag == W_TC:  # the width of its cell, inside the cell's margins
-                outer = holder.getparent().getparent()
+                outer = parent_of(parent_of(holder))
                 inner = (_tc_twips(holder) or page.text_width) - typeset.cell_margin(outer)
                 page = typeset.Page(inner, page.height, 0, 0, page.top, page.bottom)
             typeset.lay_out_table(tbl, plan, page, layout.tokens, font_pt)
@@ -400,7 +424,14 @@ class Document:
             _add_text_run(p, text)
         return p
 
-    def _grid(self, caption: str, rows, header_rows: int, width: int, widths: list[int] | None = None) -> Element:
+    def _grid(
+        self,
+        caption: str,
+        rows: Sequence[Sequence[str]],
+        header_rows: int,
+        width: int,
+        widths: list[int] | None = None,
+    ) -> Element:
         """A centred 'Table Grid' table of text cells, its first rows repeated as headers.
 
         ``width`` (EMU) is shared evenly unless ``widths`` gives each column's."""
@@ -454,8 +485,9 @@ class Document:
 
     def _bookmarked(self, name: str) -> Element | None:
         for start in self.body.iter(qn("w:bookmarkStart")):
-            if start.get(qn("w:name")) == name and start.getparent().tag == W_P:
-                return start.getparent()
+            paragraph = start.getparent()
+            if start.get(qn("w:name")) == name and paragraph is not None and paragraph.tag == W_P:
+                return paragraph
         return None
 
     def _place_blocks(self, blocks: tuple[Block, ...], bookmark: str, style: Typeset | None = None) -> None:
@@ -499,7 +531,7 @@ class Document:
 
     def _drawing_ids(self) -> Iterator[int]:
         """Fresh drawing ids, after every numeric id already in the document."""
-        used = [int(v) for v in self.body.xpath("//@id") if str(v).isdigit()]
+        used = _numeric_values(self.body, "//@id")
         return itertools.count(max(used, default=FIRST_DRAWING_ID) + 1)
 
     def _picture_paragraph(
@@ -535,8 +567,7 @@ class Document:
         found = self.tables_by_caption()
         comments = self._comments_root()
         # Comments share their ids with the other annotations (bookmarks, tracked changes).
-        used = [int(v) for v in self.body.xpath("//@w:id", namespaces=NS) if str(v).isdigit()]
-        used += [int(c.get(qn("w:id"))) for c in comments.findall(qn("w:comment"))]
+        used = _numeric_values(self.body, "//@w:id") + _numeric_values(comments, "w:comment/@w:id")
         ids = itertools.count(max(used, default=-1) + 1)
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         for finding in findings:
@@ -556,20 +587,20 @@ class Document:
             runs[-1].addnext(element("w:commentRangeEnd", {"w:id": comment_id}))
 
     def _comments_root(self) -> Element:
-        if self.comments is None:
-            for _rid, reltype, target in self.package.relationships(self.part):
-                if reltype == RT_COMMENTS and target in self.package.parts:
-                    self.comments = (target, parse(self.package.parts[target]))
-                    break
-            else:
-                name = "word/comments.xml"
-                if name in self.package.parts:  # a stray part no relationship points to
-                    name = self.package.unused_name("word/comments%d.xml")
-                root = etree.Element(qn("w:comments"), nsmap={"w": NS["w"]})
-                self.package.add_part(name, b"", CT_COMMENTS)
-                self.package.relate(self.part, RT_COMMENTS, name)
-                self.comments = (name, root)
-        return self.comments[1]
+        if self.comments is not None:
+            return self.comments[1]
+        for _rid, reltype, target in self.package.relationships(self.part):
+            if reltype == RT_COMMENTS and target in self.package.parts:
+                self.comments = (target, parse(self.package.parts[target]))
+                return self.comments[1]
+        name = "word/comments.xml"
+        if name in self.package.parts:  # a stray part no relationship points to
+            name = self.package.unused_name("word/comments%d.xml")
+        root = etree.Element(qn("w:comments"), nsmap={"w": NS["w"]})
+        self.package.add_part(name, b"", CT_COMMENTS)
+        self.package.relate(self.part, RT_COMMENTS, name)
+        self.comments = (name, root)
+        return root
 
     def _comment(self, comment_id: str, text: str, date: str) -> Element:
         comment = element(
@@ -587,7 +618,7 @@ class Document:
                 _add_text_run(p, line)
         return comment
 
-    def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec], found: dict[str, Any]) -> Element:
+    def _anchor_paragraph(self, finding: Finding, tables: dict[str, TableSpec], found: dict[str, Element]) -> Element:
         """The paragraph a finding is shown at: its table cell, else its section heading."""
         target = finding.target
         tbl = found.get(target.table or "")
@@ -596,12 +627,12 @@ class Document:
             rows = tbl.findall(W_TR)
             row, col = spec.cell_of(target.column, target.row)
             body_rows = len(rows) - spec.header_rows
-            in_body = row is not None and row < body_rows
-            index = spec.header_rows + row if in_body else len(rows) - 1
+            index = spec.header_rows + row if row is not None and row < body_rows else len(rows) - 1
             cells = physical_cells(rows[index])
             tc = _merge_origin(rows, index, cells[min(col, len(cells) - 1)])
-            if tc is not None:
-                return tc.find(W_P)
+            paragraph = None if tc is None else tc.find(W_P)  # every cell has one (apply_layout)
+            if paragraph is not None:
+                return paragraph
         paragraphs = self.body.findall(W_P)
         if target.section:
             prefix = target.section + "、"
@@ -646,14 +677,20 @@ def _add_text_run(p: Element, text: str) -> None:
                     t.set(XML_SPACE, "preserve")
 
 
+def _numeric_values(node: Element, path: str) -> list[int]:
+    """The numeric values of the attributes an XPath finds (ids: the others are not numbers)."""
+    found = node.xpath(path, namespaces=NS)
+    return [int(str(v)) for v in found if str(v).isdigit()] if isinstance(found, list) else []
+
+
 def _tc_twips(tc: Element) -> int | None:
     """A cell's width in twips from its w:tcW (None when it gives none in twips)."""
     tc_w = tc.find(qn("w:tcPr") + "/" + qn("w:tcW"))
     if tc_w is None or tc_w.get(qn("w:type")) not in (None, "dxa"):
         return None
     try:
-        return int(tc_w.get(qn("w:w")))
-    except (TypeError, ValueError):
+        return int(tc_w.get(qn("w:w"), ""))
+    except ValueError:
         return None
 
 
@@ -712,11 +749,14 @@ def _merge_origin(rows: list[Element], index: int, tc: Element) -> Element | Non
     return None
 
 
-def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, int]]:
+Area = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
+
+
+def _merge_areas(merges: Iterable[Area], height: int, width: int) -> list[Area]:
     """The sheet's merges as disjoint rectangles of a ``height`` × ``width`` table: each one
     clipped to the table (its blank last rows are not kept), and overlapping ones joined
     into the rectangle around them, as Word's own merge (and python-docx's) does."""
-    areas: list[tuple[int, int, int, int]] = []  # pairwise disjoint
+    areas: list[Area] = []  # pairwise disjoint
     for r1, c1, r2, c2 in merges:
         (r1, r2), (c1, c2) = sorted((r1, r2)), sorted((c1, c2))
         if r1 >= height or c1 >= width:
@@ -739,7 +779,7 @@ def _merge_areas(merges, height: int, width: int) -> list[tuple[int, int, int, i
     return [a for a in areas if a[:2] != a[2:]]
 
 
-def _merge_cells(tbl: Element, merges) -> None:
+def _merge_cells(tbl: Element, merges: Iterable[Area]) -> None:
     """Merge each (r1, c1, r2, c2) rectangle: the top-left cell spans it and keeps the text
     of all its cells; the rows below continue a vertical merge."""
     rows = tbl.findall(W_TR)
@@ -752,7 +792,10 @@ def _merge_cells(tbl: Element, merges) -> None:
             first = _tc_at(rows[r], c1)
             span_cells = [first]
             while sum(grid_span(tc) for tc in span_cells) < c2 - c1 + 1:
-                span_cells.append(span_cells[-1].getnext())
+                following = span_cells[-1].getnext()
+                if following is None:  # _grid made every cell and _merge_areas stays inside
+                    raise ValueError(f"row {r} has no cell at column {c2}")
+                span_cells.append(following)
             kept += [p for tc in span_cells for p in tc.findall(W_P) if text_of(p).strip()]
             total = sum(_tc_twips(tc) or 0 for tc in span_cells)
             for extra in span_cells[1:]:

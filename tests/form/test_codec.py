@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.findings import Source
-from pipeline.form.codec import Decoder, Encoder, wording_pattern
+from pipeline.form.codec import Decoder, Encoder, own, wording_pattern
 from pipeline.form.tablemap import People, Recipe, TickOption
 from pipeline.inputs.records import Record, Value
 
@@ -179,3 +179,10 @@ def test_the_other_chair_with_a_title_reads_back_in_the_meetings_table(form, enc
     out: dict[str, Any] = {}
     Decoder(form).cell(recipes, shown, out, lambda key: ())
     assert out == {"chair_other": True, "chair_other_title": "秘書長"}
+
+
+def test_own_gives_the_member_of_a_recipes_kind_and_refuses_a_missing_one():
+    assert own(Recipe(text="").text) == ""  # an empty name is still a name
+    assert own(Recipe(text="x.a").text) == "x.a"
+    with pytest.raises(ValueError):
+        own(Recipe(text="x.a").number)
