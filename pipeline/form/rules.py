@@ -60,11 +60,8 @@ RowsField = Annotated[str, Ref("field", "rows")]
 
 
 # Every kind's class is made at each start of the program: the kinds share equality, hash
-# and repr (pipeline.frozen) instead of compiling their own.
-_kind = dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-
-
-@_kind
+# and repr (pipeline.frozen) instead of compiling their own (eq=False, repr=False below).
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Params(Frozen):
     """The parameters every kind shares: the sheet (or sheets) the rule applies to."""
 
@@ -80,7 +77,7 @@ class Params(Frozen):
         return self.sheets or ((self.sheet,) if self.sheet else ())
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class SumEquals(Params):
     """A stated total equals the sum of its parts."""
 
@@ -88,7 +85,7 @@ class SumEquals(Params):
     parts: tuple[FieldKey, ...]
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class MinShare(Params):
     """The lower single-gender share against a threshold.  ``explained: false`` reports a
     share below it without an explanation; ``explained: true`` one with an explanation,
@@ -102,7 +99,7 @@ class MinShare(Params):
     shown_at: TableColumn | None = None
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ExactlyOne(Params):
     """Exactly one box of a group is ticked."""
 
@@ -110,7 +107,7 @@ class ExactlyOne(Params):
     label: str
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AtLeastOne(Params):
     """At least one box of a group is ticked."""
 
@@ -118,7 +115,7 @@ class AtLeastOne(Params):
     label: str
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RequiredIf(Params):
     """A field is filled when a box is ticked."""
 
@@ -126,35 +123,35 @@ class RequiredIf(Params):
     field: FieldKey
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Ticked(Params):
     """A box the form expects ticked is ticked."""
 
     field: FieldKey
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class DateInYear(Params):
     """A date lies inside the report year."""
 
     field: FieldKey
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class NotGreater(Params):
     """For each pair [a, b]: a ≤ b."""
 
     pairs: tuple[tuple[FieldKey, FieldKey], ...]
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class LessThan(Params):
     """For each pair [a, b]: a < b is reported (e.g. fewer opinions adopted than given)."""
 
     pairs: tuple[tuple[FieldKey, FieldKey], ...]
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class MinValue(Params):
     """A figure is at least a minimum; ``who`` names the row in the message."""
 
@@ -163,14 +160,14 @@ class MinValue(Params):
     who: FieldKey | None = None
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class MaxRows(Params):
     """A table has at most ``maximum`` rows."""
 
     maximum: int
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class EqualsField(Params):
     """A field equals a field of another sheet, plus an offset."""
 
@@ -180,7 +177,7 @@ class EqualsField(Params):
     offset: int = 0
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class StatedSum(Params):
     """A stated total (optional) equals the sum of column ``column`` of sheet ``rows``."""
 
@@ -189,7 +186,7 @@ class StatedSum(Params):
     column: RowsField
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ListedCount(Params):
     """Opinions listed with ``markers`` (甲、乙…) number as many as the count given."""
 
@@ -198,33 +195,33 @@ class ListedCount(Params):
     markers: str
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class GroupMinimum(Params):
     """Section 八: the categories and items done meet the group's minimum; shown at ``table``."""
 
     table: TableId
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class StrategyItem(Params):
     """Section 八: each measure names an item the form has (its fields: form.yaml `measures`)."""
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class FreeTable(Params):
     """A 表格 block names a sheet of its workbook that fits."""
 
     reads: ClassVar[tuple[str, ...]] = ("kind", "sheet", "header_rows")
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ImageFile(Params):
     """A 圖片 block names a readable image under the inputs folder."""
 
     reads: ClassVar[tuple[str, ...]] = ("kind", "text")
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class NamesMatch(Params):
     """Each name in one table appears in another."""
 
@@ -233,7 +230,7 @@ class NamesMatch(Params):
     other_field: OtherField
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class NearDuplicates(Params):
     """Values across tables that differ in one character (a name spelled two ways)."""
 
@@ -244,28 +241,28 @@ class NearDuplicates(Params):
     scoped: ClassVar[bool] = False
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AnnexFilePresent(Params):
     """Every expected annex has a file."""
 
     scoped: ClassVar[bool] = False
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AnnexFileListed(Params):
     """Every 附件… file belongs to an annex."""
 
     scoped: ClassVar[bool] = False
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AnnexSubNumber(Params):
     """A 附件 sheet lists sub-annexes of its own annex only."""
 
     scoped: ClassVar[bool] = False
 
 
-@_kind
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AnnexReferences(Params):
     """A text that cites 附件N cites an annex of the list."""
 
@@ -438,13 +435,13 @@ def _refs_in(tp: Any) -> Iterator[Ref]:
 
 @cache
 def _fields_read(cls: type[Params], params: Params) -> frozenset[str]:
-    own = [name for name, ref in _refs(cls) if ref.what == "field" and ref.of == "scope"]
+    own = [name for name, ref in _refs(cls) if ref.what == "field" and ref.of == "scope"]  # type: ignore[arg-type]  # classes are hashable; mypy#11470 checks Frozen.__hash__
     return frozenset(key for name in own for key in _names(getattr(params, name))) | frozenset(cls.reads)
 
 
 def fields_read(params: Params) -> frozenset[str]:
     """The field keys a rule reads in each record of its own sheets."""
-    return _fields_read(type(params), params)
+    return _fields_read(type(params), params)  # type: ignore[arg-type]  # classes are hashable; mypy#11470 checks Frozen.__hash__
 
 
 def _names(value: Any) -> Iterator[str]:
@@ -459,7 +456,7 @@ def _names(value: Any) -> Iterator[str]:
 def _unresolved(rule: Rule, form: Form) -> str | None:
     """What the first parameter of ``rule`` that names nothing in ``form`` is, or None."""
     params = rule.params
-    for name, ref in _refs(type(params)):
+    for name, ref in _refs(type(params)):  # type: ignore[arg-type]  # classes are hashable; mypy#11470 checks Frozen.__hash__
         for value in _names(getattr(params, name)):
             problem = _resolve(ref, value, params, form)
             if problem:
@@ -525,7 +522,10 @@ def _line_of(blob: bytes, index: int) -> int | None:
 
     try:
         root = yaml.compose(blob.decode("utf-8"), Loader=yaml.SafeLoader)
+        if root is None:  # an empty file
+            return None
         rules = next(v for k, v in root.value if k.value == "rules")
-        return rules.value[index].start_mark.line + 1
+        line: int = rules.value[index].start_mark.line
+        return line + 1
     except Exception:  # the message still names the rule and parameter
         return None
