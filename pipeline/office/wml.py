@@ -127,7 +127,7 @@ def set_run_fonts(rpr: Element, east_asia: str, latin: str) -> None:
     """Set explicit fonts on an ``w:rPr`` (dropping theme fonts, which would win)."""
     fonts = ensure_child(rpr, "w:rFonts")
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
+        fonts.attrib.pop(qn(attr), None)  # type: ignore[call-overload]  # lxml-stubs: lxml takes any default
     fonts.set(qn("w:ascii"), latin)
     fonts.set(qn("w:hAnsi"), latin)
     fonts.set(qn("w:cs"), latin)
@@ -237,7 +237,7 @@ def set_vmerge(tc: Element, restart: bool) -> None:
     if restart:
         merge.set(qn("w:val"), "restart")
     else:
-        merge.attrib.pop(qn("w:val"), None)
+        merge.attrib.pop(qn("w:val"), None)  # type: ignore[call-overload]  # lxml-stubs: lxml takes any default
 
 
 def clear_cell(tc: Element) -> None:

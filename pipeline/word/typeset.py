@@ -16,7 +16,7 @@ import copy
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -63,7 +63,7 @@ def indent_paragraph(p: Element, left: int, hanging: int) -> None:
     """Indent a paragraph by ``left`` twips, its first line ``hanging`` twips further out."""
     ind = ensure_child(paragraph_properties(p), "w:ind")
     for name in ("w:firstLine", "w:firstLineChars", "w:hangingChars", "w:leftChars", "w:startChars"):
-        ind.attrib.pop(qn(name), None)
+        ind.attrib.pop(qn(name), None)  # type: ignore[call-overload]  # lxml-stubs: lxml takes any default
     ind.set(qn("w:left"), str(left))
     ind.set(qn("w:hanging"), str(hanging))
 
@@ -199,8 +199,9 @@ def page_of(sect_pr: Element | None) -> Page:
     """The page a ``w:sectPr`` describes (A4 with 2 cm margins when it says nothing)."""
 
     def number(node: Element | None, name: str, default: int) -> int:
+        value = None if node is None else node.get(qn(name))
         try:
-            return int(node.get(qn(name))) if node is not None and node.get(qn(name)) else default
+            return int(value) if value else default
         except ValueError:
             return default
 
@@ -226,9 +227,10 @@ def cell_margin(tbl: Element) -> int:
     total = 0
     for side in ("w:left", "w:right"):
         node = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}/{qn(side)}")
+        value = None if node is None else node.get(qn("w:w"))
         try:
-            total += int(node.get(qn("w:w"))) if node is not None else DEFAULT_CELL_MARGIN
-        except (TypeError, ValueError):
+            total += int(value) if value else DEFAULT_CELL_MARGIN
+        except ValueError:
             total += DEFAULT_CELL_MARGIN
     return total
 
@@ -312,8 +314,9 @@ def share_widths(total: int, wanted: list[float | None], weights: list[float], m
     count = len(weights)
     width: list[float | None] = [None] * count
     for i in range(count):
-        if wanted[i] is not None:
-            width[i] = max(wanted[i], mins[i])
+        want = wanted[i]
+        if want is not None:
+            width[i] = max(want, mins[i])
     while True:
         free = [i for i in range(count) if width[i] is None]
         left = total - sum(w for w in width if w is not None)
@@ -495,7 +498,7 @@ LEAD_IN_LIMIT = 8  # paragraphs
 LEAD_IN_LONG = 80  # characters: a longer plain paragraph is text of its own, not a caption
 
 
-def lead_in(tbl: Element, headings: set[str], notes: set[str] = frozenset()) -> list[Element]:
+def lead_in(tbl: Element, headings: Container[str], notes: Container[str] = frozenset()) -> list[Element]:
     """The paragraphs that introduce a table, nearest first: its caption, instructions
     (``notes`` styles) and short lines back to its heading, and the headings right above
     that one (「六、…」 then 「(一) …」)."""
@@ -518,7 +521,7 @@ def lead_in(tbl: Element, headings: set[str], notes: set[str] = frozenset()) -> 
     return found
 
 
-def keep_captions_with_tables(body: Element, headings: set[str], notes: set[str] = frozenset()) -> None:
+def keep_captions_with_tables(body: Element, headings: Container[str], notes: Container[str] = frozenset()) -> None:
     """A table's heading, instructions and caption stay on the page of its first rows."""
     for tbl in body.findall(qn("w:tbl")):
         for p in lead_in(tbl, headings, notes):
@@ -606,7 +609,7 @@ def _section_like(template: Element, landscape: bool) -> Element:
     if turned.width > turned.height:
         size.set(qn("w:orient"), "landscape")
     else:
-        size.attrib.pop(qn("w:orient"), None)
+        size.attrib.pop(qn("w:orient"), None)  # type: ignore[call-overload]  # lxml-stubs: lxml takes any default
     margins = ensure_child(sect_pr, "w:pgMar")
     for name, value in (("w:left", turned.left), ("w:right", turned.right), ("w:top", turned.top),
                         ("w:bottom", turned.bottom)):  # fmt: skip
