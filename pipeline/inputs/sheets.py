@@ -11,11 +11,11 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, describe
 from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file, extent_fits, sheet_extent
@@ -23,6 +23,11 @@ from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
 from pipeline.office.opc import refuse_doctype
 from pipeline.office.sml import number_formats, sheet_parts
+
+if TYPE_CHECKING:  # openpyxl is imported only for a workbook that holds formulas
+    from decimal import Decimal
+
+    from openpyxl.worksheet.worksheet import Worksheet
 
 fold_header = fold  # a header, sheet name or label, as compared (「（」 = 「(」, no spaces)
 
@@ -139,7 +144,7 @@ def _calamine_book(path: Path) -> Book:
         else:
             merges = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
 
-        def cell(row: int, col: int, data=data) -> Any:
+        def cell(row: int, col: int, data: Sequence[Sequence[object]] = data) -> Any:
             if row > len(data) or col > len(data[row - 1]):
                 return None
             value = data[row - 1][col - 1]
@@ -149,7 +154,10 @@ def _calamine_book(path: Path) -> Book:
                 return int(value)
             return value
 
-        shown = _LazyFormats(lambda name=name: formats().get(name, {}))
+        def sheet_formats(name: str = name) -> dict[tuple[int, int], str]:
+            return formats().get(name, {})
+
+        shown = _LazyFormats(sheet_formats)
         grids.append(Grid(name, len(data), width, merges, cell, shown))
     return Book(grids)
 
@@ -203,7 +211,7 @@ def _openpyxl_book(path: Path) -> Book:
     return Book(grids)
 
 
-def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
+def _formula_cell(ws: Worksheet, formula_ws: Worksheet, grid: Grid) -> Callable[[int, int], Any]:
     """A cell's cached value; a formula without one is computed (once: each result is kept,
     so formulas that refer to each other cost one evaluation each), or returned as Uncomputed."""
     computed: dict[tuple[int, int], Any] = {}
@@ -223,6 +231,7 @@ def _formula_cell(ws, formula_ws, grid: Grid) -> Callable[[int, int], Any]:
         if len(pending) > 50:
             return Uncomputed(formula, "公式互相參照過深")
         pending.add((row, col))
+        value: int | Decimal | Uncomputed
         try:
             result = evaluate(formula, grid.value, grid.max_row, grid.max_column)
             value = int(result) if result == result.to_integral_value() else result
