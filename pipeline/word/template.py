@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -32,10 +32,14 @@ from pipeline.office.opc import (
     RT_HEADER,
     RT_OFFICE_DOCUMENT,
     RT_STYLES,
+    Element,
     Package,
     parse,
     qn,
 )
+
+if TYPE_CHECKING:
+    from pipeline.form.spec import Form
 
 TAG_MARKS = (b"{{", b"{%", b"{#")
 MARK = "body"  # a stand-in for the cleared body while the document is cut in two
@@ -198,46 +202,49 @@ def _around_body(blob: bytes) -> tuple[str, str]:
     return pieces[0], pieces[1]
 
 
-def _styles_part(package: Package, document: str):
+def _styles_part(package: Package, document: str) -> Element | None:
     for _rid, reltype, target in package.relationships(document):
         if reltype == RT_STYLES and target in package.parts:
             return parse(package.parts[target])
     return None
 
 
-def _style_ids(root) -> dict[str, str]:
+def _style_ids(root: Element | None) -> dict[str, str]:
     if root is None:
         return {}
     return {
-        name.get(qn("w:val"), "").lower(): style.get(qn("w:styleId"))
+        name.get(qn("w:val"), "").lower(): style_id
         for style in root.iter(qn("w:style"))
-        if (name := style.find(qn("w:name"))) is not None and style.get(qn("w:styleId"))
+        if (name := style.find(qn("w:name"))) is not None and (style_id := style.get(qn("w:styleId")))
     }
 
 
-def _font_sizes(root) -> dict[str, float]:
+def _font_sizes(root: Element | None) -> dict[str, float]:
     """Each paragraph style's font size in points, following ``w:basedOn`` (then the
     document defaults)."""
     if root is None:
         return {}
 
-    def size_of(node) -> float | None:
+    def size_of(node: Element | None) -> float | None:
         sz = None if node is None else node.find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        value = None if sz is None else sz.get(qn("w:val"))
         try:
-            return int(sz.get(qn("w:val"))) / 2 if sz is not None else None
-        except (TypeError, ValueError):
+            return int(value) / 2 if value is not None else None
+        except ValueError:
             return None
 
     default = size_of(root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}")) or 10.0
     styles = {s.get(qn("w:styleId")): s for s in root.iter(qn("w:style")) if s.get(qn("w:type")) == "paragraph"}
     sizes: dict[str, float] = {}
     for style_id, style in styles.items():
-        node, seen = style, set()
+        node: Element | None = style
+        seen: set[int] = set()
         while node is not None and size_of(node) is None and id(node) not in seen:
             seen.add(id(node))
             based = node.find(qn("w:basedOn"))
             node = styles.get(based.get(qn("w:val"))) if based is not None else None
-        sizes[style_id] = size_of(node) or default
+        if style_id is not None:  # a paragraph's size is asked for by its style id
+            sizes[style_id] = size_of(node) or default
     return sizes
 
 
@@ -264,6 +271,7 @@ def template_paths(body: str) -> tuple[set[str], dict[str, set[str]], set[str]]:
     for m in _STATEMENT.finditer(body):
         statement, tag = m.group(1), m.group(2)
         name = tag
+        loop = None
         if statement is not None:
             loop = _FOR.match(statement)
             cond = _IF.match(statement)
@@ -282,12 +290,12 @@ def template_paths(body: str) -> tuple[set[str], dict[str, set[str]], set[str]]:
             if rest:
                 attributes.setdefault(outer, set()).add(rest.split(".")[0])
             full = f"{outer}[].{rest}" if rest else outer
-        if statement is not None and _FOR.match(statement):
-            loops.append((_FOR.match(statement).group(1), full))
+        if loop:
+            loops.append((loop.group(1), full))
     return paths, attributes, set(_CAPTION.findall(body))
 
 
-def check_against_form(prepared: PreparedTemplate, form) -> None:
+def check_against_form(prepared: PreparedTemplate, form: Form) -> None:
     """Every table of the form is in the template, and every value the template places is
     one the form's report map makes: a miss is a FormError naming it, never a blank."""
     paths, attributes, captions = template_paths(prepared.body)
