@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline import cache
 from pipeline.errors import FormError, describe
@@ -26,6 +26,9 @@ from pipeline.form.tablemap import (
 )
 from pipeline.frozen import Frozen
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
 FieldType = Literal["text", "paragraphs", "int", "money", "decimal", "date", "checkbox", "choice", "groups"]
 
 FORM_EDITION = "tpe-gender-report"  # the edition shipped with the program
@@ -44,13 +47,13 @@ def _shipped_form_dir() -> Path:
         root = files("pipeline.templates")
     except ModuleNotFoundError:  # run from a source tree that was never installed
         return Path(__file__).resolve().parent.parent.parent / "templates" / FORM_EDITION
-    folder = root / FORM_EDITION
-    if isinstance(folder, Path):  # installed as files: every pip, pipx or editable install
-        return folder
-    return _extracted(folder)
+    entry = root / FORM_EDITION
+    if isinstance(entry, Path):  # installed as files: every pip, pipx or editable install
+        return entry
+    return _extracted(entry)
 
 
-def _extracted(folder: Any) -> Path:
+def _extracted(folder: Traversable) -> Path:
     """A copy on disk of a form folder that is not one (a zipped installation): the
     template is read by path."""
     import atexit

@@ -14,10 +14,10 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from pipeline.frozen import Frozen
 
@@ -346,13 +346,13 @@ class Unresolved(ValueError):
     """A name in the report map that the form does not define; the message names the place."""
 
 
-def did_you_mean(name: str, known: list[str] | set[str] | tuple[str, ...]) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """「（是否為「x」？）」 for the nearest known name, or nothing."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     return f"（是否為「{close[0]}」？）" if close else ""
 
 
-def _fail(where: str, what: str, name: str, known) -> None:
+def _fail(where: str, what: str, name: str, known: Iterable[str]) -> NoReturn:
     raise Unresolved(f"{where}：找不到{what}「{name}」{did_you_mean(name, known)}")
 
 
@@ -399,18 +399,18 @@ def resolve(form: Form) -> None:
             _fail(where, "計算數字（figures）", r.figure, form.figures)
         if r.stated:
             field_of(r.stated)
-        for name in (r.lead, r.group_rules):
-            if name and name not in form.wording:
-                _fail(where, "用語（wording）", name, form.wording)
+        for wording in (r.lead, r.group_rules):
+            if wording and wording not in form.wording:
+                _fail(where, "用語（wording）", wording, form.wording)
         if r.format and r.kind == "date" and r.format not in ("date_short", "date_long"):
             _fail(where, "日期格式", r.format, ("date_short", "date_long"))
         if r.format and r.kind == "people" and r.format not in form.wording:
             _fail(where, "用語（wording）", r.format, form.wording)
         if r.items:
             spec = sheet(where, r.items)
-            for name in (r.name, r.body):
-                if name:
-                    spec_field(where, spec, name)
+            for key in (r.name, r.body):
+                if key:
+                    spec_field(where, spec, key)
         if r.annexes and r.annexes not in {a.section for a in form.annexes}:
             _fail(where, "附件所屬章節", r.annexes, {a.section for a in form.annexes})
         for path in r.none_if_empty or ():
@@ -506,10 +506,10 @@ def resolve(form: Form) -> None:
     ):
         if kinds and kind not in kinds:
             _fail("free_layout", f"欄位 {layout.kind} 的選項", kind, kinds)
-    used = _sheets_used(form)
+    used_sheets = _sheets_used(form)
     for wb in form.workbooks:
         for spec in wb.sheets:
-            if f"{wb.id}.{spec.id}" not in used:
+            if f"{wb.id}.{spec.id}" not in used_sheets:
                 raise Unresolved(f"workbooks.{wb.id}.sheets.{spec.id}：此工作表沒有用在報告的任何地方"
                                  "（tables、values、figures、annexes 等都沒有提到它）")  # fmt: skip
             if spec.numbering and "{n}" not in spec.numbering:
