@@ -35,9 +35,12 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
+# ruff, then mypy --strict over pipeline/ (settings in pyproject.toml's [tool.mypy]; mypy and
+# the stubs it needs come with the [test] extra installed above).
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests tools
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy pipeline
 
 clean:
 	rm -rf $(VENV) outputs/*.docx outputs/*.pdf
