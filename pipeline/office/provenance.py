@@ -64,11 +64,18 @@ def package_fingerprint(package: Package) -> str:
 
 def file_fingerprint(path: Path) -> str:
     """The fingerprint of a saved .docx or .odt (InputError for a zip bomb)."""
-    parts = ODF_CONTENT_PARTS if Path(path).suffix.lower() in ODF_SUFFIXES else CONTENT_PARTS
     with zipfile.ZipFile(path) as z:
         check_members(z, Path(path).name, WHAT)
-        names = set(z.namelist())
-        return _fingerprint(z.read(n) if n in names else b"" for n in parts)
+        return _zip_fingerprint(z, _is_odf(path))
+
+
+def _is_odf(path: Path) -> bool:
+    return Path(path).suffix.lower() in ODF_SUFFIXES
+
+
+def _zip_fingerprint(z: zipfile.ZipFile, odf: bool) -> str:
+    names = set(z.namelist())
+    return _fingerprint(z.read(n) if n in names else b"" for n in (ODF_CONTENT_PARTS if odf else CONTENT_PARTS))
 
 
 def set_properties(package: Package, properties: Mapping[str, str], fingerprint: str) -> None:
@@ -90,12 +97,18 @@ def set_properties(package: Package, properties: Mapping[str, str], fingerprint:
 
 def read_properties(path: Path) -> dict[str, str]:
     """The generator's custom properties of a .docx or .odt (empty when it has none)."""
-    odf = Path(path).suffix.lower() in ODF_SUFFIXES
     try:
         with zipfile.ZipFile(path) as z:
             check_members(z, Path(path).name, WHAT)
-            root = parse(z.read(ODF_META_PART if odf else CUSTOM_PART))
-    except (KeyError, InputError, *DAMAGED, etree.XMLSyntaxError):
+            return _zip_properties(z, _is_odf(path))
+    except (InputError, *DAMAGED):
+        return {}
+
+
+def _zip_properties(z: zipfile.ZipFile, odf: bool) -> dict[str, str]:
+    try:
+        root = parse(z.read(ODF_META_PART if odf else CUSTOM_PART))
+    except (KeyError, *DAMAGED, etree.XMLSyntaxError):
         return {}
     found = {}
     if odf:
@@ -150,8 +163,13 @@ def stamp_odf(path: Path, properties: Mapping[str, str]) -> None:
 
 def was_edited(path: Path) -> bool:
     """True when a .docx or .odt is not exactly as this generator wrote it (or not ours at all)."""
-    recorded = read_properties(path).get(FINGERPRINT[len(PREFIX) :])
     try:
-        return recorded is None or recorded != file_fingerprint(path)
+        # One opening for both: a build replacing the file meanwhile (another build into the
+        # same folder) cannot pair one version's recorded fingerprint with the other's content.
+        with zipfile.ZipFile(path) as z:
+            check_members(z, Path(path).name, WHAT)
+            odf = _is_odf(path)
+            recorded = _zip_properties(z, odf).get(FINGERPRINT[len(PREFIX) :])
+            return recorded is None or recorded != _zip_fingerprint(z, odf)
     except (InputError, *DAMAGED):
         return True
