@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 
 class Severity(str, Enum):
@@ -21,7 +21,7 @@ class Severity(str, Enum):
         return {"error": "錯誤", "warning": "警告", "info": "提示"}[self.value]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Source(Frozen):
     """Where a value comes from: workbook file, sheet and cell (any may be absent)."""
 
@@ -38,7 +38,7 @@ class Source(Frozen):
         return " ".join(parts)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Target(Frozen):
     """Where a finding lands in the report: a table (by id), body row and column key."""
 
@@ -48,7 +48,7 @@ class Target(Frozen):
     section: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Finding(Frozen):
     """One problem or note: rule id (for machines), severity, message, where it comes from
     and lands, and the rule's title (what a person reads instead of the id)."""

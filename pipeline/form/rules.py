@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -31,12 +30,12 @@ from pipeline.findings import Severity
 from pipeline.form import schema
 from pipeline.form.schema import SchemaError, build, did_you_mean
 from pipeline.form.spec import Form, load_yaml, read_form_file, yaml_error
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 RULES_FILE = "rules.yaml"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Ref(Frozen):
     """What a parameter names, resolved against the form when the rules load.
 
@@ -61,7 +60,7 @@ RowsField = Annotated[str, Ref("field", "rows")]
 
 # Every kind's class is made at each start of the program: the kinds share equality, hash
 # and repr (pipeline.frozen) instead of compiling their own (eq=False, repr=False below).
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class Params(Frozen):
     """The parameters every kind shares: the sheet (or sheets) the rule applies to."""
 
@@ -77,7 +76,7 @@ class Params(Frozen):
         return self.sheets or ((self.sheet,) if self.sheet else ())
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class SumEquals(Params):
     """A stated total equals the sum of its parts."""
 
@@ -85,7 +84,7 @@ class SumEquals(Params):
     parts: tuple[FieldKey, ...]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class MinShare(Params):
     """The lower single-gender share against a threshold.  ``explained: false`` reports a
     share below it without an explanation; ``explained: true`` one with an explanation,
@@ -99,7 +98,7 @@ class MinShare(Params):
     shown_at: TableColumn | None = None
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class ExactlyOne(Params):
     """Exactly one box of a group is ticked."""
 
@@ -107,7 +106,7 @@ class ExactlyOne(Params):
     label: str
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class AtLeastOne(Params):
     """At least one box of a group is ticked."""
 
@@ -115,7 +114,7 @@ class AtLeastOne(Params):
     label: str
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class RequiredIf(Params):
     """A field is filled when a box is ticked."""
 
@@ -123,35 +122,35 @@ class RequiredIf(Params):
     field: FieldKey
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class Ticked(Params):
     """A box the form expects ticked is ticked."""
 
     field: FieldKey
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class DateInYear(Params):
     """A date lies inside the report year."""
 
     field: FieldKey
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class NotGreater(Params):
     """For each pair [a, b]: a ≤ b."""
 
     pairs: tuple[tuple[FieldKey, FieldKey], ...]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class LessThan(Params):
     """For each pair [a, b]: a < b is reported (e.g. fewer opinions adopted than given)."""
 
     pairs: tuple[tuple[FieldKey, FieldKey], ...]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class MinValue(Params):
     """A figure is at least a minimum; ``who`` names the row in the message."""
 
@@ -160,14 +159,14 @@ class MinValue(Params):
     who: FieldKey | None = None
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class MaxRows(Params):
     """A table has at most ``maximum`` rows."""
 
     maximum: int
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class EqualsField(Params):
     """A field equals a field of another sheet, plus an offset."""
 
@@ -177,7 +176,7 @@ class EqualsField(Params):
     offset: int = 0
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class StatedSum(Params):
     """A stated total (optional) equals the sum of column ``column`` of sheet ``rows``."""
 
@@ -186,7 +185,7 @@ class StatedSum(Params):
     column: RowsField
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class ListedCount(Params):
     """Opinions listed with ``markers`` (甲、乙…) number as many as the count given."""
 
@@ -195,33 +194,33 @@ class ListedCount(Params):
     markers: str
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class GroupMinimum(Params):
     """Section 八: the categories and items done meet the group's minimum; shown at ``table``."""
 
     table: TableId
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class StrategyItem(Params):
     """Section 八: each measure names an item the form has (its fields: form.yaml `measures`)."""
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class FreeTable(Params):
     """A 表格 block names a sheet of its workbook that fits."""
 
     reads: ClassVar[tuple[str, ...]] = ("kind", "sheet", "header_rows")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class ImageFile(Params):
     """A 圖片 block names a readable image under the inputs folder."""
 
     reads: ClassVar[tuple[str, ...]] = ("kind", "text")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class NamesMatch(Params):
     """Each name in one table appears in another."""
 
@@ -230,7 +229,7 @@ class NamesMatch(Params):
     other_field: OtherField
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class NearDuplicates(Params):
     """Values across tables that differ in one character (a name spelled two ways)."""
 
@@ -241,28 +240,28 @@ class NearDuplicates(Params):
     scoped: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class AnnexFilePresent(Params):
     """Every expected annex has a file."""
 
     scoped: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class AnnexFileListed(Params):
     """Every 附件… file belongs to an annex."""
 
     scoped: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class AnnexSubNumber(Params):
     """A 附件 sheet lists sub-annexes of its own annex only."""
 
     scoped: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@frozen(kw_only=True)
 class AnnexReferences(Params):
     """A text that cites 附件N cites an annex of the list."""
 
@@ -297,7 +296,7 @@ KIND_PARAMS: dict[str, type[Params]] = {
 }
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Rule(Frozen):
     """One rule of rules.yaml: id (the code machines read), title (what a person reads),
     severity, the typed parameters of its kind, and the field keys it reads in each record
@@ -382,7 +381,7 @@ def _read_rules(path: Path, blob: bytes, data: dict[str, Any]) -> tuple[Rule, ..
     return tuple(rules)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class _Head(Frozen):
     """The keys every rule has, whatever its kind."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +24,7 @@ from pipeline.form.tablemap import (
     Unresolved,
     resolve,
 )
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -71,7 +71,7 @@ def _extracted(folder: Traversable) -> Path:
 DEFAULT_FORM_DIR = _shipped_form_dir()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class FieldSpec(Frozen):
     """One input value: a labelled field or a table column."""
 
@@ -96,7 +96,7 @@ class FieldSpec(Frozen):
                 raise ValueError(f"{self.key}: default「{self.default}」is not one of its choices")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class SheetSpec(Frozen):
     """One sheet of a workbook: a list of labelled fields, or a table."""
 
@@ -122,7 +122,7 @@ class SheetSpec(Frozen):
         return self.fields if self.kind == "fields" else self.columns
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class WorkbookSpec(Frozen):
     """One section workbook."""
 
@@ -135,7 +135,7 @@ class WorkbookSpec(Frozen):
     instructions: tuple[str, ...] = ()  # the form's 填報說明 for this workbook
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Formats(Frozen):
     """How figures are printed."""
 
@@ -152,7 +152,7 @@ class Formats(Frozen):
     none: str
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class GroupRule(Frozen):
     """Section 八 minimums shared by one or more groups."""
 
@@ -165,7 +165,7 @@ class GroupRule(Frozen):
             raise ValueError("categories and items are minimums: 0 or more")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class AnnexSpec(Frozen):
     """One annex of the form."""
 
@@ -185,7 +185,7 @@ class AnnexSpec(Frozen):
         return self.title.format(**{name: value(ref) for name, ref in self.fields.items()})
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Category(Frozen):
     """A section 八 strategy category with its official items."""
 
@@ -194,7 +194,7 @@ class Category(Frozen):
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Form(Frozen):
     """The whole form definition."""
 

@@ -15,17 +15,17 @@ import difflib
 import re
 import typing
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NoReturn
 
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 if TYPE_CHECKING:
     from pipeline.form.spec import FieldSpec, Form, SheetSpec
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class TickOption(Frozen):
     """One box of a tick group: the field ticked, its label and the field of its note."""
 
@@ -34,7 +34,7 @@ class TickOption(Frozen):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class People(Frozen):
     """The fields of a participants' count (總計N人 男N人 女N人)."""
 
@@ -51,7 +51,7 @@ KINDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Recipe(Frozen):
     """How one value the template places is made from the records (exactly one kind)."""
 
@@ -129,7 +129,7 @@ class Recipe(Frozen):
 SIMPLE = ("text", "paragraphs", "number", "date", "tick", "count", "groups")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class NestedIn(Frozen):
     """Where a small table sits: a cell of another table's grid row (category, item)."""
 
@@ -142,7 +142,7 @@ class NestedIn(Frozen):
 Align = Literal["left", "center", "right", "both"]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class TickStyle(Frozen):
     """How a table shows a tick box: the glyph of a ticked box and of an unticked one
     (blank: the form leaves the cell empty beside a ticked V)."""
@@ -157,7 +157,7 @@ class TickStyle(Frozen):
             raise ValueError("勾選與未勾選的符號不可相同")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class TableLayout(Frozen):
     """How an official table is typeset: column widths, alignment, rows kept on one page,
     and a landscape page for a wide table."""
@@ -188,7 +188,7 @@ class TableLayout(Frozen):
         return float(width.strip()[:-2]) if isinstance(width, str) else None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class TableSpec(Frozen):
     """An official table of the Word template: its rows, and the recipe of each body cell."""
 
@@ -236,7 +236,7 @@ class TableSpec(Frozen):
         return row, place
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class FigureSpec(Frozen):
     """A figure the program computes from the records."""
 
@@ -264,7 +264,7 @@ class FigureSpec(Frozen):
             raise ValueError("difference 的 of 應列出兩個數字（後者減前者之被減數在前）")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Identity(Frozen):
     """The fields that name the report: agency, year (民國) and groups."""
 
@@ -274,7 +274,7 @@ class Identity(Frozen):
     year_fields: dict[str, int] = field(default_factory=dict)  # report init: year + offset
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class City(Frozen):
     """The figures (by name) and field (``sheet.key``) behind the city summary's columns."""
 
@@ -288,7 +288,7 @@ class City(Frozen):
     budget_next: str
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Measures(Frozen):
     """Section 八: the sheet of measures and its fields."""
 
@@ -299,7 +299,7 @@ class Measures(Frozen):
     done: str
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class FreeLayout(Frozen):
     """The free-layout part: its sheet of blocks and how each kind of block is written."""
 
@@ -315,7 +315,7 @@ class FreeLayout(Frozen):
     list_kind: str | None = None  # the kind of block that is a list item (indented by typeset.list_levels)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Typeset(Frozen):
     """How the report is typeset beyond the template's styles (pipeline/word/typeset.py)."""
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from pipeline.findings import Source
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Value(Frozen):
     """One cell's value, typed; ``value`` is None when blank or not understood (see ``raw``)."""
 
@@ -20,7 +20,7 @@ class Value(Frozen):
     raw: str | None = None  # the text as typed, kept when it could not be understood
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Record(Frozen):
     """One table row (or the labelled fields of a ``fields`` sheet)."""
 
@@ -42,7 +42,7 @@ class Record(Frozen):
         return item if item is not None else Value(None, self.source)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class FreeTable(Frozen):
     """A table sheet of the free-layout part, kept as the clerk laid it out."""
 
@@ -52,7 +52,7 @@ class FreeTable(Frozen):
     merges: tuple[tuple[int, int, int, int], ...] = ()  # 0-based first row/col, last row/col
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class SheetRecords(Frozen):
     """Everything read from one sheet."""
 
@@ -62,7 +62,7 @@ class SheetRecords(Frozen):
     records: tuple[Record, ...] = ()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Inputs(Frozen):
     """Everything read from the inputs folder."""
 

@@ -8,12 +8,11 @@ nobody computed and no application that did not write it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from lxml import etree
 
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.office.opc import Package, serialize
 
 RT_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
@@ -32,7 +31,7 @@ EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class DocumentInfo(Frozen):
     """What File → Info shows of a document: its title, who wrote it and when."""
 

@@ -21,7 +21,6 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TypeAlias
@@ -29,7 +28,7 @@ from typing import TypeAlias
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 # An XML element, for type hints: lxml's element class is the private etree._Element (the public
 # etree.Element is a factory function), so it is named once here as an explicit alias.
@@ -78,7 +77,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Limits(Frozen):
     """What a package from outside may hold before it is refused unread."""
 

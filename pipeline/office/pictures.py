@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 
 DEFAULT_DPI = 72.0  # what Word assumes when a file does not say
 INCHES_PER_METRE = 39.3701
@@ -22,7 +21,7 @@ MAX_PICTURE_BYTES = 25 * 1024 * 1024
 MAX_PICTURE_PIXELS = 89_478_485
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Picture(Frozen):
     """An image file Word can show: its bytes, type and natural size in inches."""
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.findings import Source
 from pipeline.form.spec import Form
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.inputs.paths import OutsideFolder, inside
 from pipeline.inputs.records import Inputs
 
@@ -80,7 +79,7 @@ def is_annex_name(path: Path) -> bool:
     return _fold(path.name).startswith(PREFIX)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Annex(Frozen):
     """One expected annex, or a sub-annex (``parent`` set) listed in a 附件 sheet."""
 
@@ -134,7 +133,7 @@ def each_annex(annexes: tuple[Annex, ...]) -> Iterator[Annex]:
         yield from annex.subs
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class AnnexFiles(Frozen):
     """The annex folder matched against the expected annexes."""
 

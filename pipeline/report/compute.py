@@ -3,14 +3,13 @@ and section 八's categories and items done."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import FigureSpec
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.inputs.records import Inputs, Record
 
 Figure = Fraction | Decimal | None
@@ -23,7 +22,7 @@ def ratio(part: int | Decimal | None, whole: int | Decimal | None) -> Fraction |
     return Fraction(part) / Fraction(whole)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Strategies(Frozen):
     """Section 八: which categories and items were done."""
 
@@ -31,7 +30,7 @@ class Strategies(Frozen):
     categories_done: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Report(Frozen):
     """The report model: the inputs plus every figure derived from them."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,14 @@ from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_pattern
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec, Typeset
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
 from pipeline.report.compute import Report
 from pipeline.word.typeset import TablePlan, Tokens
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Merge(Frozen):
     """Merge body rows ``first``..``last`` (0-based) of one column of a report table."""
 
@@ -37,7 +37,7 @@ class Merge(Frozen):
     last: int
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class NestedTable(Frozen):
     """A small table placed inside a body cell of a report table."""
 
@@ -49,7 +49,7 @@ class NestedTable(Frozen):
     rows: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Block(Frozen):
     """One block of the free-layout 成果說明 part."""
 
@@ -63,7 +63,7 @@ class Block(Frozen):
     listed: bool = False  # a list item (條列): indented by its numbering
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Layout(Frozen):
     """What the renderer does after Jinja: merges, nested tables, free-layout blocks, and
     the typesetting (each table's plan, the tokens that never break, list indents)."""

@@ -14,7 +14,7 @@ context through both and compares the documents.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from lxml import etree
 
 from pipeline import cache
 from pipeline.errors import FormError, describe
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.office import opc as ooxml
 from pipeline.office.opc import (
     RT_CORE_PROPERTIES,
@@ -45,7 +45,7 @@ TAG_MARKS = (b"{{", b"{%", b"{#")
 MARK = "body"  # a stand-in for the cleared body while the document is cut in two
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class PreparedTemplate(Frozen):
     """A template ready for Jinja: its parts, and the Jinja source of the parts with tags."""
 

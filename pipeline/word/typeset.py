@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.errors import FormError
-from pipeline.frozen import Frozen
+from pipeline.frozen import Frozen, frozen
 from pipeline.office.opc import Element, element, qn
 from pipeline.office.wml import (
     caption_of,
@@ -113,7 +113,7 @@ _LATIN_RUN = re.compile(r"[^\s\u2E80-\uFFEF]+")  # what never breaks inside: num
 _GLYPH_START = re.compile(f"^[{GLYPHS}]\\s*([A-Za-z0-9]+|.)?")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Tokens(Frozen):
     """What must stay on one line of a cell: the form's wordings with numbers in them
     (「總計27人 男15人 女12人」, 「109年8月27日」, 「4項」), runs of Latin letters and
@@ -157,7 +157,7 @@ def cell_lines(tc: Element) -> Iterator[str]:
 # -- tables ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class TablePlan(Frozen):
     """How to typeset one table (from the form's data): widths, alignments, row splitting."""
 
@@ -171,7 +171,7 @@ class TablePlan(Frozen):
     numbers: bool = False  # a table without a map (free layout): cells of a number aligned by their look
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Page(Frozen):
     """The page of a section: its size and margins in twips."""
 
@@ -528,7 +528,7 @@ def keep_captions_with_tables(body: Element, headings: Container[str], notes: Co
             keep_with_next(p)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class MergeGroup(Frozen):
     """The rows ``first``..``last`` under one vertically merged cell, and that cell's text."""
 
@@ -716,7 +716,7 @@ def numbering_pattern(numbering: str) -> re.Pattern[str]:
     return re.compile("^\\s*" + "".join(parts) + "[ \u3000]?")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class ListStyle(Frozen):
     """How the free layout's list items are indented: the numbering of each level."""
 
