@@ -38,17 +38,22 @@ _COMPARED: dict[type, tuple[str, ...]] = {}
 _SHOWN: dict[type, tuple[str, ...]] = {}
 
 
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
+    return names
+
+
 class Frozen:
     """Equality, hash, repr and immutability of a ``@frozen`` class, shared by all of them."""
 
     __slots__ = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Only the generated __init__ sets a field, once; afterwards nothing changes.
-        names = _FIELDS.get(type(self))
-        if names is None:
-            names = _FIELDS[type(self)] = frozenset(f.name for f in fields(self))  # type: ignore[arg-type]
-        if name in self.__dict__ or name not in names:
+        # Only the generated __init__ sets a field, once; afterwards nothing changes.  (Called
+        # for every field of every record read: two dictionary lookups, nothing more.)
+        if name in self.__dict__ or name not in _field_names(type(self)):
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
         object.__setattr__(self, name, value)
 
