@@ -275,8 +275,14 @@ def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path, form):
 
     make_city(tmp_path / "in", 24, seed=60, form=form)  # enough that the run is still going
     out = tmp_path / "out"
+    # Ctrl-C as in a terminal: SIGINT handled by default even when this test runs where it is
+    # ignored (a background job of a non-interactive shell ignores it, and so would the program).
+    as_in_a_terminal = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv[0] = 'report'; runpy.run_module('pipeline', run_name='__main__')"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "build-all", str(tmp_path / "in"), "--out", str(out), "--workers", "2"],
+        [sys.executable, "-c", as_in_a_terminal, "build-all", str(tmp_path / "in"), "--out", str(out), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
