@@ -282,7 +282,17 @@ def test_ctrl_c_exits_130_and_stops_the_workers(tmp_path, form):
         "sys.argv[0] = 'report'; runpy.run_module('pipeline', run_name='__main__')"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", as_in_a_terminal, "build-all", str(tmp_path / "in"), "--out", str(out), "--workers", "2"],
+        [
+            sys.executable,
+            "-c",
+            as_in_a_terminal,
+            "build-all",
+            str(tmp_path / "in"),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
