@@ -29,7 +29,7 @@ from pipeline.errors import FormError
 from pipeline.findings import Severity
 from pipeline.form import schema
 from pipeline.form.schema import SchemaError, build, did_you_mean
-from pipeline.form.spec import Form, load_yaml, read_form_file, yaml_error
+from pipeline.form.spec import Form, parse_yaml, read_form_file
 from pipeline.frozen import Frozen, frozen
 
 RULES_FILE = "rules.yaml"
@@ -355,10 +355,7 @@ def _checked_rules(path: Path, blob: bytes, code: bytes, form: Form) -> tuple[Ru
 
 
 def _parse_rules(path: Path, blob: bytes) -> dict[str, Any]:
-    try:
-        data = load_yaml(blob.decode("utf-8"))
-    except (yaml_error(), UnicodeDecodeError) as exc:
-        raise FormError(f"規則檔格式錯誤：{path}\n{exc}") from exc
+    data = parse_yaml(path, blob, "規則檔")
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise FormError(f"規則檔內容不正確：{path}\n應有 rules: 清單")
     return data

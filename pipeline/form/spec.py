@@ -280,6 +280,15 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def parse_yaml(path: Path, blob: bytes, what: str) -> Any:
+    """The data of one of the form's YAML files; bad UTF-8 or YAML is a FormError naming
+    the file (``what``: 表單定義檔, 規則檔)."""
+    try:
+        return load_yaml(blob.decode("utf-8"))
+    except (yaml_error(), UnicodeDecodeError) as exc:
+        raise FormError(f"{what}格式錯誤：{path}\n{exc}") from exc
+
+
 def yaml_error() -> type[Exception]:
     """The exception class of YAML syntax errors."""
     import yaml
@@ -325,10 +334,7 @@ def load_form(directory: Path | str = DEFAULT_FORM_DIR) -> Form:
 
 def _parse_form(path: Path, blob: bytes) -> dict[str, Any]:
     """form.yaml as data (the slow part of loading a form, so the part that is cached)."""
-    try:
-        data = load_yaml(blob.decode("utf-8"))
-    except (yaml_error(), UnicodeDecodeError) as exc:
-        raise FormError(f"表單定義檔格式錯誤：{path}\n{exc}") from exc
+    data = parse_yaml(path, blob, "表單定義檔")
     if not isinstance(data, dict):
         raise FormError(f"表單定義檔格式錯誤：{path}")
     return data

@@ -94,8 +94,7 @@ def test_form_and_rules_are_cached_between_processes(form_dir, tmp_path, monkeyp
 
     monkeypatch.setattr(form_module, "_FORMS", {})  # as in a new process
     monkeypatch.setattr("pipeline.form.rules._CHECKED", {})
-    monkeypatch.setattr(form_module, "load_yaml", no_yaml)
-    monkeypatch.setattr("pipeline.form.rules.load_yaml", no_yaml)
+    monkeypatch.setattr(form_module, "load_yaml", no_yaml)  # rules.yaml is parsed through it too
     monkeypatch.setattr("pipeline.form.rules._unresolved", no_check)
     assert load_form(form_dir) == first and load_rules(load_form(form_dir)) == first_rules
     assert load_form(form_dir).directory == form_dir
