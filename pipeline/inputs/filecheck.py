@@ -77,33 +77,88 @@ def _check_ods(archive: zipfile.ZipFile, names: set[str], name: str) -> None:
         raise InputError(f"{name} 不是試算表（.ods）（缺少 content.xml）")
 
 
-_CELL_AT = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_AT = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
-_MERGE_AT = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+# Where a sheet's cells are, as spreadsheet programs write it (Excel, LibreOffice, openpyxl):
+# each reference in double quotes after one space (``<c r="B7"``, ``<row r="7"``).  The literal
+# start lets the regular expression skip from one to the next at memchr speed.
+_REF_AT = re.compile(rb' r="([A-Za-z]{0,3})([0-9]{1,7})"')
+_MERGE_AT = re.compile(rb'mergeCell\b[^>]*? ref="([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})"')
+_ELEMENT_NAME = re.compile(r"^(?:\{[^}]*\})?(c|row|mergeCell)$")
+_REFERENCE = re.compile(r"^([A-Za-z]{0,3})([0-9]{1,7})$")
 
 
 def _column(letters: bytes) -> int:
-    return column_index(letters.decode("ascii"))
+    return column_index(letters.decode("ascii").upper()) if letters else 0
+
+
+# Whitespace as a space and single quotes as double ones: the attribute syntaxes XML allows
+# besides ``name="value"`` after one space, made into it (a scan, never the text read).
+_PLAIN = bytes.maketrans(b"\t\n\r'", b'   "')
+
+# (column letters, row digits) of each cell and row; (letters, digits, letters, digits) of
+# each merged area's first and last cell.
+References = tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes, bytes, bytes]]]
+
+
+def _references(xml: bytes) -> References:
+    """The sheet's cell and row references and its merged areas.
+
+    A sheet holds thousands of references: they are found by regular expressions over the
+    XML as spreadsheet programs write it (every ``r`` attribute a plain reference after one
+    space, in double quotes), once tabs, line breaks and single quotes are made spaces and
+    double quotes.  When that cannot be sure to find them all (spaces around an ``=``, an
+    ``r`` attribute that is not a plain reference, such as one written with ``&#…;``), an
+    XML parser reads the sheet instead."""
+    plain = xml.translate(_PLAIN)
+    cells: list[tuple[bytes, bytes]] = _REF_AT.findall(plain)
+    if b" =" in plain or b"= " in plain or plain.count(b' r="') != len(cells):
+        return _parsed_references(xml)
+    return cells, _MERGE_AT.findall(plain) if b"mergeCell" in plain else []
+
+
+def _parsed_references(xml: bytes) -> References:
+    """:func:`_references` by an XML parser (the safe one: no entities, no network)."""
+    from lxml import etree
+
+    from pipeline.office.opc import PARSER
+
+    cells: list[tuple[bytes, bytes]] = []
+    merges: list[tuple[bytes, bytes, bytes, bytes]] = []
+    try:
+        root = etree.fromstring(xml, PARSER)
+    except etree.XMLSyntaxError as exc:  # not read past: its extent is unknown
+        raise ValueError(f"工作表的 XML 無法解析：{exc}") from exc
+    for node in root.iter():
+        tag = node.tag
+        name = _ELEMENT_NAME.match(tag) if isinstance(tag, str) else None
+        if name is None:
+            continue
+        if name.group(1) == "mergeCell":
+            first, _, last = (node.get("ref") or "").partition(":")
+            a, b = _REFERENCE.match(first.strip()), _REFERENCE.match((last or first).strip())
+            if a and b:
+                merges.append((*_ascii(a), *_ascii(b)))
+        else:
+            ref = _REFERENCE.match((node.get("r") or "").strip())
+            if ref:
+                cells.append(_ascii(ref))
+    return cells, merges
+
+
+def _ascii(ref: re.Match[str]) -> tuple[bytes, bytes]:
+    return ref.group(1).encode("ascii"), ref.group(2).encode("ascii")
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int, int]:
     """(rows, columns, merged cells) a worksheet's XML reaches, counted from A1: its cells,
     its rows and its merged areas."""
-    cells = _CELL_AT.findall(xml)
-    merges = _MERGE_AT.findall(xml)
-    # Column letters repeat on every row: each distinct one converted once.
+    cells, merges = _references(xml)
+    # Letters and row numbers repeat on every row and column: each distinct one converted once.
     letters = {cell[0] for cell in cells} | {m[0] for m in merges} | {m[2] for m in merges}
     column_of = {name: _column(name) for name in letters}
-    rows = max(
-        [
-            *(int(digits) for _letters, digits in cells),
-            *(max(int(d1), int(d2)) for _l1, d1, _l2, d2 in merges),
-            *(int(digits) for digits in _ROW_AT.findall(xml)),
-        ],
-        default=0,
-    )
+    digits = {cell[1] for cell in cells} | {m[1] for m in merges} | {m[3] for m in merges}
+    rows = max(map(int, digits), default=0)
     columns = max(column_of.values(), default=0)
-    merged = sum((abs(int(d2) - int(d1)) + 1) * (abs(column_of[l2] - column_of[l1]) + 1) for l1, d1, l2, d2 in merges)
+    merged = sum((abs(int(r2) - int(r1)) + 1) * (abs(column_of[l2] - column_of[l1]) + 1) for l1, r1, l2, r2 in merges)
     return rows, columns, merged
 
 
@@ -115,15 +170,14 @@ def extent_fits(rows: int, columns: int, merged: int = 0) -> bool:
 
 def _farthest(xml: bytes) -> str:
     """The cell (or merged area's far corner) that reaches farthest from A1, for the message."""
+    cells, merges = _references(xml)
     farthest = (0, 0, "A1")
-    for letters, digits in _CELL_AT.findall(xml):
+    for letters, digits in [*cells, *((l2, max(r1, r2, key=int)) for _l1, r1, l2, r2 in merges)]:
+        if not letters:
+            continue  # a row's own number: its cells name the place
         row, column = int(digits), _column(letters)
         if row * column > farthest[0] * farthest[1]:
-            farthest = (row, column, (letters + digits).decode())
-    for letters1, digits1, letters2, digits2 in _MERGE_AT.findall(xml):
-        row, column = max(int(digits1), int(digits2)), max(_column(letters1), _column(letters2))
-        if row * column > farthest[0] * farthest[1]:
-            farthest = (row, column, (letters2 + digits2).decode())
+            farthest = (row, column, (letters.upper() + digits).decode("ascii"))
     return farthest[2]
 
 

@@ -187,8 +187,12 @@ Order = Sequence[str | tuple[str, ...]]  # a schema's child sequence; a tuple: a
 ANY = "*"  # in an Order: every child the sequence does not name (the content after properties)
 
 
+Ranks = tuple[dict[str, int], int | None]  # an Order as each Clark name's place, and ANY's
+
+
 @cache
-def _ranks(order: tuple[str | tuple[str, ...], ...]) -> tuple[dict[str, int], int | None]:
+def ranks_of(order: tuple[str | tuple[str, ...], ...]) -> Ranks:
+    """Each child's place in a schema sequence (Clark names), and the place of ``ANY``."""
     ranks, wildcard = {}, None
     for rank, entry in enumerate(order):
         for tag in (entry,) if isinstance(entry, str) else entry:
@@ -203,7 +207,12 @@ def insert_in_order(parent: Element, new: Element, order: Order) -> Element:
     """Place ``new`` among ``parent``'s children where the schema's sequence ``order`` puts
     it: before the first child that comes later in the sequence.  Children the sequence
     does not name (extensions, comments) are passed over, unless it has an ``ANY`` place."""
-    ranks, wildcard = _ranks(tuple(order))
+    return insert_ranked(parent, new, ranks_of(tuple(order)))
+
+
+def insert_ranked(parent: Element, new: Element, order: Ranks) -> Element:
+    """:func:`insert_in_order` with the sequence's places worked out (:func:`ranks_of`)."""
+    ranks, wildcard = order
     tag = new.tag
     rank = ranks.get(tag, wildcard) if isinstance(tag, str) else wildcard
     if rank is None:

@@ -27,9 +27,9 @@ from pipeline.office.wml import (
     caption_of,
     ensure_child,
     is_header_row,
-    merge_in,
+    merge_value,
     place_child,
-    span_in,
+    span_value,
     text_of,
 )
 
@@ -41,6 +41,7 @@ SHORT_TABLE_SHARE = 0.3  # a table shorter than this share of the page is kept o
 
 
 W_P, W_T, W_BR, W_TAB, W_TR, W_TC, W_TBL = (qn(t) for t in ("w:p", "w:t", "w:br", "w:tab", "w:tr", "w:tc", "w:tbl"))
+W_TC_PR, W_TC_W, W_GRID_SPAN, W_VMERGE = (qn(t) for t in ("w:tcPr", "w:tcW", "w:gridSpan", "w:vMerge"))
 W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
 
 
@@ -138,20 +139,28 @@ class Tokens(Frozen):
         if m:
             yield m.group(0)
 
+    def widest(self, line: str, header: bool) -> float:
+        """How wide (ems) the widest unbreakable piece of one line of a cell is.
 
-def cell_lines(tc: Element) -> Iterator[str]:
-    """The lines of a cell's text: one per paragraph and per line break (a nested table's
-    paragraphs are measured with their own table)."""
-    for p in tc.iterchildren(W_P):
-        pieces: list[str] = []
-        for node in p.iter(W_T, W_BR, W_TAB):
-            tag = node.tag
-            if tag == W_BR:
-                yield "".join(pieces)
-                pieces = []
-            else:
-                pieces.append(node.text or "" if tag == W_T else " ")
-        yield "".join(pieces)
+        Every piece is a part of the line, and a part is never wider than the whole: a
+        short line kept whole needs no further look."""
+        stripped = line.strip()
+        if len(stripped) <= (self.short_header if header else self.short_body) and " " not in stripped:
+            return em_width(stripped) if stripped else 0.0
+        return max(map(em_width, self.of(stripped, header)), default=0.0)
+
+
+def _add_lines(p: Element, lines: list[str]) -> None:
+    """A paragraph's lines (one, and one more after each line break) added to ``lines``."""
+    pieces: list[str] = []
+    for node in p.iter(W_T, W_BR, W_TAB):
+        tag = node.tag
+        if tag == W_BR:
+            lines.append("".join(pieces))
+            pieces = []
+        else:
+            pieces.append(node.text or "" if tag == W_T else " ")
+    lines.append("".join(pieces))
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -238,11 +247,11 @@ def cell_margin(tbl: Element) -> int:
 # Cell and Row are read for every cell of every table of a build and never compared or
 # printed: plain classes with slots, not dataclasses (whose generated methods cost import time).
 class Cell:
-    """A cell read once: its first grid column and span, its ``w:tcPr``, its lines of text,
-    its part in a vertical merge (``wml.vmerge``) and how many rows the tables nested in it
-    have."""
+    """A cell read once: its first grid column and span, its ``w:tcPr`` and ``w:tcW`` (None
+    when it has none yet), its paragraphs and their lines of text, its part in a vertical
+    merge (``wml.vmerge``) and how many rows the tables nested in it have."""
 
-    __slots__ = ("start", "span", "tc", "tc_pr", "lines", "merge", "nested_rows")
+    __slots__ = ("start", "span", "tc", "tc_pr", "tc_w", "paragraphs", "lines", "merge", "nested_rows")
 
     def __init__(
         self,
@@ -253,11 +262,15 @@ class Cell:
         lines: list[str],
         merge: str | None,
         nested_rows: int,
+        tc_w: Element | None = None,
+        paragraphs: list[Element] | None = None,
     ):
         self.start = start
         self.span = span
         self.tc = tc
         self.tc_pr = tc_pr
+        self.tc_w = tc_w
+        self.paragraphs = paragraphs if paragraphs is not None else list(tc.iterchildren(W_P))
         self.lines = lines
         self.merge = merge
         self.nested_rows = nested_rows
@@ -276,15 +289,41 @@ class Row:
 
 def rows_of(tbl: Element) -> list[Row]:
     """The table's rows, each cell read once (everything the layout needs to know of it);
-    a cell without a ``w:tcPr`` gets one (the layout sets each cell's width in it)."""
+    a cell without a ``w:tcPr`` gets one (the layout sets each cell's width in it).
+
+    This reads every cell of every table of a build: each cell's children, and its
+    properties' children, are gone through once (lxml calls dominate the typesetting)."""
     rows = []
     for tr in tbl.iterchildren(W_TR):
         cells, start = [], 0
         for tc in tr.iterchildren(W_TC):
-            tc_pr = ensure_child(tc, "w:tcPr")
-            span = span_in(tc_pr)
-            nested = sum(len(t.findall(W_TR)) for t in tc.iterchildren(W_TBL))
-            cells.append(Cell(start, span, tc, tc_pr, list(cell_lines(tc)), merge_in(tc_pr), nested))
+            tc_pr = None
+            paragraphs: list[Element] = []
+            lines: list[str] = []
+            nested = 0
+            for child in tc:
+                tag = child.tag
+                if tag == W_P:
+                    paragraphs.append(child)
+                    _add_lines(child, lines)
+                elif tag == W_TC_PR:
+                    tc_pr = tc_pr if tc_pr is not None else child
+                elif tag == W_TBL:
+                    nested += len(child.findall(W_TR))
+            tc_w = grid_span = merge = None
+            if tc_pr is None:
+                tc_pr = ensure_child(tc, "w:tcPr")
+            else:
+                for prop in tc_pr:
+                    tag = prop.tag
+                    if tag == W_TC_W:
+                        tc_w = tc_w if tc_w is not None else prop
+                    elif tag == W_GRID_SPAN:
+                        grid_span = grid_span if grid_span is not None else prop
+                    elif tag == W_VMERGE:
+                        merge = merge if merge is not None else prop
+            span = span_value(grid_span)
+            cells.append(Cell(start, span, tc, tc_pr, lines, merge_value(merge), nested, tc_w, paragraphs))
             start += span
         rows.append(Row(tr, is_header_row(tr), cells))
     return rows
@@ -302,7 +341,7 @@ def minimum_widths(rows: list[Row], columns: int, tokens: Tokens, font_pt: float
             for line in cell.lines:
                 em = seen.get((line, row.header))
                 if em is None:
-                    em = seen[line, row.header] = max(map(em_width, tokens.of(line, row.header)), default=0.0)
+                    em = seen[line, row.header] = tokens.widest(line, row.header)
                 widest[start] = max(widest[start], em)
     return [math.ceil(em * font_pt * 20 * SLACK) + padding if em else 0 for em in widest]
 
@@ -355,11 +394,18 @@ def set_widths(tbl: Element, rows: list[Row], widths: list[int]) -> None:
     ensure_child(tbl_pr, "w:tblLayout").set(W_TYPE, "fixed")
     for col, width in zip(grid_cols(tbl), widths, strict=False):
         col.set(W_W, str(width))
+    shown: dict[tuple[int, int], str] = {}  # (first column, span) → the cell's width
     for row in rows:
         for cell in row.cells:
-            tc_w = ensure_child(cell.tc_pr, "w:tcW")
+            tc_w = cell.tc_w
+            if tc_w is None:
+                tc_w = cell.tc_w = ensure_child(cell.tc_pr, "w:tcW")
+            key = (cell.start, cell.span)
+            text = shown.get(key)
+            if text is None:
+                text = shown[key] = str(sum(widths[cell.start : cell.start + cell.span]))
             tc_w.set(W_TYPE, "dxa")
-            tc_w.set(W_W, str(sum(widths[cell.start : cell.start + cell.span])))
+            tc_w.set(W_W, text)
 
 
 def set_cell_margins(tbl: Element, twips: int) -> None:
@@ -407,7 +453,7 @@ def align_cells(rows: list[Row], plan: TablePlan) -> None:
         for cell in row.cells:
             align = plan.cells.get((index, cell.start)) or plan.align.get(cell.start)
             if align:
-                for p in cell.tc.iterchildren(W_P):
+                for p in cell.paragraphs:
                     align_paragraph(p, align)
 
 
@@ -425,7 +471,7 @@ def align_numbers(rows: list[Row]) -> None:
             text = "".join(cell.lines).strip()
             if _NUMBER.match(text):
                 amount = "," in text or "，" in text or len(text.replace(".", "")) >= 5
-                for p in cell.tc.iterchildren(W_P):
+                for p in cell.paragraphs:
                     align_paragraph(p, "right" if amount else "center")
 
 

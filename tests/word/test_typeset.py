@@ -8,6 +8,8 @@ import re
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.office.opc import NS, parse, qn
@@ -38,6 +40,22 @@ def test_tokens_are_the_forms_wordings_dates_latin_runs_boxes_and_short_lines(fo
     assert "許子涵" in list(found.of("許子涵", header=False))
     assert "副首長" in list(found.of("副首長", header=True))
     assert "年度培力總時數" not in list(Tokens().of("年度培力總時數", header=True))  # a header may wrap
+
+
+@given(st.text(alphabet=st.sampled_from("性平小組總計人年月日 ,.:-()ABCxyz0123456789☑☐\u3000"), max_size=24), st.data())
+def test_a_piece_of_a_line_is_never_wider_than_the_line(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert em_width(text[start:end]) <= em_width(text) + 1e-9
+
+
+@given(st.text(alphabet=st.sampled_from("性平小組總計人男女項年月日 ,.:-ABC0123456789☑☐"), max_size=30), st.booleans())
+def test_the_widest_piece_of_a_line_is_the_widest_of_its_tokens(form, text, header):
+    from pipeline.word.context import tokens
+
+    found = tokens(form)
+    expected = max(map(em_width, found.of(text, header)), default=0.0)
+    assert found.widest(text, header) == pytest.approx(expected)
 
 
 def test_widths_share_the_page_by_weight_and_give_each_token_its_room():
