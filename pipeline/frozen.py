@@ -1,7 +1,7 @@
-"""Frozen value classes that are cheap to define: ``@frozen`` and their base ``Frozen``.
+"""Frozen value classes that are cheap to define and to make: ``@frozen`` and their base ``Frozen``.
 
 The form, its rules, the records read and the report's figures are about eighty
-frozen dataclasses, all made at every start of the program.  A dataclass
+frozen dataclasses, all defined at every start of the program.  A dataclass
 compiles each method it generates on its own (about 0.1 ms each); a frozen one
 gets six (``__init__``, ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__``,
 ``__delattr__``).  Classes declared
@@ -9,18 +9,22 @@ gets six (``__init__``, ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__``,
     @frozen
     class Thing(Frozen): ...
 
-get only their ``__init__`` and share the rest, which behave as the generated
-ones: equal when of the same class with equal compared fields, hashed on those
-fields, shown with the fields that have ``repr=True``, and a field cannot be
-assigned again or deleted (``FrozenInstanceError``).  Type checkers see a frozen
-dataclass (``dataclass_transform``).
+share all but ``__init__``, which behave as the generated ones: equal when of
+the same class with equal compared fields, hashed on those fields, shown with
+the fields that have ``repr=True``, and a field cannot be assigned again or
+deleted (``FrozenInstanceError``).  Their ``__init__`` is the one a frozen
+dataclass has (each field set with ``object.__setattr__``, defaults and default
+factories, keyword-only fields, ``__post_init__``), compiled when the class is
+first instantiated: a run compiles only the classes it makes (a form read from
+the cache is unpickled, not made).  Type checkers see a frozen dataclass
+(``dataclass_transform``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -32,17 +36,9 @@ else:  # typing_extensions costs import time and is needed by type checkers only
 
 T = TypeVar("T", bound=type)
 
-# Per class: the names of its fields, of the fields compared (and hashed), of the fields shown.
-_FIELDS: dict[type, frozenset[str]] = {}
+# Per class: the names of the fields compared (and hashed), of the fields shown.
 _COMPARED: dict[type, tuple[str, ...]] = {}
 _SHOWN: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> frozenset[str]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
-    return names
 
 
 class Frozen:
@@ -51,11 +47,8 @@ class Frozen:
     __slots__ = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Only the generated __init__ sets a field, once; afterwards nothing changes.  (Called
-        # for every field of every record read: two dictionary lookups, nothing more.)
-        if name in self.__dict__ or name not in _field_names(type(self)):
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
-        object.__setattr__(self, name, value)
+        # The generated __init__ sets each field with object.__setattr__; nothing else may.
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
@@ -96,6 +89,86 @@ def frozen(cls: T | None = None, /, *, kw_only: bool = False) -> T | Callable[[T
     def make(cls: T) -> T:
         if not issubclass(cls, Frozen):
             raise TypeError(f"@frozen class {cls.__qualname__} must derive from Frozen")
-        return cast(T, dataclass(eq=False, repr=False, kw_only=kw_only)(cls))
+        dataclass(init=False, eq=False, repr=False, kw_only=kw_only)(cls)
+        _check_fields(cls)
+        if "__init__" not in cls.__dict__:
+            setattr(cls, "__init__", _first_init)  # noqa: B010 - a class attribute mypy would refuse
+        return cls
 
     return make if cls is None else make(cls)
+
+
+def _check_fields(cls: type) -> None:
+    """Refuse, when the class is defined, what a dataclass's ``__init__`` would refuse or
+    what :func:`_make_init` does not make (``InitVar`` pseudo-fields)."""
+    declared = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    real = {f.name for f in fields(cls)}
+    for name, f in declared.items():
+        if name not in real and "ClassVar" not in str(f.type):
+            raise TypeError(f"@frozen class {cls.__qualname__}: field {name!r} (an InitVar) is not supported")
+    defaulted = None
+    for f in fields(cls):
+        if not f.init or f.kw_only:
+            continue
+        if f.default is not MISSING or f.default_factory is not MISSING:
+            defaulted = f.name
+        elif defaulted is not None:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+
+
+def _first_init(self: Frozen, *args: Any, **kwargs: Any) -> None:
+    """The ``__init__`` of a ``@frozen`` class until its first instance: compile the real one
+    and put it in its place."""
+    owner = next(c for c in type(self).__mro__ if c.__dict__.get("__init__") is _first_init)
+    init = _make_init(owner)
+    setattr(owner, "__init__", init)  # noqa: B010
+    init(self, *args, **kwargs)
+
+
+_HAS_FACTORY = object()  # a field's default when its default factory is to be called
+
+
+def _make_init(cls: type) -> Callable[..., None]:
+    """A frozen dataclass's ``__init__`` for ``cls``, compiled (one function, as dataclasses do)."""
+    known: dict[str, Any] = {"__set": object.__setattr__, "__has_factory": _HAS_FACTORY}
+    positional: list[str] = []
+    keywords: list[str] = []
+    body: list[str] = []
+    for index, f in enumerate(fields(cls)):
+        value = _field_value(f, index, known)
+        if f.init:
+            default = f"=__default_{index}" if f.default is not MISSING else ""
+            if f.default_factory is not MISSING:
+                default = "=__has_factory"
+            (keywords if f.kw_only else positional).append(f"{f.name}{default}")
+            if f.default is not MISSING:
+                known[f"__default_{index}"] = f.default
+        elif value is None:
+            continue  # not an argument and nothing to set: left unset, as dataclasses do
+        body.append(f"    __set(__self, {f.name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    __self.__post_init__()")
+    arguments = ", ".join(["__self", *positional, *(["*", *keywords] if keywords else [])])
+    source = f"def __create__({', '.join(known)}):\n  def __init__({arguments}) -> None:\n"
+    source += "\n".join("  " + line for line in body or ["    pass"])
+    source += "\n  return __init__\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<@frozen {cls.__qualname__}.__init__>", "exec"), {}, namespace)  # noqa: S102
+    init: Callable[..., None] = namespace["__create__"](**known)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+def _field_value(f: Field[Any], index: int, known: dict[str, Any]) -> str | None:
+    """The expression a field is set to in ``__init__`` (None: not set)."""
+    if f.default_factory is not MISSING:
+        known[f"__factory_{index}"] = f.default_factory
+        if f.init:
+            return f"__factory_{index}() if {f.name} is __has_factory else {f.name}"
+        return f"__factory_{index}()"
+    if f.init:
+        return f.name
+    if f.default is not MISSING:
+        known[f"__default_{index}"] = f.default
+        return f"__default_{index}"
+    return None

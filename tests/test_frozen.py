@@ -81,3 +81,76 @@ def test_a_class_not_derived_from_frozen_is_refused():
         @frozen
         class Plain:  # type: ignore[type-var]
             x: int
+
+
+@frozen
+class Rich(Frozen):
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+    c: str = "c"
+    made: list[str] = dataclasses.field(default_factory=lambda: ["made"], init=False)
+    fixed: int = dataclasses.field(default=7, init=False)
+    d: int = dataclasses.field(default=4, kw_only=True)
+
+    def __post_init__(self) -> None:
+        self.made.append(f"post {self.a}")
+
+
+@dataclasses.dataclass(frozen=True)
+class RichGenerated:
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+    c: str = "c"
+    made: list[str] = dataclasses.field(default_factory=lambda: ["made"], init=False)
+    fixed: int = dataclasses.field(default=7, init=False)
+    d: int = dataclasses.field(default=4, kw_only=True)
+
+    def __post_init__(self) -> None:
+        self.made.append(f"post {self.a}")
+
+
+def test_init_takes_and_sets_what_a_generated_frozen_dataclass_does():
+    def fields_of(obj: object) -> dict[str, object]:
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+
+    for args, kwargs in [((1,), {}), ((1, [2], "x"), {"d": 9}), ((), {"a": 3, "c": "y"})]:
+        assert fields_of(Rich(*args, **kwargs)) == fields_of(RichGenerated(*args, **kwargs))
+    assert Rich(1).b is not Rich(1).b  # a fresh default each time
+    for args, kwargs in [((), {}), ((1, [], "x", 5), {}), ((1,), {"made": []}), ((1,), {"e": 1})]:
+        with pytest.raises(TypeError):
+            RichGenerated(*args, **kwargs)
+        with pytest.raises(TypeError):
+            Rich(*args, **kwargs)
+
+
+def test_a_field_without_a_default_after_one_with_is_refused_when_the_class_is_made():
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+
+        @frozen
+        class Bad(Frozen):
+            x: int = 0
+            y: int  # type: ignore[misc]
+
+
+def test_init_of_a_subclass_and_of_a_class_with_its_own_init():
+    @frozen
+    class Base(Frozen):
+        x: int
+
+    @frozen
+    class Sub(Base):
+        y: int = 2
+
+    class Undecorated(Sub):
+        pass
+
+    assert (Sub(1).x, Sub(1).y) == (1, 2) and Undecorated(5, 6).y == 6 and Base(3).x == 3
+
+    @frozen
+    class Own(Frozen):
+        x: int
+
+        def __init__(self, text: str):
+            object.__setattr__(self, "x", int(text))
+
+    assert Own("4").x == 4

