@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.office.opc import OLE_MAGIC, ZIP_MAGIC, Limits, check_members
 from pipeline.office.sml import column_index
 
-__all__ = ["check_workbook_file", "check_sheet_extent", "extent_fits", "sheet_extent", "WORKBOOK_LIMITS", "OLE_MAGIC"]
+__all__ = [
+    "check_workbook_file", "checked_workbook", "check_sheet_extent", "extent_fits", "sheet_extent",
+    "WORKBOOK_LIMITS", "OLE_MAGIC",
+]  # fmt: skip
 
 WORKBOOK_LIMITS = Limits(file_bytes=25 * 1024 * 1024)  # a section workbook is a few hundred KB
 # A sheet's used range (rows × columns from A1, as the readers allocate it) and its merged
@@ -32,6 +37,14 @@ WORKBOOK = "活頁簿"
 
 def check_workbook_file(path: Path) -> None:
     """Raise InputError with the reason when ``path`` is not a usable .xlsx (or .ods) file."""
+    with checked_workbook(path):
+        pass
+
+
+@contextmanager
+def checked_workbook(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The workbook's zip, open, once :func:`check_workbook_file`'s checks have passed (a zip
+    error while it is read is the same InputError: damaged or incomplete)."""
     name = path.name
     if path.suffix.lower() == ".xls":
         raise InputError(f"{name} 是舊版 Excel（.xls）格式：請在 Excel 另存為「Excel 活頁簿 (.xlsx)」")
@@ -61,6 +74,7 @@ def check_workbook_file(path: Path) -> None:
                 _check_ods(archive, names, name)
             elif "xl/workbook.xml" not in names:
                 raise InputError(f"{name} 不是 Excel 活頁簿（缺少 xl/workbook.xml）")
+            yield archive
     except zipfile.BadZipFile as exc:
         raise InputError(f"{name} 檔案已損毀或不完整，無法以 {path.suffix.lower()} 開啟") from exc
 

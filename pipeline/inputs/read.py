@@ -338,6 +338,7 @@ def _read_table(
                 )
             )
     records: list[Record] = []
+    letters = {column: column_letter(column) for column in mapping.values()}
     for row in range(header_row + 1, ws.max_row + 1):
         raws = {key: cell_value(row, col) for key, col in mapping.items()}
         if all(V.is_blank(raw) for raw in raws.values()):
@@ -347,7 +348,7 @@ def _read_table(
             column = mapping.get(spec.key)
             if column is None:
                 continue
-            source = Source(wb_spec.file, sh.name, f"{column_letter(column)}{row}")
+            source = Source(wb_spec.file, sh.name, f"{letters[column]}{row}")
             shown = partial(ws.formats.get, (row, column))
             values[spec.key] = _parse(raws[spec.key], spec, source, form, findings, shown)
         records.append(Record(values, Source(wb_spec.file, sh.name, f"A{row}"), len(records)))

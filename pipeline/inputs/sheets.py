@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, describe
-from pipeline.inputs.filecheck import check_sheet_extent, check_workbook_file, extent_fits, sheet_extent
+from pipeline.inputs.filecheck import check_sheet_extent, checked_workbook, extent_fits, sheet_extent
 from pipeline.inputs.formulas import FormulaError, evaluate
 from pipeline.inputs.values import fold
 from pipeline.office.opc import refuse_doctype
@@ -83,41 +83,49 @@ class Book:
         return next((g for g in self.grids if fold_header(g.title) == wanted), None)
 
 
-def scan_parts(path: Path) -> bool:
-    """Look into the sheets' XML: refuse entity declarations and absurd sheet extents; True
-    when there are formulas."""
+def scan_parts(archive: zipfile.ZipFile, name: str) -> bool:
+    """Look into the sheets' XML (of the workbook ``name``): refuse entity declarations and
+    absurd sheet extents; True when there are formulas."""
     formulas = False
-    with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
-            if not member.filename.endswith((".xml", ".rels")):
-                continue
-            data = archive.read(member)
-            refuse_doctype(data, path.name)
-            if member.filename.startswith("xl/worksheets/"):
-                if not extent_fits(*sheet_extent(data)):  # the sheet's name is looked up for the message only
-                    sheets = {part: name for name, part in sheet_parts(archive).items()}
-                    check_sheet_extent(data, path.name, sheets.get(member.filename, member.filename))
-                if b"<f>" in data or b"<f " in data:
-                    formulas = True
+    for member in archive.infolist():
+        if not member.filename.endswith((".xml", ".rels")):
+            continue
+        data = archive.read(member)
+        refuse_doctype(data, name)
+        if member.filename.startswith("xl/worksheets/"):
+            if not extent_fits(*sheet_extent(data)):  # the sheet's name is looked up for the message only
+                sheets = {part: title for title, part in sheet_parts(archive).items()}
+                check_sheet_extent(data, name, sheets.get(member.filename, member.filename))
+            if b"<f>" in data or b"<f " in data:
+                formulas = True
     return formulas
 
 
 def open_book(path: Path) -> Book:
     """Open a workbook after the file checks; InputError with the reason when it cannot be read."""
-    check_workbook_file(path)
+    with checked_workbook(path) as archive:
+        try:
+            formulas = scan_parts(archive, path.name)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise _unreadable(path, exc) from exc
     try:
-        if path.suffix.lower() == ".ods":
-            scan_parts(path)
-            return _calamine_book(path)
-        if scan_parts(path):
+        if formulas and path.suffix.lower() != ".ods":
             return _openpyxl_book(path)
         return _calamine_book(path)
     except InputError:
         raise
-    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{describe(exc)}）") from exc
-    except Exception as exc:  # both libraries raise many kinds on malformed files
-        raise InputError(f"無法讀取活頁簿 {path.name}：{describe(exc)}") from exc
+    except Exception as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    """The message for a workbook a reader failed on."""
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError)):
+        return InputError(f"無法讀取活頁簿 {path.name}：檔案已損毀或不是有效的 .xlsx（{describe(exc)}）")
+    # both libraries raise many kinds on malformed files
+    return InputError(f"無法讀取活頁簿 {path.name}：{describe(exc)}")
 
 
 def _calamine_book(path: Path) -> Book:

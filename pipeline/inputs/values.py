@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 ROC_OFFSET = 1911
 
@@ -179,7 +180,17 @@ def fold(text: object) -> str:
     """Text as compared: width-folded (NFKC), no spaces or line breaks, lower case.
 
     Headers, sheet names and choices are all matched this way."""
-    return re.sub(r"\s+", "", _halfwidth(str(text or ""))).lower()
+    return _fold(str(text or ""))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    # The same headers and choices are folded over and over (each cell of the header rows
+    # searched, each choice of every choice cell): each distinct text is folded once.
+    return _SPACES.sub("", _halfwidth(text)).lower()
 
 
 def parse_groups(raw: object, codes: tuple[str, ...]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, TypeVar
 
 from pipeline.findings import Finding, Source, Target
@@ -41,6 +42,11 @@ class Checker:
         self.form = self.report.form
         self.inputs = self.report.inputs
         self.fmt = Formatter(self.form.formats)
+
+    @cached_property
+    def annex_files(self) -> annex_list.AnnexFiles:
+        """The files of the attachments folder matched to the annexes (the folder read once)."""
+        return annex_list.find_annex_files(self.form, self.inputs)
 
     # -- places --------------------------------------------------------------------
     def records(self, sheet_id: str) -> tuple[Record, ...]:
@@ -541,7 +547,7 @@ def run_checks(report: Report, rules: Iterable[Rule]) -> list[Finding]:
 @kind(kinds.AnnexFilePresent)
 def annex_file_present(c: Checker, rule: Rule, p: kinds.AnnexFilePresent) -> Iterator[Finding]:
     """Every expected annex and sub-annex has a file in the attachments folder."""
-    found = annex_list.find_annex_files(c.form, c.inputs)
+    found = c.annex_files
     folder = annex_list.ANNEX_FOLDER
     note = "" if found.folder.is_dir() else f"（輸入資料夾中沒有 {folder}/ 資料夾）"
     for annex in found.missing():
@@ -559,8 +565,7 @@ def annex_file_present(c: Checker, rule: Rule, p: kinds.AnnexFilePresent) -> Ite
 @kind(kinds.AnnexFileListed)
 def annex_file_listed(c: Checker, rule: Rule, p: kinds.AnnexFileListed) -> Iterator[Finding]:
     """Every file named 附件… in the attachments folder belongs to a listed annex."""
-    found = annex_list.find_annex_files(c.form, c.inputs)
-    for path, why in found.unexpected:
+    for path, why in c.annex_files.unexpected:
         yield Finding(
             rule.id, rule.severity, f"{annex_list.ANNEX_FOLDER}/{path.name} 不屬於任何附件：{why}", title=rule.title
         )

@@ -61,6 +61,9 @@ class PreparedTemplate(Frozen):
     # Each captioned table's grid columns (caption → count), read when the template is
     # prepared: checking them against the form's widths then needs no parse of the document.
     grid_columns: dict[str, int] = field(default_factory=dict)
+    # What the body asks of its context (:func:`template_paths`), read when the template is
+    # prepared: the values it places, each looped-over value's attributes, its tables' ids.
+    asks: dict[str, list[str]] = field(default_factory=dict)  # "paths", "captions", "loop:<path>"
 
     def style_id(self, name: str) -> str | None:
         """The id of the style Word shows as ``name`` (None when the template lacks it)."""
@@ -103,7 +106,9 @@ def _as_data(prepared: PreparedTemplate) -> dict[str, Any]:
     return {name: getattr(prepared, name) for name in _CACHED_FIELDS}
 
 
-_CACHED_FIELDS = ("document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes", "grid_columns")
+_CACHED_FIELDS = (
+    "document", "body", "head", "tail", "stories", "plain", "style_ids", "font_sizes", "grid_columns", "asks",
+)  # fmt: skip
 
 
 def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
@@ -113,9 +118,14 @@ def _from_data(data: dict[str, Any], path: Path) -> PreparedTemplate:
         isinstance(data.get(name), dict) and all(isinstance(v, str) for v in data[name].values())
         for name in ("stories", "plain", "style_ids")
     )
-    sizes, columns = data.get("font_sizes"), data.get("grid_columns")
+    sizes, columns, asks = data.get("font_sizes"), data.get("grid_columns"), data.get("asks")
     maps = maps and isinstance(sizes, dict) and all(isinstance(v, (int, float)) for v in sizes.values())
     maps = maps and isinstance(columns, dict) and all(type(v) is int for v in columns.values())
+    maps = (
+        maps
+        and isinstance(asks, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in asks.values())
+    )
     if not (strings and maps):  # not what this module stores: prepare again
         return prepare(path)
     try:
@@ -184,6 +194,7 @@ def prepare(path: Path) -> PreparedTemplate:
         _style_ids(styles),
         _font_sizes(styles),
         _grid_columns(package.parts[document]),
+        _asks(body),
     )
 
 
@@ -295,10 +306,20 @@ def template_paths(body: str) -> tuple[set[str], dict[str, set[str]], set[str]]:
     return paths, attributes, set(_CAPTION.findall(body))
 
 
+def _asks(body: str) -> dict[str, list[str]]:
+    """:func:`template_paths` as JSON data (kept with the prepared template)."""
+    paths, attributes, captions = template_paths(body)
+    asks = {"paths": sorted(paths), "captions": sorted(captions)}
+    asks.update({f"loop:{path}": sorted(used) for path, used in attributes.items()})
+    return asks
+
+
 def check_against_form(prepared: PreparedTemplate, form: Form) -> None:
     """Every table of the form is in the template, and every value the template places is
     one the form's report map makes: a miss is a FormError naming it, never a blank."""
-    paths, attributes, captions = template_paths(prepared.body)
+    asks = prepared.asks
+    paths, captions = set(asks.get("paths", ())), set(asks.get("captions", ()))
+    attributes = {key.removeprefix("loop:"): set(used) for key, used in asks.items() if key.startswith("loop:")}
     provided: dict[str, set[str] | None] = {path: None for path in form.values}
     for path, recipe in form.values.items():
         if recipe.kind == "items":
