@@ -137,7 +137,7 @@ def _attributes(attrs: dict[str, str] | None) -> dict[str, str]:
 def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Element:
     """A new element; attribute names may be prefixed (``w:val``).  It takes the
     namespace prefixes of the tree it is placed in."""
-    node = etree.Element(qn(tag), _attributes(attrs))
+    node = etree.Element(qn(tag), _attributes(attrs)) if attrs else etree.Element(qn(tag))
     if text is not None:
         node.text = text
     return node
@@ -145,7 +145,7 @@ def element(tag: str, attrs: dict[str, str] | None = None, text: str | None = No
 
 def sub(parent: Element, tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> Element:
     """A new last child of ``parent``."""
-    node = etree.SubElement(parent, qn(tag), _attributes(attrs))
+    node = etree.SubElement(parent, qn(tag), _attributes(attrs)) if attrs else etree.SubElement(parent, qn(tag))
     if text is not None:
         node.text = text
     return node

@@ -58,6 +58,14 @@ def test_the_widest_piece_of_a_line_is_the_widest_of_its_tokens(form, text, head
     assert found.widest(text, header) == pytest.approx(expected)
 
 
+def test_latin_runs_are_the_runs_of_characters_neither_space_nor_cjk():
+    left_out = re.compile(r"[^\s\u2E80-\uFFEF]")  # the definition, as what it leaves out
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(typeset._LATIN_RUN.fullmatch(char)) == bool(left_out.fullmatch(char)), hex(code)
+    assert typeset._LATIN_RUN.findall("總計27人 男15人，CEDAW 第2條") == ["27", "15", "CEDAW", "2"]
+
+
 def test_widths_share_the_page_by_weight_and_give_each_token_its_room():
     widths = share_widths(10000, [None, None, None], [1, 1, 2], [0, 0, 0])
     assert widths == [2500, 2500, 5000]
