@@ -114,7 +114,7 @@ def em_width(text: str) -> float:
 # space nor CJK (U+2E80–U+FFEF).  Written as what it keeps, not as what it leaves out: a class
 # that leaves out 53,000 code points takes the regex compiler 2 ms at every start, this one 0.4
 # (the same matches for every code point: tests/word/test_typeset.py).
-_LATIN_RUN = re.compile("(?:(?!\\s)[\x00-\u2E7F\U0000FFF0-\U0010FFFF])+")
+_LATIN_RUN = re.compile("(?:(?!\\s)[\x00-\u2e7f\U0000fff0-\U0010ffff])+")
 _GLYPH_START = re.compile(f"^[{GLYPHS}]\\s*([A-Za-z0-9]+|.)?")
 
 
