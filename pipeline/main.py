@@ -107,7 +107,8 @@ def build(
     read = list(report.inputs.files.values())
     if strict and has_errors(findings):
         return BuildResult(None, findings, read, timings=clock.timings, report=report)
-    check_against_form(load_template(report.form.template_path), report.form)
+    template = load_template(report.form.template_path)
+    check_against_form(template, report.form)
     context, layout = build_context(report)
     clock.lap("context")
     out = output_folder(Path(out))
@@ -122,7 +123,7 @@ def build(
     info = DocumentInfo(title=report.title, author=report.agency, when=now, company=report.agency)
     try:
         render_report(
-            report.form.template_path,
+            template,
             context,
             layout,
             staging,

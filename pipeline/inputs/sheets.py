@@ -138,9 +138,9 @@ def _calamine_book(path: Path) -> Book:
         layouts = ods_layout(path)
         for name, layout in layouts.items():  # before calamine lays every cell out in memory
             layout.refuse_if_absurd(path.name, name)
-        formats = cache(lambda: {name: layout.formats for name, layout in layouts.items()})
-    else:
-        formats = cache(lambda: number_formats(path))  # read once, and only if a sheet's are asked for
+        formats = cache(lambda _name: {name: layout.formats for name, layout in layouts.items()})
+    else:  # read once, and only for a sheet whose formats are asked for
+        formats = cache(lambda name: number_formats(path, (name,)))
     workbook = CalamineWorkbook.from_path(str(path))
     grids = []
     for name in workbook.sheet_names:
@@ -163,7 +163,7 @@ def _calamine_book(path: Path) -> Book:
             return value
 
         def sheet_formats(name: str = name) -> dict[tuple[int, int], str]:
-            return formats().get(name, {})
+            return formats(name).get(name, {})
 
         shown = _LazyFormats(sheet_formats)
         grids.append(Grid(name, len(data), width, merges, cell, shown))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -166,25 +166,30 @@ def _workbook_parts(archive: zipfile.ZipFile) -> tuple[Element | None, dict[str,
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Each sheet's name → the part that holds it, in the workbook's order."""
-    book, targets = _workbook_parts(archive)
+    return _sheet_parts(*_workbook_parts(archive))
+
+
+def _sheet_parts(book: Element | None, targets: dict[str, tuple[str, str]]) -> dict[str, str]:
     return {
         sheet.get("name", ""): targets.get(sheet.get(qn("r:id"), ""), ("", ""))[1]
         for sheet in (() if book is None else book.iterfind(f"{qn('x:sheets')}/{qn('x:sheet')}"))
     }
 
 
-def number_formats(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Each sheet's non-General number formats by (row, column), read from the workbook's
-    XML (python-calamine gives values without their formats).  The file has passed the
-    workbook checks."""
+def number_formats(path: Path, sheets: Collection[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
+    """Each sheet's (or each of ``sheets``') non-General number formats by (row, column),
+    read from the workbook's XML (python-calamine gives values without their formats).  The
+    file has passed the workbook checks."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
-        _book, targets = _workbook_parts(archive)
+        book, targets = _workbook_parts(archive)
         styles_part = next((part for kind, part in targets.values() if kind.endswith("/styles")), None)
         styles = etree.fromstring(archive.read(styles_part), PARSER) if styles_part in names else None
         coded = {str(index): code for index, code in enumerate(_cell_formats(styles)) if code}
         result: dict[str, dict[tuple[int, int], str]] = {}
-        for name, part in sheet_parts(archive).items():
+        for name, part in _sheet_parts(book, targets).items():
+            if sheets is not None and name not in sheets:
+                continue
             shown: dict[tuple[int, int], str] = {}
             if coded and part in names and posixpath.splitext(part)[1] == ".xml":
                 for cell in _cells(archive, part):

@@ -11,6 +11,7 @@ plan that the renderer applies after Jinja has run.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import field
 from pathlib import Path
@@ -309,15 +310,20 @@ def table_plan(form: Form, table: TableSpec) -> TablePlan:
 
 def tokens(form: Form) -> Tokens:
     """What never breaks inside a line: the form's wordings with numbers (participants'
-    counts, 「N項」) and its printed dates."""
+    counts, 「N項」) and its printed dates.  A wording with a number, and a date with a
+    field, match only where there is a digit (``Tokens.numeric``)."""
     numbers = {name: NUMBER for name in ("total", "male", "female", "n")}
-    patterns = [
-        re.compile(wording_source(form.wording[name], numbers))
-        for name in ("people_total", "people", "count")
-        if name in form.wording
-    ]
-    patterns += [date_pattern(form.formats.date_long), date_pattern(form.formats.date_short)]
-    return Tokens(tuple(patterns))
+    patterns: list[re.Pattern[str]] = []
+    numeric: list[re.Pattern[str]] = []
+    for name in ("people_total", "people", "count"):
+        if name in form.wording:
+            wording = form.wording[name]
+            fields = {field for _literal, field, _spec, _conversion in string.Formatter().parse(wording)}
+            (numeric if fields & numbers.keys() else patterns).append(re.compile(wording_source(wording, numbers)))
+    for printed in (form.formats.date_long, form.formats.date_short):
+        fields = {field for _literal, field, _spec, _conversion in string.Formatter().parse(printed)}
+        (numeric if fields & {"y", "m", "d"} else patterns).append(date_pattern(printed))
+    return Tokens(tuple(patterns), numeric=tuple(numeric))
 
 
 def build_context(report: Report) -> tuple[dict[str, Any], Layout]:

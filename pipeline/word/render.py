@@ -80,7 +80,7 @@ XML_SPACE = qn("xml:space")
 
 
 def render_report(
-    template: Path,
+    template: Path | PreparedTemplate,
     context: dict[str, Any],
     layout: Layout,
     out: Path,
@@ -89,10 +89,11 @@ def render_report(
     properties: dict[str, str] | None = None,
     info: DocumentInfo | None = None,
 ) -> Path:
-    """Render ``template`` with ``context``, apply ``layout``, anchor each finding as a
-    Word comment where it lands, record ``properties`` (provenance) and the document's
-    title, author and times (``info``), and write ``out`` atomically."""
-    prepared = load_template(template)
+    """Render ``template`` (a Word template, or one already prepared) with ``context``,
+    apply ``layout``, anchor each finding as a Word comment where it lands, record
+    ``properties`` (provenance) and the document's title, author and times (``info``), and
+    write ``out`` atomically."""
+    prepared = template if isinstance(template, PreparedTemplate) else load_template(template)
     document = Document(prepared)
     document.fill(context)
     document.apply_layout(layout)
@@ -399,6 +400,7 @@ class Document:
         regions = typeset.landscape_regions(self.body, landscape, levels)
         turned = {id(tbl) for region in regions for tbl in region.tables}
         typeset.make_landscape(self.body, regions)
+        seen: dict[tuple[str, bool], float] = {}  # lines measured, for all the tables
         for tbl in self.body.iter(W_TBL):  # outer tables first: a nested one fits its cell
             plan = plans.get(id(tbl)) or typeset.TablePlan(header_rows=0, numbers=True)
             page = portrait.turned() if id(tbl) in turned else portrait
@@ -407,7 +409,7 @@ class Document:
                 outer = parent_of(parent_of(holder))
                 inner = (_tc_twips(holder) or page.text_width) - typeset.cell_margin(outer)
                 page = typeset.Page(inner, page.height, 0, 0, page.top, page.bottom)
-            typeset.lay_out_table(tbl, plan, page, layout.tokens, font_pt)
+            typeset.lay_out_table(tbl, plan, page, layout.tokens, font_pt, seen)
         typeset.keep_captions_with_tables(self.body, set(levels), notes)
 
     def _font_pt(self, style: str) -> float:

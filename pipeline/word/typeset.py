@@ -115,6 +115,7 @@ def em_width(text: str) -> float:
 # that leaves out 53,000 code points takes the regex compiler 2 ms at every start, this one 0.4
 # (the same matches for every code point: tests/word/test_typeset.py).
 _LATIN_RUN = re.compile("(?:(?!\\s)[\x00-\u2e7f\U0000fff0-\U0010ffff])+")
+_DIGIT = re.compile(r"\d")
 _GLYPH_START = re.compile(f"^[{GLYPHS}]\\s*([A-Za-z0-9]+|.)?")
 
 
@@ -128,6 +129,9 @@ class Tokens(Frozen):
     patterns: tuple[re.Pattern[str], ...] = ()
     short_body: int = 6
     short_header: int = 5
+    # Patterns that match only where there is a digit (a wording's numbers, a date's fields):
+    # a line without one is not searched for them.
+    numeric: tuple[re.Pattern[str], ...] = ()
 
     def of(self, line: str, header: bool) -> Iterator[str]:
         """The unbreakable pieces of one line of a cell."""
@@ -138,6 +142,9 @@ class Tokens(Frozen):
             yield line
         for pattern in self.patterns:
             yield from (m.group(0) for m in pattern.finditer(line))
+        if self.numeric and _DIGIT.search(line):
+            for pattern in self.numeric:
+                yield from (m.group(0) for m in pattern.finditer(line))
         yield from _LATIN_RUN.findall(line)
         m = _GLYPH_START.match(line)
         if m:
@@ -333,10 +340,20 @@ def rows_of(tbl: Element) -> list[Row]:
     return rows
 
 
-def minimum_widths(rows: list[Row], columns: int, tokens: Tokens, font_pt: float, padding: int) -> list[int]:
-    """For each grid column, the width (twips) its longest unbreakable token needs."""
+def minimum_widths(
+    rows: list[Row],
+    columns: int,
+    tokens: Tokens,
+    font_pt: float,
+    padding: int,
+    seen: dict[tuple[str, bool], float] | None = None,
+) -> list[int]:
+    """For each grid column, the width (twips) its longest unbreakable token needs.
+
+    Lines repeat (是, 否, 0, a name in several tables): ``seen`` keeps the widest piece (ems)
+    of each line measured, for the tables of one document."""
     widest = [0.0] * columns
-    seen: dict[tuple[str, bool], float] = {}  # a column repeats its lines (是, 否, 0): each measured once
+    seen = {} if seen is None else seen
     for row in rows:
         for cell in row.cells:
             start = cell.start
@@ -495,8 +512,15 @@ def keep_rows_with_next(rows: list[Row]) -> None:
             keep_with_next(p)
 
 
-def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, font_pt: float) -> None:
-    """Widths, alignment and row keeping for one table."""
+def lay_out_table(
+    tbl: Element,
+    plan: TablePlan,
+    page: Page,
+    tokens: Tokens,
+    font_pt: float,
+    seen: dict[tuple[str, bool], float] | None = None,
+) -> None:
+    """Widths, alignment and row keeping for one table (``seen``: see :func:`minimum_widths`)."""
     if plan.padding_cm is not None:
         set_cell_margins(tbl, round(plan.padding_cm * TWIPS_PER_CM))
     columns = grid_cols(tbl)
@@ -515,7 +539,7 @@ def lay_out_table(tbl: Element, plan: TablePlan, page: Page, tokens: Tokens, fon
     rows = rows_of(tbl)
     padding = cell_margin(tbl)
     widths = share_widths(
-        page.text_width, wanted, weights, minimum_widths(rows, len(columns), tokens, font_pt, padding)
+        page.text_width, wanted, weights, minimum_widths(rows, len(columns), tokens, font_pt, padding, seen)
     )
     set_widths(tbl, rows, widths)
     align_cells(rows, plan)

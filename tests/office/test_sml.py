@@ -83,3 +83,4 @@ def test_number_formats_are_read_per_sheet_and_cell(tmp_path):
         "第一頁": {(2, 2): "0.0%", (3, 3): "#,##0"},
         "第二 & 頁": {(4, 4): "yyyy/m/d"},
     }
+    assert number_formats(path, ["第二 & 頁"]) == {"第二 & 頁": {(4, 4): "yyyy/m/d"}}  # only the sheets asked for
