@@ -406,3 +406,16 @@ def test_a_finding_on_a_merged_area_is_anchored_in_its_first_cell(group_minimum_
     table, row, column = places[0]
     _grid, merges = shape.tables[table]
     assert any((r1, c1) == (row, column) and r2 > r1 for r1, c1, r2, _c2 in merges)
+
+
+def test_a_dotted_name_reads_a_dict_item_as_jinja_does():
+    from jinja2 import Environment, UndefinedError
+
+    from pipeline.word.render import JINJA
+
+    plain = Environment(undefined=StrictUndefined, autoescape=True)
+    context = {"d": {"name": "甲", "items": "乙", "nested": {"x": 1}}, "n": 3}
+    for source in ("{{ d.name }}", "{{ d.nested.x }}", "{{ d.items is callable }}", "{{ n.real }}"):
+        assert JINJA.from_string(source).render(context) == plain.from_string(source).render(context)
+    with pytest.raises(UndefinedError):
+        JINJA.from_string("{{ d.missing }}").render(context)
