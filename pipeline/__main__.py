@@ -1,5 +1,5 @@
-"""``python -m pipeline`` runs the CLI."""
+"""``python -m pipeline`` runs the CLI, started as the ``report`` command is."""
 
-from pipeline.cli import main
+from pipeline.startup import main
 
 main()

@@ -23,6 +23,7 @@ import click
 from pipeline import cli_zh
 from pipeline.errors import ExitCode, PipelineError
 from pipeline.findings import Finding, Severity
+from pipeline.startup import ready
 
 if TYPE_CHECKING:
     from pipeline.city.batch import AgencyRow
@@ -150,6 +151,7 @@ def build(
         office = Office().start()
     from pipeline.main import build as run_build
 
+    ready()
     result = run_build(inputs, out, _form_dir(form_dir), comments=not clean, strict=strict, mark=not no_mark)
     for path in result.inputs_read:
         click.echo(f"讀取：{path}")
@@ -186,6 +188,7 @@ def check(inputs: Path, as_json: bool, form_dir: Path | None) -> None:
     """
     from pipeline.main import verify
 
+    ready()
     result = verify(inputs, _form_dir(form_dir))
     if as_json:
         click.echo(_as_json(result.findings))
@@ -214,6 +217,7 @@ def diff(old: Path, new: Path, redline: Path | None, form_dir: Path | None) -> N
     """
     from pipeline.form.spec import load_form
 
+    ready()
     form = load_form(_form_dir(form_dir))
     if redline:
         from pipeline.review.redline import write_redline
@@ -261,6 +265,7 @@ def pull(report_file: Path, out: Path, inputs: Path, form_dir: Path | None) -> N
     from pipeline.form.spec import load_form
     from pipeline.review.pull import pull_report
 
+    ready()
     attachments = inputs if (inputs / "attachments").is_dir() else None
     result = pull_report(report_file, out, load_form(_form_dir(form_dir)), attachments=attachments)
     for path in result.files:
@@ -317,6 +322,7 @@ def build_all_command(
     """
     from pipeline.city.batch import build_all, find_agencies
 
+    ready()  # before the workers are started: they inherit the collector's state
     total = len(find_agencies(root, out))
     formats = [ext for ext, wanted in (("pdf", as_pdf), ("odt", as_odt)) if wanted]
     if formats:  # no LibreOffice: say so before the city is built, not after
@@ -407,6 +413,7 @@ def init(
     from pipeline.form.spec import load_form
     from pipeline.inputs.init import init_inputs
 
+    ready()
     target = out or Path(f"inputs-{year}")
     for path in init_inputs(target, agency, year, group, load_form(_form_dir(form_dir)), previous, ods=as_ods):
         click.echo(f"寫入：{path}")
@@ -437,6 +444,7 @@ def package_command(inputs: Path, out: Path, form_dir: Path | None) -> None:
     office = Office().start()  # LibreOffice starts before the rest of the program is even imported
     from pipeline.submit.package import package
 
+    ready()
     try:
         result = package(inputs, out, _form_dir(form_dir), office=office)
     finally:
