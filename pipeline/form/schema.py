@@ -29,7 +29,7 @@ class SchemaError(ValueError):
 def did_you_mean(word: object, options: Iterable[str]) -> str:
     """「；是否為「x」？」 for the option closest to a misspelt ``word`` (pypa/build's
     ``_find_typo``), or "" when none is close."""
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), sorted(options), n=1, cutoff=0.6)  # sorted: ties alike every run
     return f"；是否為「{close[0]}」？" if close else ""
 
 

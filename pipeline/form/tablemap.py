@@ -11,7 +11,6 @@ wording and choice a recipe names exists.
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NoReturn
 
+from pipeline.form.schema import did_you_mean
 from pipeline.frozen import Frozen, frozen
 
 if TYPE_CHECKING:
@@ -344,12 +344,6 @@ class Typeset(Frozen):
 
 class Unresolved(ValueError):
     """A name in the report map that the form does not define; the message names the place."""
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """「（是否為「x」？）」 for the nearest known name, or nothing."""
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f"（是否為「{close[0]}」？）" if close else ""
 
 
 def _fail(where: str, what: str, name: str, known: Iterable[str]) -> NoReturn:
