@@ -135,14 +135,14 @@ def _make_init(cls: type) -> Callable[..., None]:
     keywords: list[str] = []
     body: list[str] = []
     for index, f in enumerate(fields(cls)):
+        if f.default is not MISSING:
+            known[f"__default_{index}"] = f.default
         value = _field_value(f, index, known)
         if f.init:
             default = f"=__default_{index}" if f.default is not MISSING else ""
             if f.default_factory is not MISSING:
                 default = "=__has_factory"
             (keywords if f.kw_only else positional).append(f"{f.name}{default}")
-            if f.default is not MISSING:
-                known[f"__default_{index}"] = f.default
         elif value is None:
             continue  # not an argument and nothing to set: left unset, as dataclasses do
         body.append(f"    __set(__self, {f.name!r}, {value})")
@@ -168,7 +168,4 @@ def _field_value(f: Field[Any], index: int, known: dict[str, Any]) -> str | None
         return f"__factory_{index}()"
     if f.init:
         return f.name
-    if f.default is not MISSING:
-        known[f"__default_{index}"] = f.default
-        return f"__default_{index}"
-    return None
+    return f"__default_{index}" if f.default is not MISSING else None

@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,9 +138,14 @@ def _calamine_book(path: Path) -> Book:
         layouts = ods_layout(path)
         for name, layout in layouts.items():  # before calamine lays every cell out in memory
             layout.refuse_if_absurd(path.name, name)
-        formats = cache(lambda _name: {name: layout.formats for name, layout in layouts.items()})
-    else:  # read once, and only for a sheet whose formats are asked for
-        formats = cache(lambda name: number_formats(path, (name,)))
+
+    @cache
+    def formats_of(name: str) -> dict[tuple[int, int], str]:
+        """A sheet's number formats: read once, and only for a sheet whose formats are asked for."""
+        if ods:
+            return layouts[name].formats if name in layouts else {}
+        return number_formats(path, (name,)).get(name, {})
+
     workbook = CalamineWorkbook.from_path(str(path))
     grids = []
     for name in workbook.sheet_names:
@@ -162,10 +167,7 @@ def _calamine_book(path: Path) -> Book:
                 return int(value)
             return value
 
-        def sheet_formats(name: str = name) -> dict[tuple[int, int], str]:
-            return formats(name).get(name, {})
-
-        shown = _LazyFormats(sheet_formats)
+        shown = _LazyFormats(partial(formats_of, name))
         grids.append(Grid(name, len(data), width, merges, cell, shown))
     return Book(grids)
 

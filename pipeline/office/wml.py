@@ -125,15 +125,9 @@ def place_child(parent: Element, new: Element) -> Element:
 
 
 def ensure_child(parent: Element, tag: str) -> Element:
-    """The first ``tag`` child of ``parent``; added in schema order when there is none.
-
-    (:func:`first_child` and :func:`insert_child` written out: the typesetter calls this a few
-    thousand times a build.)"""
-    clark = qn(tag)
-    for child in parent:
-        if child.tag == clark:
-            return child
-    return insert_ranked(parent, etree.Element(clark), _order_of(parent))
+    """The first ``tag`` child of ``parent``; added in schema order when there is none."""
+    found = first_child(parent, tag)
+    return found if found is not None else insert_ranked(parent, etree.Element(qn(tag)), _order_of(parent))
 
 
 # -- runs and fonts ----------------------------------------------------------------------------
