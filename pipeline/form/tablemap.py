@@ -473,12 +473,12 @@ def resolve(form: Form) -> None:
     for annex in form.annexes:
         if annex.subs:
             spec = sheet(f"annexes[{annex.number}].subs", annex.subs)
-            for name in _placeholders(form.sub_annex_line):
+            for name in placeholders(form.sub_annex_line):
                 spec_field("sub_annex_line", spec, name)
         where = f"annexes[{annex.number}]"
         for ref in annex.fields.values():
             qualified(f"{where}.fields", ref)
-        unfilled = set(_placeholders(annex.title)) ^ set(annex.fields)
+        unfilled = set(placeholders(annex.title)) ^ set(annex.fields)
         if unfilled:
             raise Unresolved(f"{where}.title：{{}} 中的名稱應與 fields 相同（不符：{'、'.join(sorted(unfilled))}）")
     from pipeline.form.spec import FieldType  # spec imports this module
@@ -537,8 +537,8 @@ def _sheets_used(form: Form) -> set[str]:
     return {s for s in used if s}
 
 
-def _placeholders(wording: str) -> list[str]:
-    """The {names} of a wording."""
+def placeholders(wording: str) -> list[str]:
+    """The {names} of a wording (or of a printed date's pattern)."""
     import string
 
     return [name for _lit, name, _spec, _conv in string.Formatter().parse(wording) if name]

@@ -11,7 +11,6 @@ plan that the renderer applies after Jinja has run.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable
 from dataclasses import field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from pipeline.form.codec import NUMBER, Encoder, paras, show, wording_source
 from pipeline.form.fmt import date_pattern
 from pipeline.form.spec import Form
-from pipeline.form.tablemap import Recipe, TableSpec, Typeset
+from pipeline.form.tablemap import Recipe, TableSpec, Typeset, placeholders
 from pipeline.frozen import Frozen, frozen
 from pipeline.inputs.paths import contained
 from pipeline.inputs.records import FreeTable, Record
@@ -318,11 +317,10 @@ def tokens(form: Form) -> Tokens:
     for name in ("people_total", "people", "count"):
         if name in form.wording:
             wording = form.wording[name]
-            fields = {field for _literal, field, _spec, _conversion in string.Formatter().parse(wording)}
-            (numeric if fields & numbers.keys() else patterns).append(re.compile(wording_source(wording, numbers)))
+            pattern = re.compile(wording_source(wording, numbers))
+            (numeric if numbers.keys() & set(placeholders(wording)) else patterns).append(pattern)
     for printed in (form.formats.date_long, form.formats.date_short):
-        fields = {field for _literal, field, _spec, _conversion in string.Formatter().parse(printed)}
-        (numeric if fields & {"y", "m", "d"} else patterns).append(date_pattern(printed))
+        (numeric if {"y", "m", "d"} & set(placeholders(printed)) else patterns).append(date_pattern(printed))
     return Tokens(tuple(patterns), numeric=tuple(numeric))
 
 
